@@ -1,0 +1,52 @@
+/**
+ * buildApp(deps): the express app, never listening. The order of the
+ * middleware is the order of the checks a request goes through:
+ * authentication (401) → key grammar (400) → body and shape (400/413/415)
+ * → scope (403, in each route) → existence and preconditions (404/410/412).
+ */
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { authenticate } from './http/authenticate';
+import { errorHandler } from './http/error-handler';
+import { jsonBody } from './http/json-body';
+import { openApiValidation, type OpenApiDocument } from './http/openapi';
+import { requestContext } from './http/request-context';
+import { operationsRoutes } from './http/routes/operations';
+import { secretRoutes } from './http/routes/secrets';
+import { whoamiRoutes } from './http/routes/whoami';
+import { secretKeyFromPath } from './http/secret-key-path';
+import type { Metrics } from './metrics';
+import type { SecretService } from './secrets/secret-service';
+import type { TokenVerifier } from './tokens/token-verifier';
+
+export interface AppDeps {
+  readonly secrets: SecretService;
+  readonly verifier: Pick<TokenVerifier, 'verify'>;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly isReady: () => Promise<boolean>;
+  readonly openApiDocument: OpenApiDocument;
+  readonly maxBodyBytes: number;
+  /** Checks every response against the OpenAPI document; on in tests. */
+  readonly validateResponses?: boolean;
+}
+
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.set('trust proxy', false);
+
+  app.use(requestContext(deps));
+  app.use(operationsRoutes(deps));
+  app.use('/v1', authenticate(deps));
+  app.use(secretKeyFromPath);
+  app.use(jsonBody(deps.maxBodyBytes));
+  app.use(openApiValidation(deps.openApiDocument, deps.validateResponses ?? false));
+  app.use(whoamiRoutes());
+  app.use(secretRoutes(deps));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,145 @@
+/**
+ * Configuration is a pure function of the environment: parsed and checked
+ * once, frozen, and passed down. A bad value stops start-up with one line
+ * that names the variable.
+ */
+import path from 'node:path';
+import { parseDuration } from './durations';
+
+export type DatabaseConfig =
+  | { readonly client: 'sqlite'; readonly filename: string }
+  | { readonly client: 'pg'; readonly connectionString: string };
+
+export type RateLimitConfig = 'off' | { readonly perSecond: number; readonly burst: number };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly dataDir: string;
+  readonly db: DatabaseConfig;
+  readonly host: string;
+  readonly port: number;
+  readonly workers: number;
+  /** Absent until first start generates one under dataDir (see server/first-start). */
+  readonly jwtSecret?: string;
+  readonly jwtPublicKeysFile?: string;
+  readonly jwtIssuer?: string;
+  readonly jwtAudience?: string;
+  /** PEM text, or the path of a PEM file. */
+  readonly jwtPrivateKey?: string;
+  readonly jwtLeewaySeconds: number;
+  readonly keyringFile: string;
+  readonly sweepIntervalMs: number;
+  readonly maxSecretBytes: number;
+  readonly maxTokenTtlSeconds: number;
+  readonly historyVersions: number;
+  readonly auditRetentionMs: number;
+  readonly logLevel: LogLevel;
+  readonly rateLimitSubject: RateLimitConfig;
+  readonly rateLimitAddress: RateLimitConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DATA_DIR = './data';
+
+export function loadConfig(env: Env): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const text = read(name);
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+      throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+    }
+    return Number(text);
+  };
+
+  const jwtSecret = read('SECRETS_JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    throw new ConfigError('SECRETS_JWT_SECRET', 'must be at least 32 bytes');
+  }
+
+  const sweepText = read('SECRETS_SWEEP_INTERVAL') ?? '60';
+  const sweepSeconds = Number(sweepText);
+  if (!/^\d+(\.\d+)?$/.test(sweepText) || !(sweepSeconds >= 0.05) || sweepSeconds > 86_400) {
+    throw new ConfigError('SECRETS_SWEEP_INTERVAL', 'must be a number of seconds from 0.05 to 86400');
+  }
+
+  const retentionText = read('SECRETS_AUDIT_RETENTION') ?? '90d';
+  const auditRetentionMs = parseDuration(retentionText);
+  if (auditRetentionMs === undefined) {
+    throw new ConfigError('SECRETS_AUDIT_RETENTION', 'must be a duration such as 90d, 12h, 30m or 3600s');
+  }
+
+  const logLevel = (read('SECRETS_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('SECRETS_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const config: Config = {
+    dataDir: DATA_DIR,
+    db: parseDatabase(read('SECRETS_DB') ?? `sqlite:${DATA_DIR}/secrets.db`),
+    host: read('SECRETS_HOST') ?? '127.0.0.1',
+    port: integer('SECRETS_PORT', 8080, 0, 65_535),
+    workers: integer('SECRETS_WORKERS', 1, 1, 64),
+    jwtSecret,
+    jwtPublicKeysFile: read('SECRETS_JWT_PUBLIC_KEYS'),
+    jwtIssuer: read('SECRETS_JWT_ISSUER'),
+    jwtAudience: read('SECRETS_JWT_AUDIENCE'),
+    jwtPrivateKey: read('SECRETS_JWT_PRIVATE_KEY'),
+    jwtLeewaySeconds: integer('SECRETS_JWT_LEEWAY', 0, 0, 60),
+    keyringFile: read('SECRETS_KEYRING_FILE') ?? `${DATA_DIR}/keyring.json`,
+    sweepIntervalMs: Math.round(sweepSeconds * 1000),
+    maxSecretBytes: integer('SECRETS_MAX_SECRET_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    maxTokenTtlSeconds: integer('SECRETS_MAX_TOKEN_TTL', 86_400, 1, 31_536_000),
+    historyVersions: integer('SECRETS_HISTORY', 10, 1, 1000),
+    auditRetentionMs,
+    logLevel,
+    rateLimitSubject: parseRateLimit('SECRETS_RATE_LIMIT', read('SECRETS_RATE_LIMIT') ?? '50/s,burst=200'),
+    rateLimitAddress: parseRateLimit('SECRETS_RATE_LIMIT_ADDRESS', read('SECRETS_RATE_LIMIT_ADDRESS') ?? '200/s'),
+  };
+  return Object.freeze(config);
+}
+
+function parseDatabase(url: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length);
+    if (filename === '') throw new ConfigError('SECRETS_DB', 'sqlite: needs a file path, as in sqlite:./data/secrets.db');
+    return { client: 'sqlite', filename: filename === ':memory:' ? filename : path.resolve(filename) };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError('SECRETS_DB', 'is not a valid postgres:// URL');
+    }
+    return { client: 'pg', connectionString: url };
+  }
+  throw new ConfigError('SECRETS_DB', 'must be sqlite:<path> or postgres://…');
+}
+
+/** `<n>/<s|m>`, optionally `,burst=<b>` (default burst: four times n), or `off`. */
+function parseRateLimit(variable: string, text: string): RateLimitConfig {
+  if (text === 'off') return 'off';
+  const match = /^(\d{1,7})\/(s|m)(?:,burst=(\d{1,7}))?$/.exec(text);
+  if (!match || Number(match[1]) === 0) {
+    throw new ConfigError(variable, 'must be <n>/s or <n>/m (optionally ,burst=<b>) or off');
+  }
+  const n = Number(match[1]);
+  const perSecond = match[2] === 's' ? n : n / 60;
+  const burst = match[3] === undefined ? n * 4 : Number(match[3]);
+  if (burst < 1) throw new ConfigError(variable, 'burst must be at least 1');
+  return { perSecond, burst };
+}

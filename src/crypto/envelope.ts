@@ -1,0 +1,52 @@
+/**
+ * Envelope encryption: every version of a secret gets a fresh 256-bit data
+ * key; the value is sealed under it, and the data key is wrapped by the
+ * key-encryption provider. Both layers bind the secret's key and version as
+ * associated data, so a row copied to another key or version fails to open.
+ */
+import { randomBytes } from 'node:crypto';
+import { openAesGcm, sealAesGcm } from './aes-gcm';
+import type { KeyEncryptionProvider } from './key-encryption-provider';
+
+export interface SealedValue {
+  readonly keyId: string;
+  readonly wrappedKey: Buffer;
+  readonly ciphertext: Buffer;
+}
+
+export interface ValueBinding {
+  readonly key: string;
+  readonly version: number;
+}
+
+function valueContext(binding: ValueBinding): Buffer {
+  return Buffer.from(`scoped-secrets:value:v1:${binding.key}:${binding.version}`, 'utf8');
+}
+
+function dataKeyContext(binding: ValueBinding): Buffer {
+  return Buffer.from(`scoped-secrets:data-key:v1:${binding.key}:${binding.version}`, 'utf8');
+}
+
+export class Envelope {
+  constructor(private readonly provider: KeyEncryptionProvider) {}
+
+  async seal(plaintext: Buffer, binding: ValueBinding): Promise<SealedValue> {
+    const dataKey = randomBytes(32);
+    try {
+      const ciphertext = sealAesGcm(dataKey, plaintext, valueContext(binding));
+      const { keyId, wrapped } = await this.provider.wrap(dataKey, dataKeyContext(binding));
+      return { keyId, wrappedKey: wrapped, ciphertext };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  async open(sealed: SealedValue, binding: ValueBinding): Promise<Buffer> {
+    const dataKey = await this.provider.unwrap({ keyId: sealed.keyId, wrapped: sealed.wrappedKey }, dataKeyContext(binding));
+    try {
+      return openAesGcm(dataKey, sealed.ciphertext, valueContext(binding));
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+}

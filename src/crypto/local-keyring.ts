@@ -1,0 +1,132 @@
+/**
+ * The local keyring: `{"active":"<id>","keys":{"<id>":"<base64 32 bytes>"}}`
+ * in a file of mode 0600, shared by every replica. It is re-read when the
+ * file changes and when a row names a key id it does not know yet.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openAesGcm, sealAesGcm } from './aes-gcm';
+import type { KeyEncryptionProvider, WrappedDataKey } from './key-encryption-provider';
+
+interface KeyringContents {
+  active: string;
+  keys: Map<string, Buffer>;
+}
+
+const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export class KeyringError extends Error {}
+
+export function parseKeyring(text: string, file: string): KeyringContents {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KeyringError(`${file}: not valid JSON`);
+  }
+  const doc = json as { active?: unknown; keys?: unknown };
+  if (typeof doc !== 'object' || doc === null || typeof doc.keys !== 'object' || doc.keys === null) {
+    throw new KeyringError(`${file}: expected {"active": "<id>", "keys": {"<id>": "<base64>"}}`);
+  }
+  const keys = new Map<string, Buffer>();
+  for (const [id, encoded] of Object.entries(doc.keys as Record<string, unknown>)) {
+    const key = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
+    if (!KEY_ID.test(id) || key.length !== 32) {
+      throw new KeyringError(`${file}: key "${id}" must have an id of [A-Za-z0-9_.-] and 32 bytes of base64`);
+    }
+    keys.set(id, key);
+  }
+  if (typeof doc.active !== 'string' || !keys.has(doc.active)) {
+    throw new KeyringError(`${file}: "active" must name one of its keys`);
+  }
+  return { active: doc.active, keys };
+}
+
+export function serializeKeyring(contents: KeyringContents): string {
+  const keys: Record<string, string> = {};
+  for (const [id, key] of contents.keys) keys[id] = key.toString('base64');
+  return `${JSON.stringify({ active: contents.active, keys }, null, 2)}\n`;
+}
+
+export function newKeyId(now: Date): string {
+  return `k${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Creates the keyring with one fresh key unless it exists; true when created. */
+export function createKeyringIfMissing(file: string, now: Date): boolean {
+  if (fs.existsSync(file)) return false;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const id = newKeyId(now);
+  const contents = serializeKeyring({ active: id, keys: new Map([[id, randomBytes(32)]]) });
+  try {
+    fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  return true;
+}
+
+export class LocalKeyring implements KeyEncryptionProvider {
+  private contents: KeyringContents;
+  private loadedMtimeMs = 0;
+  private watcher?: fs.StatWatcher;
+
+  constructor(private readonly file: string) {
+    this.contents = this.read();
+  }
+
+  get activeKeyId(): string {
+    return this.contents.active;
+  }
+
+  get keyIds(): string[] {
+    return [...this.contents.keys.keys()];
+  }
+
+  /** Re-reads the file when it changes, checking every `intervalMs`. */
+  watch(intervalMs = 2000): void {
+    this.watcher = fs.watchFile(this.file, { interval: intervalMs, persistent: false }, () => this.reloadIfChanged());
+  }
+
+  close(): void {
+    if (this.watcher) fs.unwatchFile(this.file);
+    this.watcher = undefined;
+  }
+
+  async wrap(dataKey: Buffer, context: Buffer): Promise<WrappedDataKey> {
+    const keyId = this.contents.active;
+    const kek = this.contents.keys.get(keyId) as Buffer;
+    return { keyId, wrapped: sealAesGcm(kek, dataKey, context) };
+  }
+
+  async unwrap(wrapped: WrappedDataKey, context: Buffer): Promise<Buffer> {
+    let kek = this.contents.keys.get(wrapped.keyId);
+    if (!kek) {
+      this.reloadIfChanged();
+      kek = this.contents.keys.get(wrapped.keyId);
+    }
+    if (!kek) throw new KeyringError(`the keyring has no key "${wrapped.keyId}"`);
+    return openAesGcm(kek, wrapped.wrapped, context);
+  }
+
+  private reloadIfChanged(): void {
+    try {
+      if (fs.statSync(this.file).mtimeMs !== this.loadedMtimeMs) this.contents = this.read();
+    } catch {
+      // A half-written or vanished file keeps the keys already loaded.
+    }
+  }
+
+  private read(): KeyringContents {
+    let text: string;
+    try {
+      this.loadedMtimeMs = fs.statSync(this.file).mtimeMs;
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (error) {
+      throw new KeyringError(`${this.file}: cannot read the keyring (${(error as NodeJS.ErrnoException).code})`);
+    }
+    return parseKeyring(text, this.file);
+  }
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { types as pgTypes } from 'pg';
+import type { DatabaseConfig } from '../config';
+
+const PG_INT8 = 20;
+
+/**
+ * SQLite: WAL with synchronous=FULL, so an acknowledged write survives a
+ * crash of the process or the machine. PostgreSQL: int8 columns (our
+ * millisecond timestamps) come back as numbers, and a connection attempt
+ * gives up after a bounded time instead of hanging a request.
+ */
+export function connectDatabase(db: DatabaseConfig): Knex {
+  if (db.client === 'sqlite') {
+    if (db.filename !== ':memory:') fs.mkdirSync(path.dirname(db.filename), { recursive: true, mode: 0o700 });
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: db.filename },
+      useNullAsDefault: true,
+      pool: {
+        afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null) => void) {
+          connection.pragma('journal_mode = WAL');
+          connection.pragma('synchronous = FULL');
+          connection.pragma('busy_timeout = 5000');
+          connection.pragma('foreign_keys = ON');
+          done(null);
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: {
+      connectionString: db.connectionString,
+      connectionTimeoutMillis: 3000,
+      types: {
+        getTypeParser: (oid: number, format: string) =>
+          oid === PG_INT8 ? Number : pgTypes.getTypeParser(oid, format as 'text'),
+      },
+    },
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: 5000,
+  });
+}
+
+export function isPostgres(knex: Knex): boolean {
+  return knex.client.config.client === 'pg';
+}

@@ -1,0 +1,30 @@
+/**
+ * The migrations in `migrations/`, listed explicitly so that they load the
+ * same way from the compiled build, the tests and a container image.
+ */
+import type { Knex } from 'knex';
+import * as secrets from '../../migrations/20261122000000_secrets';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<[string, Migration]> = [['20261122000000_secrets', secrets]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+/** True when the database is reachable and every migration is applied. */
+export async function isMigrated(knex: Knex): Promise<boolean> {
+  const [, pending] = (await knex.migrate.list({ migrationSource })) as [unknown[], unknown[]];
+  return pending.length === 0;
+}

@@ -1,0 +1,114 @@
+/**
+ * One error hierarchy: handlers throw these, and the error handler turns
+ * them into `{code, message, requestId}` with the status they carry.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export class InvalidRequest extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(400, 'InvalidRequest', message, {}, details);
+  }
+}
+
+export class InvalidKey extends AppError {
+  constructor(message: string) {
+    super(400, 'InvalidKey', message);
+  }
+}
+
+export class InvalidContinuationToken extends AppError {
+  constructor() {
+    super(400, 'InvalidContinuationToken', 'the continuation token is not valid for this listing');
+  }
+}
+
+export class Unauthorized extends AppError {
+  constructor(message: string, tokenPresented: boolean) {
+    super(401, 'Unauthorized', message, {
+      'WWW-Authenticate': tokenPresented ? 'Bearer error="invalid_token"' : 'Bearer',
+    });
+  }
+}
+
+export class InsufficientScopes extends AppError {
+  constructor(readonly required: string[]) {
+    super(403, 'InsufficientScopes', `this request requires the scope ${required.join(' and ')}`);
+  }
+}
+
+export class ScopeEscalation extends AppError {
+  constructor(readonly uncovered: string[]) {
+    super(403, 'ScopeEscalation', `the caller's scopes do not cover: ${uncovered.join(', ')}`, {}, { uncovered });
+  }
+}
+
+export class SecretNotFound extends AppError {
+  constructor() {
+    super(404, 'SecretNotFound', 'no such secret');
+  }
+}
+
+export class SecretExpired extends AppError {
+  constructor() {
+    super(410, 'SecretExpired', 'the secret has expired');
+  }
+}
+
+export class PreconditionFailed extends AppError {
+  constructor(message: string) {
+    super(412, 'PreconditionFailed', message);
+  }
+}
+
+export class PayloadTooLarge extends AppError {
+  constructor(limit: number) {
+    super(413, 'PayloadTooLarge', `the request body is larger than ${limit} bytes`);
+  }
+}
+
+export class UnsupportedMediaType extends AppError {
+  constructor() {
+    super(415, 'UnsupportedMediaType', 'request bodies must be application/json');
+  }
+}
+
+export class TooManyRequests extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'TooManyRequests', 'too many requests', { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+export class NotFound extends AppError {
+  constructor() {
+    super(404, 'NotFound', 'no such route');
+  }
+}
+
+export class MethodNotAllowed extends AppError {
+  constructor(allow: string) {
+    super(405, 'MethodNotAllowed', 'method not allowed on this route', { Allow: allow });
+  }
+}
+
+export class Unavailable extends AppError {
+  constructor(message = 'the database is unavailable, try again shortly') {
+    super(503, 'Unavailable', message, { 'Retry-After': '1' });
+  }
+}
+
+export class Internal extends AppError {
+  constructor() {
+    super(500, 'Internal', 'internal error');
+  }
+}

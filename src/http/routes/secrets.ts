@@ -1,0 +1,94 @@
+/** PUT, GET and DELETE /v1/secret/{key}, and GET /v1/secrets. Each route names its scopes first. */
+import { Router, type Request } from 'express';
+import { formatTimestamp } from '../../clock';
+import { InvalidRequest } from '../../errors';
+import type { Metrics } from '../../metrics';
+import { entityTag, parseTagList } from '../../secrets/preconditions';
+import type { SecretService, SecretValue } from '../../secrets/secret-service';
+import type { SecretRecord } from '../../secrets/secret-store-type';
+import { keyOf, principalOf } from '../locals';
+import { requireScopes } from '../require-scope';
+
+function metadataBody(record: SecretRecord) {
+  return {
+    key: record.key,
+    version: record.version,
+    expires: formatTimestamp(record.expiresAt),
+    created: formatTimestamp(record.createdAt),
+    updated: formatTimestamp(record.updatedAt),
+  };
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function parseExpires(text: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InvalidRequest('expires must be an RFC 3339 date-time');
+  return ms;
+}
+
+export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics }): Router {
+  const { secrets, metrics } = deps;
+  const router = Router({ caseSensitive: true, strict: true });
+
+  router.put('/v1/secret/:key', async (req, res) => {
+    const key = keyOf(res);
+    requireScopes(principalOf(res), [['secret', 'set', key]], metrics);
+    const body = req.body as { value: SecretValue; expires: string };
+    const { created, record } = await secrets.put(key, body.value, parseExpires(body.expires), {
+      ifMatch: parseTagList(header(req, 'if-match'), 'If-Match'),
+      ifNoneMatch: parseTagList(header(req, 'if-none-match'), 'If-None-Match'),
+    });
+    res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
+  });
+
+  router.get('/v1/secret/:key', async (req, res) => {
+    const key = keyOf(res);
+    const version = req.query.version === undefined ? undefined : Number(req.query.version);
+    requireScopes(
+      principalOf(res),
+      version === undefined ? [['secret', 'get', key]] : [['secret', 'get', key], ['secret', 'history', key]],
+      metrics,
+    );
+    const secret = await secrets.get(key, version);
+    res.set('ETag', entityTag(secret.version)).json({
+      key: secret.key,
+      value: secret.value,
+      expires: formatTimestamp(secret.expiresAt),
+      version: secret.version,
+      created: formatTimestamp(secret.createdAt),
+      updated: formatTimestamp(secret.updatedAt),
+    });
+  });
+
+  router.delete('/v1/secret/:key', async (req, res) => {
+    const key = keyOf(res);
+    requireScopes(principalOf(res), [['secret', 'delete', key]], metrics);
+    await secrets.delete(key, { ifMatch: parseTagList(header(req, 'if-match'), 'If-Match') });
+    res.status(204).end();
+  });
+
+  router.get('/v1/secrets', async (req, res) => {
+    const principal = principalOf(res);
+    const page = await secrets.list({
+      prefix: typeof req.query.prefix === 'string' ? req.query.prefix : '',
+      limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
+      continuationToken: req.query.continuationToken as string | undefined,
+      visible: (key) => principal.grants.allows('secret', 'list', key),
+    });
+    res.json({
+      secrets: page.secrets.map((record) => ({
+        key: record.key,
+        version: record.version,
+        expires: formatTimestamp(record.expiresAt),
+        updated: formatTimestamp(record.updatedAt),
+      })),
+      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/** The `scoped-secrets` executable: parse the command line, dispatch. */
+import { Command, CommanderError } from 'commander';
+import { registerServerCommands } from './cli/server-commands';
+import { EXIT_USAGE, failAndExit } from './cli/exit';
+
+const program = new Command('scoped-secrets')
+  .description('a secrets service with scoped bearer tokens and envelope encryption')
+  .exitOverride()
+  .showHelpAfterError();
+
+registerServerCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+  failAndExit(error);
+});

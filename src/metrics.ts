@@ -1,0 +1,55 @@
+/** Prometheus metrics. Labels carry routes, statuses and reasons; never a key, a value or a token. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'scoped_secrets_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'scoped_secrets_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly secretsSwept = new Counter({
+    name: 'scoped_secrets_secrets_swept_total',
+    help: 'Expired secrets purged by the sweeper',
+    registers: [this.registry],
+  });
+
+  readonly tokenVerifications = new Counter({
+    name: 'scoped_secrets_token_verifications_total',
+    help: 'Bearer token verifications by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly denials = new Counter({
+    name: 'scoped_secrets_denials_total',
+    help: 'Denied requests by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(countLiveSecrets?: () => Promise<number>) {
+    collectDefaultMetrics({ register: this.registry });
+    if (countLiveSecrets) {
+      new Gauge({
+        name: 'scoped_secrets_secrets_stored',
+        help: 'Secrets stored and not expired',
+        registers: [this.registry],
+        async collect() {
+          this.set(await countLiveSecrets());
+        },
+      });
+    }
+  }
+}

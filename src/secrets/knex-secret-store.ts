@@ -1,0 +1,175 @@
+/** The SQL behind SecretStore, for SQLite and PostgreSQL alike. */
+import type { Knex } from 'knex';
+import { isPostgres } from '../db/connect';
+import type { SealedSecret, SecretRecord, SecretStore, StoreTransaction } from './secret-store-type';
+
+interface SecretRow {
+  key: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+interface SealedRow extends SecretRow {
+  kek_id: string;
+  wrapped_key: Buffer;
+  ciphertext: Buffer;
+}
+
+function rowToRecord(row: SecretRow): SecretRecord {
+  return {
+    key: row.key,
+    version: Number(row.version),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    expiresAt: Number(row.expires_at),
+  };
+}
+
+function rowToSealed(row: SealedRow): SealedSecret {
+  return {
+    ...rowToRecord(row),
+    sealed: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
+  };
+}
+
+/** Errors a concurrent writer can cause; the whole transaction is worth one more try. */
+function isWriteConflict(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code === '23505' || code === '40001' || code === '40P01' || code.startsWith('SQLITE_BUSY');
+}
+
+const MAX_ATTEMPTS = 4;
+
+export class KnexSecretStore implements SecretStore {
+  private readonly pg: boolean;
+
+  constructor(private readonly knex: Knex) {
+    this.pg = isPostgres(knex);
+  }
+
+  async inTransaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.knex.transaction((trx) => work(trx as unknown as StoreTransaction));
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isWriteConflict(error)) throw error;
+      }
+    }
+  }
+
+  async lockRecord(key: string, trx: StoreTransaction): Promise<SecretRecord | undefined> {
+    const db = trx as unknown as Knex.Transaction;
+    if (!this.pg) {
+      // A write as the first statement takes SQLite's write lock now, waiting on
+      // busy_timeout, rather than failing later when a read would upgrade.
+      await db('secrets').where({ key }).update({ version: db.ref('version') });
+    }
+    const query = db<SecretRow>('secrets').where({ key }).first();
+    const row = await (this.pg ? query.forUpdate() : query);
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  async writeVersion(
+    record: SecretRecord,
+    sealed: SealedSecret['sealed'],
+    keepVersions: number,
+    trx: StoreTransaction,
+  ): Promise<void> {
+    const db = trx as unknown as Knex.Transaction;
+    await db('secrets')
+      .insert({
+        key: record.key,
+        version: record.version,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+        expires_at: record.expiresAt,
+      })
+      .onConflict('key')
+      .merge(['version', 'created_at', 'updated_at', 'expires_at']);
+    await db('secret_versions').insert({
+      key: record.key,
+      version: record.version,
+      created_at: record.updatedAt,
+      expires_at: record.expiresAt,
+      kek_id: sealed.keyId,
+      wrapped_key: sealed.wrappedKey,
+      ciphertext: sealed.ciphertext,
+    });
+    await db('secret_versions')
+      .where('key', record.key)
+      .andWhere('version', '<=', record.version - keepVersions)
+      .delete();
+  }
+
+  async remove(key: string, trx?: StoreTransaction): Promise<void> {
+    const db = (trx as unknown as Knex.Transaction | undefined) ?? this.knex;
+    await db('secret_versions').where({ key }).delete();
+    await db('secrets').where({ key }).delete();
+  }
+
+  async getCurrent(key: string): Promise<SealedSecret | undefined> {
+    const row = await this.knex<SealedRow>('secrets as s')
+      .join('secret_versions as v', function () {
+        this.on('v.key', 's.key').andOn('v.version', 's.version');
+      })
+      .where('s.key', key)
+      .first('s.key', 's.version', 's.created_at', 's.updated_at', 's.expires_at', 'v.kek_id', 'v.wrapped_key', 'v.ciphertext');
+    return row ? rowToSealed(row) : undefined;
+  }
+
+  async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
+    const row = await this.knex<SealedRow>('secret_versions as v')
+      .join('secrets as s', 's.key', 'v.key')
+      .where('v.key', key)
+      .andWhere('v.version', version)
+      .first(
+        'v.key',
+        'v.version',
+        's.created_at',
+        { updated_at: 'v.created_at' },
+        's.expires_at',
+        'v.kek_id',
+        'v.wrapped_key',
+        'v.ciphertext',
+      );
+    return row ? rowToSealed(row) : undefined;
+  }
+
+  async listPage(prefix: string, afterKey: string | undefined, now: number, limit: number): Promise<SecretRecord[]> {
+    const query = this.knex<SecretRow>('secrets')
+      .select('key', 'version', 'created_at', 'updated_at', 'expires_at')
+      .where('expires_at', '>', now)
+      .orderBy('key')
+      .limit(limit);
+    if (prefix !== '') {
+      // `prefix` itself, or keys in [prefix + '/', prefix + '0'): '0' follows '/' in code-point order.
+      query.andWhere((where) =>
+        where.where('key', prefix).orWhere((range) => range.where('key', '>=', `${prefix}/`).andWhere('key', '<', `${prefix}0`)),
+      );
+    }
+    if (afterKey !== undefined) query.andWhere('key', '>', afterKey);
+    return (await query).map(rowToRecord);
+  }
+
+  async purgeExpiredBatch(now: number, limit: number): Promise<string[]> {
+    // SKIP LOCKED lets several replicas sweep at once without waiting on or
+    // double-deleting each other's rows; versions go with ON DELETE CASCADE.
+    const sql = this.pg
+      ? `DELETE FROM secrets WHERE key IN (
+           SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED
+         ) AND expires_at <= ? RETURNING key`
+      : `DELETE FROM secrets WHERE key IN (
+           SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
+         ) AND expires_at <= ? RETURNING key`;
+    const result = await this.knex.raw(sql, [now, limit, now]);
+    const rows: Array<{ key: string }> = this.pg ? result.rows : result;
+    return rows.map((row) => row.key);
+  }
+
+  async countLive(now: number): Promise<number> {
+    const row = await this.knex('secrets').where('expires_at', '>', now).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+}

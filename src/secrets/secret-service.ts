@@ -1,0 +1,132 @@
+/**
+ * The rules of secrets: versions, expiry, preconditions, history and
+ * listing. Storage is behind SecretStore; sealing behind Envelope.
+ */
+import type { Clock } from '../clock';
+import type { Envelope } from '../crypto/envelope';
+import { InvalidRequest, SecretExpired, SecretNotFound } from '../errors';
+import type { ContinuationTokens } from './continuation-token';
+import { checkPreconditions, type Preconditions } from './preconditions';
+import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
+
+export type SecretValue = Record<string, unknown>;
+
+export interface SecretWithValue extends SecretRecord {
+  readonly value: SecretValue;
+}
+
+export interface ListPage {
+  readonly secrets: SecretRecord[];
+  readonly continuationToken?: string;
+}
+
+export interface ListRequest {
+  readonly prefix: string;
+  readonly limit: number;
+  readonly continuationToken?: string;
+  /** Whether the caller may see this key in listings. */
+  readonly visible: (key: string) => boolean;
+}
+
+type Store = Pick<
+  SecretStore,
+  'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getVersion' | 'listPage'
+>;
+
+/** How many rows one listing request may look at before it returns a shorter page. */
+const LIST_SCAN_BUDGET = 5000;
+
+export class SecretService {
+  private readonly store: Store;
+  private readonly envelope: Envelope;
+  private readonly clock: Clock;
+  private readonly continuation: ContinuationTokens;
+  private readonly historyVersions: number;
+
+  constructor(deps: {
+    store: Store;
+    envelope: Envelope;
+    clock: Clock;
+    continuation: ContinuationTokens;
+    historyVersions: number;
+  }) {
+    this.store = deps.store;
+    this.envelope = deps.envelope;
+    this.clock = deps.clock;
+    this.continuation = deps.continuation;
+    this.historyVersions = deps.historyVersions;
+  }
+
+  /** Creates or replaces; an expired secret counts as absent and starts over at version 1. */
+  async put(
+    key: string,
+    value: SecretValue,
+    expiresAt: number,
+    preconditions: Preconditions,
+  ): Promise<{ created: boolean; record: SecretRecord }> {
+    const now = this.clock.now();
+    if (expiresAt <= now) throw new InvalidRequest('expires must be in the future');
+    const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
+    return this.store.inTransaction(async (trx) => {
+      const existing = await this.store.lockRecord(key, trx);
+      const live = existing && existing.expiresAt > now ? existing : undefined;
+      checkPreconditions(preconditions, live?.version);
+      if (existing && !live) await this.store.remove(key, trx);
+      const version = live ? live.version + 1 : 1;
+      const record: SecretRecord = { key, version, createdAt: live?.createdAt ?? now, updatedAt: now, expiresAt };
+      const sealed = await this.envelope.seal(plaintext, { key, version });
+      await this.store.writeVersion(record, sealed, this.historyVersions, trx);
+      return { created: live === undefined, record };
+    });
+  }
+
+  async get(key: string, version?: number): Promise<SecretWithValue> {
+    const found = version === undefined ? await this.store.getCurrent(key) : await this.store.getVersion(key, version);
+    if (!found) throw new SecretNotFound();
+    if (found.expiresAt <= this.clock.now()) throw new SecretExpired();
+    return this.open(found);
+  }
+
+  /** Deletes with all history; an expired, unswept secret is deleted too. */
+  async delete(key: string, preconditions: Preconditions): Promise<void> {
+    const now = this.clock.now();
+    await this.store.inTransaction(async (trx) => {
+      const existing = await this.store.lockRecord(key, trx);
+      if (!existing) throw new SecretNotFound();
+      checkPreconditions(preconditions, existing.expiresAt > now ? existing.version : undefined);
+      await this.store.remove(key, trx);
+    });
+  }
+
+  /**
+   * One page of live secrets the caller may list. Invisible keys are skipped
+   * silently; a page may be short and still carry a token when the scan
+   * budget ran out first.
+   */
+  async list(request: ListRequest): Promise<ListPage> {
+    const { prefix, limit, visible } = request;
+    let after = request.continuationToken === undefined ? undefined : this.continuation.resume(request.continuationToken, prefix);
+    const now = this.clock.now();
+    const secrets: SecretRecord[] = [];
+    for (let scanned = 0; scanned < LIST_SCAN_BUDGET; ) {
+      const rows = await this.store.listPage(prefix, after, now, limit);
+      for (const [index, row] of rows.entries()) {
+        after = row.key;
+        if (visible(row.key)) secrets.push(row);
+        if (secrets.length === limit) {
+          const mayHaveMore = index < rows.length - 1 || rows.length === limit;
+          return mayHaveMore ? { secrets, continuationToken: this.continuation.issue(prefix, after) } : { secrets };
+        }
+      }
+      scanned += rows.length;
+      if (rows.length < limit) return { secrets };
+    }
+    return { secrets, continuationToken: this.continuation.issue(prefix, after as string) };
+  }
+
+  private async open(found: SealedSecret): Promise<SecretWithValue> {
+    const plaintext = await this.envelope.open(found.sealed, { key: found.key, version: found.version });
+    const { sealed: _sealed, ...record } = found;
+    return { ...record, value: JSON.parse(plaintext.toString('utf8')) as SecretValue };
+  }
+}

@@ -1,0 +1,38 @@
+import type { SealedValue } from '../crypto/envelope';
+
+/** A secret's metadata, times in milliseconds from the application clock. */
+export interface SecretRecord {
+  readonly key: string;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface SealedSecret extends SecretRecord {
+  readonly sealed: SealedValue;
+}
+
+/** Opaque to services: a store hands it out and takes it back. */
+export interface StoreTransaction {
+  readonly __storeTransaction: unique symbol;
+}
+
+export interface SecretStore {
+  /** Runs `work` in one transaction, retried when a concurrent writer collided. */
+  inTransaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** The current metadata, locked against concurrent writers until the transaction ends. */
+  lockRecord(key: string, trx: StoreTransaction): Promise<SecretRecord | undefined>;
+  /** Makes `record` current with this sealed value, keeping at most `keepVersions` versions. */
+  writeVersion(record: SecretRecord, sealed: SealedValue, keepVersions: number, trx: StoreTransaction): Promise<void>;
+  /** Removes the secret with all its versions. */
+  remove(key: string, trx?: StoreTransaction): Promise<void>;
+  getCurrent(key: string): Promise<SealedSecret | undefined>;
+  /** One version; `expiresAt` is the secret's current expiry, which decides 410. */
+  getVersion(key: string, version: number): Promise<SealedSecret | undefined>;
+  /** Live secrets under `prefix` (whole segments), after `afterKey`, ordered by key. */
+  listPage(prefix: string, afterKey: string | undefined, now: number, limit: number): Promise<SecretRecord[]>;
+  /** Deletes up to `limit` secrets expired at `now`; replicas never take the same rows. */
+  purgeExpiredBatch(now: number, limit: number): Promise<string[]>;
+  countLive(now: number): Promise<number>;
+}

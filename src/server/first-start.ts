@@ -1,0 +1,49 @@
+/**
+ * A first start with nothing configured: `./data/` gets a keyring, an HS256
+ * signing secret and a root token (all 0600), and the operator is told
+ * where they are. Later starts reuse them.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { createKeyringIfMissing } from '../crypto/local-keyring';
+import { createSigner } from '../deps';
+
+export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**'];
+export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;
+
+function writePrivateFile(file: string, contents: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, contents, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
+/** The configuration to run with, after creating what a first start needs; `say` tells the operator. */
+export function prepareDataDir(config: Config, clock: Clock, say: (line: string) => void): Config {
+  if (createKeyringIfMissing(config.keyringFile, new Date(clock.now()))) {
+    say(`created the keyring ${path.resolve(config.keyringFile)}`);
+  }
+  if (config.jwtSecret !== undefined || config.jwtPublicKeysFile !== undefined) return config;
+
+  const secretFile = path.join(config.dataDir, 'jwt-secret');
+  const firstStart = !fs.existsSync(secretFile);
+  if (firstStart) writePrivateFile(secretFile, `${randomBytes(48).toString('base64url')}\n`);
+  const configured = Object.freeze({ ...config, jwtSecret: fs.readFileSync(secretFile, 'utf8').trim() });
+
+  if (firstStart) {
+    const tokenFile = path.join(config.dataDir, 'root.token');
+    const root = createSigner(configured, clock).sign({
+      subject: 'root',
+      scopes: ROOT_TOKEN_SCOPES,
+      ttlSeconds: ROOT_TOKEN_TTL_SECONDS,
+    });
+    writePrivateFile(tokenFile, `${root.token}\n`);
+    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    say(`created the HS256 signing secret ${path.resolve(secretFile)}`);
+    say(`wrote a root token (valid ${ROOT_TOKEN_TTL_SECONDS / 86_400} days) to ${path.resolve(tokenFile)}`);
+    say(`try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/whoami`);
+  }
+  return configured;
+}

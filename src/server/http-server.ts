@@ -1,0 +1,59 @@
+/**
+ * One serving process: the app on a port, the sweeper when this process
+ * owns it, and an orderly shutdown on SIGTERM or SIGINT: stop accepting,
+ * finish in-flight requests, stop the sweeper, close the database, exit 0.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { buildApp } from '../app';
+import { systemClock } from '../clock';
+import type { Config } from '../config';
+import { createServices } from '../deps';
+import { loadOpenApiDocument } from '../http/openapi';
+
+/** Longest a shutdown waits for in-flight requests before closing them. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export async function runHttpServer(config: Config, logger: Logger, options: { sweeper: boolean; flushLogs: () => void }): Promise<void> {
+  const services = await createServices(config, systemClock, logger);
+  services.keyring.watch();
+  const app = buildApp({
+    ...services,
+    logger,
+    openApiDocument: loadOpenApiDocument(),
+    maxBodyBytes: config.maxSecretBytes,
+  });
+  const server = http.createServer(app);
+  // Slow or idle clients must not hold connections for ever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  logger.info({ address, port, pid: process.pid }, `listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  if (options.sweeper) services.sweeper.start(config.sweepIntervalMs);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+    await drained;
+    clearTimeout(force);
+    await services.close();
+    logger.info('stopped');
+    options.flushLogs();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

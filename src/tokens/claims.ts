@@ -1,0 +1,56 @@
+/** The claims a token must carry (SPEC section 5), checked the same way for every algorithm. */
+import { keyProblem } from '../keys';
+import { grantedScopeProblem } from '../scopes';
+
+export interface TokenClaims {
+  readonly sub: string;
+  readonly scopes: readonly string[];
+  readonly exp: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly jti?: string;
+  readonly anc?: readonly string[];
+  readonly iss?: string;
+  readonly aud?: string | readonly string[];
+}
+
+export interface ClaimRules {
+  readonly nowSeconds: number;
+  readonly leewaySeconds: number;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+export const MAX_SCOPES = 256;
+const JTI = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The claims, or the reason they are not acceptable. */
+export function checkClaims(payload: unknown, rules: ClaimRules): TokenClaims | string {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'the payload is not an object';
+  const claims = payload as Record<string, unknown>;
+  if (typeof claims.sub !== 'string' || keyProblem(claims.sub)) return 'sub is missing or not a valid subject';
+  if (!Array.isArray(claims.scopes) || claims.scopes.length > MAX_SCOPES) return `scopes must be an array of at most ${MAX_SCOPES}`;
+  for (const scope of claims.scopes) {
+    const problem = grantedScopeProblem(scope);
+    if (problem) return `invalid scope: ${problem}`;
+  }
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return 'exp is missing';
+  if (claims.exp + rules.leewaySeconds <= rules.nowSeconds) return 'the token has expired';
+  if (claims.nbf !== undefined) {
+    if (typeof claims.nbf !== 'number') return 'nbf is not a number';
+    if (claims.nbf - rules.leewaySeconds > rules.nowSeconds) return 'the token is not valid yet';
+  }
+  if (claims.iat !== undefined && typeof claims.iat !== 'number') return 'iat is not a number';
+  if (claims.jti !== undefined && (typeof claims.jti !== 'string' || !JTI.test(claims.jti))) return 'jti is not valid';
+  if (claims.anc !== undefined) {
+    if (!Array.isArray(claims.anc) || claims.anc.some((jti) => typeof jti !== 'string' || !JTI.test(jti))) {
+      return 'anc must be an array of jti values';
+    }
+  }
+  if (rules.issuer !== undefined && claims.iss !== rules.issuer) return 'the issuer is not accepted';
+  if (rules.audience !== undefined) {
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(rules.audience)) return 'the audience is not accepted';
+  }
+  return claims as unknown as TokenClaims;
+}

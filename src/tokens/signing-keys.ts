@@ -1,0 +1,77 @@
+/**
+ * The keys tokens are verified and signed with. The accepted algorithms
+ * are exactly those of the configured keys: HS256 for the shared secret,
+ * RS256, ES256 (P-256) or EdDSA (Ed25519) for public keys, never `none`.
+ */
+import { createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+
+export type TokenAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
+
+export interface VerificationKey {
+  readonly algorithm: TokenAlgorithm;
+  readonly key: KeyObject;
+  readonly kid?: string;
+}
+
+export interface SigningKey {
+  readonly algorithm: TokenAlgorithm;
+  readonly key: KeyObject;
+}
+
+export class KeyFileError extends Error {}
+
+/** A KeyObject, not a string: jsonwebtoken would first try to parse a string as a PEM key. */
+export function hmacKey(secret: string): VerificationKey {
+  return { algorithm: 'HS256', key: createSecretKey(Buffer.from(secret, 'utf8')) };
+}
+
+export function algorithmForKey(key: KeyObject): TokenAlgorithm {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return 'RS256';
+    case 'ec':
+      if (key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+      throw new KeyFileError('only the P-256 curve (ES256) is supported for EC keys');
+    case 'ed25519':
+      return 'EdDSA';
+    default:
+      throw new KeyFileError(`unsupported key type ${key.asymmetricKeyType ?? key.type}`);
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g;
+
+/** Public keys from a PEM file (one or more keys or certificates) or a JWKS document. */
+export function parsePublicKeys(text: string): VerificationKey[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) return parseJwks(trimmed);
+  const blocks = trimmed.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) throw new KeyFileError('no PEM block and not a JWKS document');
+  return blocks.map((pem) => {
+    const key = createPublicKey(pem);
+    return { algorithm: algorithmForKey(key), key };
+  });
+}
+
+function parseJwks(text: string): VerificationKey[] {
+  let doc: { keys?: unknown };
+  try {
+    doc = JSON.parse(text) as { keys?: unknown };
+  } catch {
+    throw new KeyFileError('not valid JSON');
+  }
+  if (!Array.isArray(doc.keys) || doc.keys.length === 0) throw new KeyFileError('a JWKS needs a non-empty "keys" array');
+  return doc.keys.map((jwk: JsonWebKey & { kid?: string; alg?: string }) => {
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    if (key.type !== 'public') throw new KeyFileError('a JWKS may only hold public keys');
+    const algorithm = algorithmForKey(key);
+    if (jwk.alg !== undefined && jwk.alg !== algorithm) throw new KeyFileError(`key ${jwk.kid ?? ''} says alg ${jwk.alg}, expected ${algorithm}`);
+    return { algorithm, key, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
+  });
+}
+
+/** A private key from PEM text. */
+export function parsePrivateKey(pem: string): SigningKey {
+  const key = createPrivateKey(pem);
+  return { algorithm: algorithmForKey(key), key };
+}

@@ -1,0 +1,117 @@
+/**
+ * Bearer token verification. A verified token is cached, keyed by a hash
+ * of the token, with its scopes compiled, until it expires; the cache is
+ * bounded and evicts the least recently used entry.
+ */
+import { createHash } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Clock } from '../clock';
+import { GrantSet } from '../scopes';
+import { checkClaims, type TokenClaims } from './claims';
+import { verifyEdDsa } from './eddsa-jws';
+import type { TokenAlgorithm, VerificationKey } from './signing-keys';
+
+export interface Principal {
+  readonly subject: string;
+  readonly grants: GrantSet;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+  readonly jti?: string;
+  /** The jtis of the tokens this one was derived from, oldest first. */
+  readonly ancestors: readonly string[];
+}
+
+export class InvalidToken extends Error {}
+
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+export class TokenVerifier {
+  private readonly cache = new Map<string, Principal>();
+  private readonly keys: readonly VerificationKey[];
+  private readonly algorithms: ReadonlySet<TokenAlgorithm>;
+  private readonly clock: Clock;
+  private readonly leewaySeconds: number;
+  private readonly issuer?: string;
+  private readonly audience?: string;
+  private readonly cacheSize: number;
+
+  constructor(deps: {
+    keys: readonly VerificationKey[];
+    clock: Clock;
+    leewaySeconds: number;
+    issuer?: string;
+    audience?: string;
+    cacheSize?: number;
+  }) {
+    this.keys = deps.keys;
+    this.algorithms = new Set(deps.keys.map((key) => key.algorithm));
+    this.clock = deps.clock;
+    this.leewaySeconds = deps.leewaySeconds;
+    this.issuer = deps.issuer;
+    this.audience = deps.audience;
+    this.cacheSize = deps.cacheSize ?? 10_000;
+  }
+
+  /** The principal behind `token`; InvalidToken with a reason otherwise. */
+  verify(token: string): Principal {
+    const cacheKey = createHash('sha256').update(token).digest('base64');
+    const cached = this.cache.get(cacheKey);
+    if (cached) {
+      if (cached.expiresAt + this.leewaySeconds * 1000 > this.clock.now()) return cached;
+      this.cache.delete(cacheKey);
+    }
+    const principal = this.verifyUncached(token);
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(cacheKey, principal);
+    return principal;
+  }
+
+  private verifyUncached(token: string): Principal {
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('the token is too long');
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.header !== 'object') throw new InvalidToken('the token is not a JWT');
+    const algorithm = decoded.header.alg as TokenAlgorithm;
+    if (!this.algorithms.has(algorithm)) throw new InvalidToken('the token algorithm is not accepted');
+    const kid = decoded.header.kid;
+    const candidates = this.keys.filter(
+      (key) => key.algorithm === algorithm && (kid === undefined || key.kid === undefined || key.kid === kid),
+    );
+    const payload = this.firstValidSignature(token, algorithm, candidates);
+    if (payload === undefined) throw new InvalidToken('the token signature is not valid');
+    const claims = checkClaims(payload, {
+      nowSeconds: this.clock.now() / 1000,
+      leewaySeconds: this.leewaySeconds,
+      issuer: this.issuer,
+      audience: this.audience,
+    });
+    if (typeof claims === 'string') throw new InvalidToken(claims);
+    return toPrincipal(claims);
+  }
+
+  private firstValidSignature(token: string, algorithm: TokenAlgorithm, candidates: readonly VerificationKey[]): unknown {
+    for (const { key } of candidates) {
+      if (algorithm === 'EdDSA') {
+        const payload = verifyEdDsa(token, key);
+        if (payload !== undefined) return payload;
+        continue;
+      }
+      try {
+        // Time and claim checks are ours (checkClaims), the same for every algorithm.
+        return jwt.verify(token, key, { algorithms: [algorithm], ignoreExpiration: true, ignoreNotBefore: true });
+      } catch {
+        // Try the next key with this algorithm.
+      }
+    }
+    return undefined;
+  }
+}
+
+function toPrincipal(claims: TokenClaims): Principal {
+  return {
+    subject: claims.sub,
+    grants: new GrantSet(claims.scopes),
+    expiresAt: claims.exp * 1000,
+    jti: claims.jti,
+    ancestors: claims.anc ?? [],
+  };
+}
