@@ -54,6 +54,9 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics })
       metrics,
     );
     const secret = await secrets.get(key, version);
+    // GET ignores conditional headers: express would otherwise answer 304 to a matching If-None-Match.
+    delete req.headers['if-none-match'];
+    delete req.headers['if-modified-since'];
     res.set('ETag', entityTag(secret.version)).json({
       key: secret.key,
       value: secret.value,
