@@ -78,16 +78,19 @@ export class KnexSecretStore implements SecretStore {
     trx: StoreTransaction,
   ): Promise<void> {
     const db = trx as unknown as Knex.Transaction;
-    await db('secrets')
-      .insert({
-        key: record.key,
-        version: record.version,
-        created_at: record.createdAt,
-        updated_at: record.updatedAt,
-        expires_at: record.expiresAt,
-      })
-      .onConflict('key')
-      .merge(['version', 'created_at', 'updated_at', 'expires_at']);
+    const row = {
+      version: record.version,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      expires_at: record.expiresAt,
+    };
+    if (record.version === 1) {
+      // A plain insert: two creators racing on an absent key must collide
+      // (and the loser retry), not merge into one another.
+      await db('secrets').insert({ key: record.key, ...row });
+    } else {
+      await db('secrets').where({ key: record.key }).update(row);
+    }
     await db('secret_versions').insert({
       key: record.key,
       version: record.version,

@@ -23,7 +23,11 @@ export interface SecretStore {
   inTransaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
   /** The current metadata, locked against concurrent writers until the transaction ends. */
   lockRecord(key: string, trx: StoreTransaction): Promise<SecretRecord | undefined>;
-  /** Makes `record` current with this sealed value, keeping at most `keepVersions` versions. */
+  /**
+   * Makes `record` current with this sealed value, keeping at most
+   * `keepVersions` versions. Version 1 creates the secret, and fails when a
+   * concurrent writer created it first; a later version updates it.
+   */
   writeVersion(record: SecretRecord, sealed: SealedValue, keepVersions: number, trx: StoreTransaction): Promise<void>;
   /** Removes the secret with all its versions. */
   remove(key: string, trx?: StoreTransaction): Promise<void>;

@@ -1,0 +1,115 @@
+/** The secret store and sweeper against both databases, concurrency included. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { describeEachDialect, type TestDatabase } from '../support/databases';
+import { startTestService, type TestService } from '../support/service';
+
+const HOUR = 3_600_000;
+
+describeEachDialect('secret store', (dialect) => {
+  let db: TestDatabase;
+  let svc: TestService;
+
+  before(async () => {
+    db = await dialect.create();
+    svc = await startTestService(db, { SECRETS_HISTORY: '2' });
+  });
+  after(async () => {
+    await svc.close();
+    await db.drop();
+  });
+
+  const secrets = () => svc.services.secrets;
+  const expiresIn = (ms: number) => svc.clock.now() + ms;
+
+  it('stores values sealed, never as plaintext', async () => {
+    await secrets().put('store/plain', { marker: 'plaintext-marker-4711' }, expiresIn(HOUR), {});
+    const rows = await svc.services.knex('secret_versions').where({ key: 'store/plain' });
+    assert.equal(rows.length, 1);
+    assert.ok(!Buffer.from(rows[0].ciphertext).includes('plaintext-marker-4711'));
+    assert.equal(rows[0].kek_id, svc.services.keyring.activeKeyId);
+    assert.deepEqual((await secrets().get('store/plain')).value, { marker: 'plaintext-marker-4711' });
+  });
+
+  it('keeps SECRETS_HISTORY versions, the current one included', async () => {
+    for (let n = 1; n <= 5; n++) await secrets().put('store/history', { n }, expiresIn(HOUR), {});
+    const versions = await svc.services.knex('secret_versions').where({ key: 'store/history' }).orderBy('version').pluck('version');
+    assert.deepEqual(versions.map(Number), [4, 5]);
+  });
+
+  it('lets exactly one of many concurrent creators win with If-None-Match: *', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, n) => secrets().put('store/race', { n }, expiresIn(HOUR), { ifNoneMatch: '*' })),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const result of results) {
+      if (result.status === 'rejected') assert.equal((result.reason as { code: string }).code, 'PreconditionFailed');
+    }
+  });
+
+  it('gives concurrent writers consecutive versions, none lost', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => secrets().put('store/concurrent', { n }, expiresIn(HOUR), {})),
+    );
+    assert.deepEqual(results.map((r) => r.record.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('lets exactly one of concurrent If-Match writers take each version', async () => {
+    await secrets().put('store/cas', { n: 0 }, expiresIn(HOUR), {});
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, n) => secrets().put('store/cas', { n }, expiresIn(HOUR), { ifMatch: [1] })),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    assert.equal((await secrets().get('store/cas')).version, 2);
+  });
+
+  describe('sweeper', () => {
+    it('purges every expired secret with its history in bounded batches, and nothing else', async () => {
+      const knex = svc.services.knex;
+      const start = svc.clock.now();
+      const rows = Array.from({ length: 450 }, (_, n) => ({
+        key: `sweep/${String(n).padStart(4, '0')}`,
+        version: 1,
+        created_at: start,
+        updated_at: start,
+        expires_at: start + 1000,
+      }));
+      for (let i = 0; i < rows.length; i += 100) await knex('secrets').insert(rows.slice(i, i + 100));
+      await secrets().put('sweep/keep', { a: 1 }, expiresIn(HOUR), {});
+      await secrets().put('sweep/versions', { a: 1 }, expiresIn(1000), {});
+      await secrets().put('sweep/versions', { a: 2 }, expiresIn(1000), {});
+      svc.clock.advance(2000);
+
+      const { purged } = await svc.services.sweeper.runOnce();
+      assert.equal(purged, 451);
+      assert.equal(Number((await knex('secrets').where('key', 'like', 'sweep/%').count({ n: '*' }))[0].n), 1);
+      assert.equal(Number((await knex('secret_versions').where('key', 'sweep/versions').count({ n: '*' }))[0].n), 0);
+      assert.equal((await secrets().get('sweep/keep')).version, 1);
+      assert.equal((await svc.services.sweeper.runOnce()).purged, 0);
+    });
+
+    it('never purges the same secret twice when sweeps run at once', async () => {
+      const knex = svc.services.knex;
+      const start = svc.clock.now();
+      const rows = Array.from({ length: 600 }, (_, n) => ({
+        key: `twice/${n}`,
+        version: 1,
+        created_at: start,
+        updated_at: start,
+        expires_at: start + 10,
+      }));
+      for (let i = 0; i < rows.length; i += 100) await knex('secrets').insert(rows.slice(i, i + 100));
+      svc.clock.advance(20);
+      const store = svc.services.store;
+      const batches = await Promise.all(Array.from({ length: 4 }, () => store.purgeExpiredBatch(svc.clock.now(), 50)));
+      let more = batches.flat();
+      for (let round = 0; round < 50; round++) {
+        const next = (await Promise.all([store.purgeExpiredBatch(svc.clock.now(), 50), store.purgeExpiredBatch(svc.clock.now(), 50)])).flat();
+        if (next.length === 0) break;
+        more = more.concat(next);
+      }
+      assert.equal(more.length, 600);
+      assert.equal(new Set(more).size, 600);
+    });
+  });
+});
