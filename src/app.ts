@@ -6,6 +6,7 @@
  */
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { NotFound } from './errors';
 import { authenticate } from './http/authenticate';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
@@ -47,6 +48,9 @@ export function buildApp(deps: AppDeps): Express {
   app.use(openApiValidation(deps.openApiDocument, deps.validateResponses ?? false));
   app.use(whoamiRoutes());
   app.use(secretRoutes(deps));
+  app.use(() => {
+    throw new NotFound();
+  });
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -3,7 +3,6 @@
  * owns it, and an orderly shutdown on SIGTERM or SIGINT: stop accepting,
  * finish in-flight requests, stop the sweeper, close the database, exit 0.
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildApp } from '../app';
@@ -11,6 +10,7 @@ import { systemClock } from '../clock';
 import type { Config } from '../config';
 import { createServices } from '../deps';
 import { loadOpenApiDocument } from '../http/openapi';
+import { createHttpServer } from './create-server';
 
 /** Longest a shutdown waits for in-flight requests before closing them. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -24,12 +24,7 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
     openApiDocument: loadOpenApiDocument(),
     maxBodyBytes: config.maxSecretBytes,
   });
-  const server = http.createServer(app);
-  // Slow or idle clients must not hold connections for ever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
-  server.maxHeadersCount = 100;
+  const server = createHttpServer(app);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

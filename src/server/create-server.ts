@@ -1,0 +1,46 @@
+/**
+ * The node:http server around the app: bounded timeouts so slow or idle
+ * clients cannot hold connections for ever, and a JSON 400 (not Node's bare
+ * one) for requests too malformed to reach express.
+ */
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { RequestListener } from 'node:http';
+
+function clientErrorResponse(error: NodeJS.ErrnoException): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    code: 'InvalidRequest',
+    message: tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP',
+    requestId,
+  });
+  return [
+    `HTTP/1.1 ${status}`,
+    'Content-Type: application/json; charset=utf-8',
+    'Cache-Control: no-store',
+    `X-Request-Id: ${requestId}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+export function createHttpServer(app: RequestListener): http.Server {
+  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(error));
+  });
+  return server;
+}

@@ -1,0 +1,108 @@
+/** The real `scoped-secrets serve` process, started as a newcomer would start it. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../support/databases';
+import { runCli, startServer, waitFor, type RunningServer } from '../support/processes';
+
+const MARKER = 'e2e-marker-value-9f3c1a';
+
+describe('scoped-secrets serve', () => {
+  let cwd: string;
+  let server: RunningServer;
+  let rootToken: string;
+
+  before(async () => {
+    cwd = tempDir('scoped-secrets-e2e-');
+    server = await startServer({ cwd, env: { SECRETS_SWEEP_INTERVAL: '1.5' } });
+    rootToken = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
+  });
+  after(async () => {
+    await server.stop('SIGKILL');
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  const call = (method: string, key: string, body?: unknown) =>
+    fetch(`${server.url}/v1/secret/${key}`, {
+      method,
+      headers: { Authorization: `Bearer ${rootToken}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it('creates ./data with a keyring, a signing secret and a root token, all 0600, and says where', async () => {
+    for (const file of ['keyring.json', 'jwt-secret', 'root.token']) {
+      assert.equal(fs.statSync(path.join(cwd, 'data', file)).mode & 0o777, 0o600, file);
+    }
+    assert.match(server.output(), /root token .* to .*data\/root\.token/);
+    assert.match(server.output(), /curl -H "Authorization: Bearer \$\(cat .*root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/);
+    const whoami = await fetch(`${server.url}/v1/whoami`, { headers: { Authorization: `Bearer ${rootToken}` } });
+    assert.equal(whoami.status, 200);
+    assert.equal(((await whoami.json()) as { subject: string }).subject, 'root');
+  });
+
+  it('a secret written with a 1-second expiry reads as 410, then 404 after the background sweep', async () => {
+    const expires = new Date(Date.now() + 1000).toISOString();
+    assert.equal((await call('PUT', 'e2e/short', { value: { v: 1 }, expires })).status, 201);
+    const firstAfterLife = await waitFor(
+      async () => {
+        const status = (await call('GET', 'e2e/short')).status;
+        return status === 200 ? undefined : status;
+      },
+      5000,
+      'the secret to expire',
+    );
+    assert.equal(firstAfterLife, 410);
+    await waitFor(async () => ((await call('GET', 'e2e/short')).status === 404 ? true : undefined), 6000, 'the sweep');
+  });
+
+  it('never stores a value in plaintext in the SQLite files', async () => {
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    assert.equal((await call('PUT', 'e2e/marked', { value: { password: MARKER }, expires })).status, 201);
+    assert.equal(((await (await call('GET', 'e2e/marked')).json()) as { value: { password: string } }).value.password, MARKER);
+    const files = fs.readdirSync(path.join(cwd, 'data')).filter((name) => name.startsWith('secrets.db'));
+    assert.ok(files.includes('secrets.db'));
+    for (const name of files) {
+      assert.ok(!fs.readFileSync(path.join(cwd, 'data', name)).includes(MARKER), `${name} holds the plaintext`);
+    }
+  });
+
+  it('runs migrate and sweep as one-shot commands against the same data', () => {
+    const migrate = runCli(['migrate'], { cwd });
+    assert.equal(migrate.status, 0, migrate.stderr);
+    assert.match(migrate.stdout, /already up to date/);
+    const sweep = runCli(['sweep'], { cwd });
+    assert.equal(sweep.status, 0, sweep.stderr);
+    assert.match(sweep.stdout, /^purged \d+ expired secrets?\n$/);
+  });
+
+  it('exits 0 on SIGTERM, and no log line holds a value, a token or the signing secret', async () => {
+    const code = await server.stop('SIGTERM');
+    assert.equal(code, 0);
+    const output = server.output();
+    assert.match(output, /"msg":"stopped"/);
+    assert.ok(!output.includes(MARKER), 'a secret value reached the logs');
+    assert.ok(!output.includes(rootToken), 'the root token reached the logs');
+    assert.ok(!output.includes(rootToken.split('.')[2]), 'a token signature reached the logs');
+    const signingSecret = fs.readFileSync(path.join(cwd, 'data', 'jwt-secret'), 'utf8').trim();
+    assert.ok(!output.includes(signingSecret), 'the signing secret reached the logs');
+    for (const name of fs.readdirSync(path.join(cwd, 'data')).filter((n) => n.startsWith('secrets.db'))) {
+      assert.ok(!fs.readFileSync(path.join(cwd, 'data', name)).includes(MARKER), `${name} holds the plaintext`);
+    }
+  });
+});
+
+describe('scoped-secrets command line', () => {
+  it('stops on invalid configuration with one line naming the variable, and exit 1', () => {
+    const cwd = tempDir('scoped-secrets-e2e-');
+    const result = runCli(['serve'], { cwd, env: { SECRETS_PORT: 'eighty' } });
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, 'scoped-secrets: SECRETS_PORT: must be a whole number from 0 to 65535\n');
+  });
+
+  it('refuses an unknown command with a usage error', () => {
+    const result = runCli(['serv'], { cwd: tempDir('scoped-secrets-e2e-') });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /unknown command/);
+  });
+});
