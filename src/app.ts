@@ -13,15 +13,25 @@ import { jsonBody } from './http/json-body';
 import { openApiValidation, type OpenApiDocument } from './http/openapi';
 import { requestContext } from './http/request-context';
 import { operationsRoutes } from './http/routes/operations';
+import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
+import { tokenRoutes } from './http/routes/tokens';
+import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
 import { secretKeyFromPath } from './http/secret-key-path';
 import type { Metrics } from './metrics';
+import type { AuditStore } from './audit/audit-store-type';
+import type { ContinuationTokens } from './secrets/continuation-token';
 import type { SecretService } from './secrets/secret-service';
+import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';
 
 export interface AppDeps {
   readonly secrets: SecretService;
+  readonly tokens: TokenService;
+  readonly auditor: RequestAuditor;
+  readonly auditStore: Pick<AuditStore, 'query'>;
+  readonly continuation: ContinuationTokens;
   readonly verifier: Pick<TokenVerifier, 'verify'>;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -41,6 +51,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
 
   app.use(requestContext(deps));
+  app.use(deps.auditor.middleware());
   app.use(operationsRoutes(deps));
   app.use('/v1', authenticate(deps));
   app.use(secretKeyFromPath);
@@ -48,6 +59,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(openApiValidation(deps.openApiDocument, deps.validateResponses ?? false));
   app.use(whoamiRoutes());
   app.use(secretRoutes(deps));
+  app.use(tokenRoutes(deps));
+  app.use(auditRoutes(deps));
   app.use(() => {
     throw new NotFound();
   });

@@ -3,6 +3,7 @@
  * `new`. Every process (serve, a worker, a CLI command) builds what it
  * needs here and closes it again with `close()`.
  */
+import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -17,7 +18,13 @@ import { Metrics } from './metrics';
 import { ContinuationTokens } from './secrets/continuation-token';
 import { KnexSecretStore } from './secrets/knex-secret-store';
 import { SecretService } from './secrets/secret-service';
-import { Sweeper } from './secrets/sweeper';
+import { Sweeper, type SweepJob } from './secrets/sweeper';
+import { AuditLog } from './audit/audit-log';
+import { KnexAuditStore } from './audit/knex-audit-store';
+import { RequestAuditor } from './http/request-auditor';
+import { KnexTokenStore } from './tokens/knex-token-store';
+import { RevocationList } from './tokens/revocation-list';
+import { TokenService } from './tokens/token-service';
 import { hmacKey, KeyFileError, parsePrivateKey, parsePublicKeys, type SigningKey, type VerificationKey } from './tokens/signing-keys';
 import { TokenSigner } from './tokens/token-signer';
 import { TokenVerifier } from './tokens/token-verifier';
@@ -31,7 +38,13 @@ export interface StorageDeps {
 export interface ServiceDeps extends StorageDeps {
   readonly keyring: LocalKeyring;
   readonly secrets: SecretService;
+  readonly tokens: TokenService;
   readonly verifier: TokenVerifier;
+  readonly revocations: RevocationList;
+  readonly audit: AuditLog;
+  readonly auditStore: KnexAuditStore;
+  readonly auditor: RequestAuditor;
+  readonly continuation: ContinuationTokens;
   readonly sweeper: Sweeper;
   readonly metrics: Metrics;
   isReady(): Promise<boolean>;
@@ -90,42 +103,94 @@ async function listingHmacKey(knex: Knex): Promise<Buffer> {
   return Buffer.from(row.value as string, 'base64');
 }
 
+/** The signer for derived tokens; its public half must be among the verification keys. */
+function derivationSigner(config: Config, clock: Clock, keys: readonly VerificationKey[]): TokenSigner | undefined {
+  if (config.jwtPrivateKey === undefined && config.jwtSecret === undefined) return undefined;
+  const signer = createSigner(config, clock);
+  if (config.jwtPrivateKey !== undefined) {
+    const publicDer = createPublicKey(signingKey(config).key).export({ format: 'der', type: 'spki' });
+    const known = keys.some((key) => key.key.type === 'public' && key.key.export({ format: 'der', type: 'spki' }).equals(publicDer));
+    if (!known) throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
+  }
+  return signer;
+}
+
 /** Everything the HTTP service needs, on a migrated database. */
 export async function createServices(config: Config, clock: Clock, logger: Logger): Promise<ServiceDeps> {
   const storage = createStorage(config);
   try {
+    const { knex, store } = storage;
     const keyring = new LocalKeyring(config.keyringFile);
-    const metrics = new Metrics(() => storage.store.countLive(clock.now()));
-    const secrets = new SecretService({
-      store: storage.store,
-      envelope: new Envelope(keyring),
-      clock,
-      continuation: new ContinuationTokens(await listingHmacKey(storage.knex)),
-      historyVersions: config.historyVersions,
-    });
+    const metrics = new Metrics(() => store.countLive(clock.now()));
+    const continuation = new ContinuationTokens(await listingHmacKey(knex));
+    const auditStore = new KnexAuditStore(knex);
+    const audit = new AuditLog(auditStore);
+    const tokenStore = new KnexTokenStore(knex);
+    const revocations = new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) });
+    await revocations.refresh();
+    const keys = verificationKeys(config);
     const verifier = new TokenVerifier({
-      keys: verificationKeys(config),
+      keys,
       clock,
       leewaySeconds: config.jwtLeewaySeconds,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
+      isRevoked: (jti) => revocations.isRevoked(jti),
     });
+    const secrets = new SecretService({
+      store,
+      envelope: new Envelope(keyring),
+      clock,
+      continuation,
+      historyVersions: config.historyVersions,
+    });
+    const tokens = new TokenService({
+      signer: derivationSigner(config, clock, keys),
+      store: tokenStore,
+      revocations,
+      clock,
+      maxTtlSeconds: config.maxTokenTtlSeconds,
+    });
+    const expiredSecrets: SweepJob = {
+      name: 'secrets',
+      async purgeBatch(now, limit) {
+        const keysPurged = await store.purgeExpiredBatch(now, limit);
+        metrics.secretsSwept.inc(keysPurged.length);
+        await Promise.all(
+          keysPurged.map((key) =>
+            audit.record({ time: now, subject: null, jti: null, action: 'secret.expired', key, outcome: 200, requestId: null, client: null }),
+          ),
+        );
+        return keysPurged.length;
+      },
+    };
     const sweeper = new Sweeper({
-      store: storage.store,
+      jobs: [
+        expiredSecrets,
+        { name: 'revocations', purgeBatch: (now, limit) => tokenStore.purgeExpiredBatch(now, limit) },
+        { name: 'audit events', purgeBatch: (now, limit) => auditStore.purgeOlderThan(now - config.auditRetentionMs, limit) },
+      ],
       clock,
       logger: logger.child({ component: 'sweeper' }),
-      onPurged: (keys) => metrics.secretsSwept.inc(keys.length),
     });
     return {
       ...storage,
       keyring,
       secrets,
+      tokens,
       verifier,
+      revocations,
+      audit,
+      auditStore,
+      auditor: new RequestAuditor({ audit, clock, logger }),
+      continuation,
       sweeper,
       metrics,
-      isReady: () => isMigrated(storage.knex),
+      isReady: () => isMigrated(knex),
       close: async () => {
         await sweeper.stop();
+        revocations.stop();
+        await audit.drain();
         keyring.close();
         await storage.close();
       },

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `scoped-secrets` executable: parse the command line, dispatch. */
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './cli/audit-commands';
 import { registerServerCommands } from './cli/server-commands';
+import { registerTokenCommands } from './cli/token-commands';
 import { EXIT_USAGE, failAndExit } from './cli/exit';
 
 const program = new Command('scoped-secrets')
@@ -10,6 +12,8 @@ const program = new Command('scoped-secrets')
   .showHelpAfterError();
 
 registerServerCommands(program);
+registerTokenCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);

@@ -32,6 +32,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly tokensMinted = new Counter({
+    name: 'scoped_secrets_tokens_minted_total',
+    help: 'Derived tokens minted through POST /v1/tokens',
+    registers: [this.registry],
+  });
+
+  readonly revocations = new Counter({
+    name: 'scoped_secrets_token_revocations_total',
+    help: 'Token revocations accepted',
+    registers: [this.registry],
+  });
+
   readonly denials = new Counter({
     name: 'scoped_secrets_denials_total',
     help: 'Denied requests by reason',

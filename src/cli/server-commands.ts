@@ -45,14 +45,14 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command('sweep')
-    .description('purge expired secrets now')
+    .description('purge expired secrets, revocations and audit events past retention now')
     .action(async () => {
       const config = prepareDataDir(loadConfig(process.env), systemClock, () => {});
       const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const services = await createServices(config, systemClock, logger);
       try {
-        const { purged } = await services.sweeper.runOnce();
-        process.stdout.write(`purged ${purged} expired secret${purged === 1 ? '' : 's'}\n`);
+        const purged = await services.sweeper.runOnce();
+        for (const [what, count] of Object.entries(purged)) process.stdout.write(`purged ${count} ${what}\n`);
       } finally {
         await services.close();
         flush();

@@ -4,13 +4,17 @@
  */
 import type { Knex } from 'knex';
 import * as secrets from '../../migrations/20261122000000_secrets';
+import * as tokensAndAudit from '../../migrations/20261122000100_tokens_and_audit';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
 
-const MIGRATIONS: ReadonlyArray<[string, Migration]> = [['20261122000000_secrets', secrets]];
+const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
+  ['20261122000000_secrets', secrets],
+  ['20261122000100_tokens_and_audit', tokensAndAudit],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => [...MIGRATIONS],

@@ -1,5 +1,6 @@
 /** What the middleware chain learns about a request, read back in a typed way. */
 import type { Response } from 'express';
+import type { AuditAction } from '../audit/audit-event';
 import type { Principal } from '../tokens/token-verifier';
 
 export interface RequestLocals {
@@ -7,6 +8,8 @@ export interface RequestLocals {
   principal?: Principal;
   /** The secret key from the path, already checked against the key grammar. */
   key?: string;
+  /** What the audit event of this request will say; set by the route before any check. */
+  audit?: { action: AuditAction; key: string | null; recorded?: boolean };
 }
 
 export function locals(res: Response): RequestLocals {

@@ -1,6 +1,7 @@
 /** The scope check: before any lookup, so a 403 never depends on existence. */
 import { InsufficientScopes } from '../errors';
 import type { Metrics } from '../metrics';
+import { uncoveredScopes } from '../scope-coverage';
 import type { Principal } from '../tokens/token-verifier';
 
 export type RequiredScope = readonly [resource: string, action: string, target: string];
@@ -10,5 +11,13 @@ export function requireScopes(principal: Principal, required: readonly RequiredS
   if (missing.length > 0) {
     metrics.denials.inc({ reason: 'insufficient_scopes' });
     throw new InsufficientScopes(missing.map((scope) => scope.join(':')));
+  }
+}
+
+/** For a required scope that is itself a pattern (`audit:read:**`): the caller's scopes must cover it. */
+export function requirePatternScope(principal: Principal, required: string, metrics: Metrics): void {
+  if (uncoveredScopes(principal.grants.scopes, [required]).length > 0) {
+    metrics.denials.inc({ reason: 'insufficient_scopes' });
+    throw new InsufficientScopes([required]);
   }
 }

@@ -1,27 +1,28 @@
 /**
- * Listing continuation tokens: opaque, HMAC-signed with a key every replica
- * reads from the database, and bound to the prefix they were issued for.
+ * Continuation tokens for listings: opaque, HMAC-signed with a key every
+ * replica reads from the database, and bound to the query they were issued
+ * for (a listing's prefix, an audit query's filters).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidContinuationToken } from '../errors';
 
 interface Position {
-  /** The prefix of the listing. */
+  /** The query the token belongs to. */
   p: string;
-  /** The last key the page looked at. */
+  /** Where the next page starts after. */
   a: string;
 }
 
 export class ContinuationTokens {
   constructor(private readonly hmacKey: Buffer) {}
 
-  issue(prefix: string, afterKey: string): string {
-    const payload = Buffer.from(JSON.stringify({ p: prefix, a: afterKey } satisfies Position)).toString('base64url');
+  issue(binding: string, after: string): string {
+    const payload = Buffer.from(JSON.stringify({ p: binding, a: after } satisfies Position)).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
 
-  /** The key to continue after; InvalidContinuationToken when forged, corrupt or re-targeted. */
-  resume(token: string, prefix: string): string {
+  /** Where to continue after; InvalidContinuationToken when forged, corrupt or issued for another query. */
+  resume(token: string, binding: string): string {
     const [payload, signature, extra] = token.split('.');
     if (!payload || !signature || extra !== undefined) throw new InvalidContinuationToken();
     const expected = Buffer.from(this.sign(payload));
@@ -33,7 +34,7 @@ export class ContinuationTokens {
     } catch {
       throw new InvalidContinuationToken();
     }
-    if (position.p !== prefix || typeof position.a !== 'string') throw new InvalidContinuationToken();
+    if (position.p !== binding || typeof position.a !== 'string') throw new InvalidContinuationToken();
     return position.a;
   }
 

@@ -1,38 +1,35 @@
 /**
- * Purges expired secrets in bounded batches, yielding to the event loop
- * between batches so that requests keep flowing while it works.
+ * Purges what has expired (secrets, revocations, audit events past
+ * retention) in bounded batches, yielding to the event loop between
+ * batches so that requests keep flowing while it works.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
-import type { SecretStore } from './secret-store-type';
 
-export interface SweepResult {
-  readonly purged: number;
+export interface SweepJob {
+  readonly name: string;
+  /** Purges at most `limit` items expired at `now`; returns how many it purged. */
+  purgeBatch(now: number, limit: number): Promise<number>;
 }
+
+/** How many items each job purged, by job name. */
+export type SweepResult = Readonly<Record<string, number>>;
 
 export class Sweeper {
   private timer?: NodeJS.Timeout;
   private running?: Promise<SweepResult>;
   private stopped = false;
 
-  private readonly store: Pick<SecretStore, 'purgeExpiredBatch'>;
+  private readonly jobs: readonly SweepJob[];
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly onPurged: (keys: readonly string[]) => void;
   private readonly batchSize: number;
 
-  constructor(deps: {
-    store: Pick<SecretStore, 'purgeExpiredBatch'>;
-    clock: Clock;
-    logger: Logger;
-    onPurged?: (keys: readonly string[]) => void;
-    batchSize?: number;
-  }) {
-    this.store = deps.store;
+  constructor(deps: { jobs: readonly SweepJob[]; clock: Clock; logger: Logger; batchSize?: number }) {
+    this.jobs = deps.jobs;
     this.clock = deps.clock;
     this.logger = deps.logger;
-    this.onPurged = deps.onPurged ?? (() => {});
     this.batchSize = deps.batchSize ?? 200;
   }
 
@@ -64,15 +61,18 @@ export class Sweeper {
   }
 
   private async sweep(): Promise<SweepResult> {
-    let purged = 0;
-    for (;;) {
-      const keys = await this.store.purgeExpiredBatch(this.clock.now(), this.batchSize);
-      purged += keys.length;
-      if (keys.length > 0) this.onPurged(keys);
-      if (keys.length < this.batchSize || this.stopped) break;
-      await yieldToEventLoop();
+    const result: Record<string, number> = {};
+    for (const job of this.jobs) {
+      let purged = 0;
+      for (;;) {
+        const count = await job.purgeBatch(this.clock.now(), this.batchSize);
+        purged += count;
+        if (count < this.batchSize || this.stopped) break;
+        await yieldToEventLoop();
+      }
+      result[job.name] = purged;
     }
-    if (purged > 0) this.logger.info({ purged }, 'swept expired secrets');
-    return { purged };
+    if (Object.values(result).some((count) => count > 0)) this.logger.info({ purged: result }, 'swept');
+    return result;
   }
 }

@@ -20,6 +20,18 @@ function writePrivateFile(file: string, contents: string): void {
   fs.chmodSync(file, 0o600);
 }
 
+function generatedSecretFile(config: Config): string {
+  return path.join(config.dataDir, 'jwt-secret');
+}
+
+/** With nothing configured, the HS256 secret a first start generated, if there is one. */
+export function withGeneratedSecret(config: Config): Config {
+  if (config.jwtSecret !== undefined || config.jwtPublicKeysFile !== undefined) return config;
+  const secretFile = generatedSecretFile(config);
+  if (!fs.existsSync(secretFile)) return config;
+  return Object.freeze({ ...config, jwtSecret: fs.readFileSync(secretFile, 'utf8').trim() });
+}
+
 /** The configuration to run with, after creating what a first start needs; `say` tells the operator. */
 export function prepareDataDir(config: Config, clock: Clock, say: (line: string) => void): Config {
   if (createKeyringIfMissing(config.keyringFile, new Date(clock.now()))) {
@@ -27,10 +39,10 @@ export function prepareDataDir(config: Config, clock: Clock, say: (line: string)
   }
   if (config.jwtSecret !== undefined || config.jwtPublicKeysFile !== undefined) return config;
 
-  const secretFile = path.join(config.dataDir, 'jwt-secret');
+  const secretFile = generatedSecretFile(config);
   const firstStart = !fs.existsSync(secretFile);
   if (firstStart) writePrivateFile(secretFile, `${randomBytes(48).toString('base64url')}\n`);
-  const configured = Object.freeze({ ...config, jwtSecret: fs.readFileSync(secretFile, 'utf8').trim() });
+  const configured = withGeneratedSecret(config);
 
   if (firstStart) {
     const tokenFile = path.join(config.dataDir, 'root.token');

@@ -34,9 +34,12 @@ export class TokenVerifier {
   private readonly issuer?: string;
   private readonly audience?: string;
   private readonly cacheSize: number;
+  private readonly isRevoked: (jti: string) => boolean;
 
   constructor(deps: {
     keys: readonly VerificationKey[];
+    /** Consulted on every call, cached or not, for the token's jti and each of its ancestors. */
+    isRevoked?: (jti: string) => boolean;
     clock: Clock;
     leewaySeconds: number;
     issuer?: string;
@@ -50,10 +53,17 @@ export class TokenVerifier {
     this.issuer = deps.issuer;
     this.audience = deps.audience;
     this.cacheSize = deps.cacheSize ?? 10_000;
+    this.isRevoked = deps.isRevoked ?? (() => false);
   }
 
   /** The principal behind `token`; InvalidToken with a reason otherwise. */
   verify(token: string): Principal {
+    const principal = this.verifyCached(token);
+    if (this.revoked(principal)) throw new InvalidToken('the token has been revoked');
+    return principal;
+  }
+
+  private verifyCached(token: string): Principal {
     const cacheKey = createHash('sha256').update(token).digest('base64');
     const cached = this.cache.get(cacheKey);
     if (cached) {
@@ -64,6 +74,11 @@ export class TokenVerifier {
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(cacheKey, principal);
     return principal;
+  }
+
+  private revoked(principal: Principal): boolean {
+    if (principal.jti !== undefined && this.isRevoked(principal.jti)) return true;
+    return principal.ancestors.some(this.isRevoked);
   }
 
   private verifyUncached(token: string): Principal {

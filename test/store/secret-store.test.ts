@@ -80,12 +80,12 @@ describeEachDialect('secret store', (dialect) => {
       await secrets().put('sweep/versions', { a: 2 }, expiresIn(1000), {});
       svc.clock.advance(2000);
 
-      const { purged } = await svc.services.sweeper.runOnce();
-      assert.equal(purged, 451);
+      const purged = await svc.services.sweeper.runOnce();
+      assert.equal(purged.secrets, 451);
       assert.equal(Number((await knex('secrets').where('key', 'like', 'sweep/%').count({ n: '*' }))[0].n), 1);
       assert.equal(Number((await knex('secret_versions').where('key', 'sweep/versions').count({ n: '*' }))[0].n), 0);
       assert.equal((await secrets().get('sweep/keep')).version, 1);
-      assert.equal((await svc.services.sweeper.runOnce()).purged, 0);
+      assert.equal((await svc.services.sweeper.runOnce()).secrets, 0);
     });
 
     it('never purges the same secret twice when sweeps run at once', async () => {

@@ -21,8 +21,10 @@ export interface TestService {
   readonly clock: ManualClock;
   readonly services: ServiceDeps;
   readonly config: Config;
-  /** Signs a token for `subject` with `scopes`, valid for an hour of the manual clock. */
+  /** Signs a token (with a jti) for `subject` with `scopes`, valid for an hour of the manual clock. */
   token(scopes: readonly string[], subject?: string): string;
+  /** Waits until every audit event recorded so far is written. */
+  auditWritten(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
     ...env,
   });
   const clock = new ManualClock(Date.UTC(2030, 0, 1));
-  createKeyringIfMissing(keyringFile, new Date(clock.now()));
+  createKeyringIfMissing(config.keyringFile, new Date(clock.now()));
   const storage = createStorage(config);
   await migrateToLatest(storage.knex);
   await storage.close();
@@ -55,6 +57,11 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
     services,
     config,
     token: (scopes, subject = 'tester') => signer.sign({ subject, scopes, ttlSeconds: 3600 }).token,
+    auditWritten: async () => {
+      // Events are queued when a response finishes; let those callbacks run first.
+      await new Promise((resolve) => setImmediate(resolve));
+      await services.audit.drain();
+    },
     async close() {
       await services.close();
       fs.rmSync(dir, { recursive: true, force: true });

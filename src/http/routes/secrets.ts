@@ -7,6 +7,7 @@ import { entityTag, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
 import type { SecretRecord } from '../../secrets/secret-store-type';
 import { keyOf, principalOf } from '../locals';
+import type { RequestAuditor } from '../request-auditor';
 import { requireScopes } from '../require-scope';
 
 function metadataBody(record: SecretRecord) {
@@ -30,23 +31,26 @@ function parseExpires(text: string): number {
   return ms;
 }
 
-export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics }): Router {
-  const { secrets, metrics } = deps;
+export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; auditor: RequestAuditor }): Router {
+  const { secrets, metrics, auditor } = deps;
   const router = Router({ caseSensitive: true, strict: true });
 
   router.put('/v1/secret/:key', async (req, res) => {
     const key = keyOf(res);
+    auditor.note(res, 'secret.write', key);
     requireScopes(principalOf(res), [['secret', 'set', key]], metrics);
     const body = req.body as { value: SecretValue; expires: string };
     const { created, record } = await secrets.put(key, body.value, parseExpires(body.expires), {
       ifMatch: parseTagList(header(req, 'if-match'), 'If-Match'),
       ifNoneMatch: parseTagList(header(req, 'if-none-match'), 'If-None-Match'),
     });
+    await auditor.commit(req, res, created ? 201 : 200);
     res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
   });
 
   router.get('/v1/secret/:key', async (req, res) => {
     const key = keyOf(res);
+    auditor.note(res, 'secret.read', key);
     const version = req.query.version === undefined ? undefined : Number(req.query.version);
     requireScopes(
       principalOf(res),
@@ -69,15 +73,19 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics })
 
   router.delete('/v1/secret/:key', async (req, res) => {
     const key = keyOf(res);
+    auditor.note(res, 'secret.delete', key);
     requireScopes(principalOf(res), [['secret', 'delete', key]], metrics);
     await secrets.delete(key, { ifMatch: parseTagList(header(req, 'if-match'), 'If-Match') });
+    await auditor.commit(req, res, 204);
     res.status(204).end();
   });
 
   router.get('/v1/secrets', async (req, res) => {
     const principal = principalOf(res);
+    const prefix = typeof req.query.prefix === 'string' ? req.query.prefix : '';
+    auditor.note(res, 'secret.list', prefix === '' ? null : prefix);
     const page = await secrets.list({
-      prefix: typeof req.query.prefix === 'string' ? req.query.prefix : '',
+      prefix,
       limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
       continuationToken: req.query.continuationToken as string | undefined,
       visible: (key) => principal.grants.allows('secret', 'list', key),

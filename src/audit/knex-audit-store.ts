@@ -1,0 +1,110 @@
+import type { Knex } from 'knex';
+import { lockMetaRow } from '../db/write-lock';
+import { linkEvents, type AuditEvent, type AuditEventInput, type ChainLink } from './audit-event';
+import type { AuditQuery, AuditStore } from './audit-store-type';
+
+interface AuditRow {
+  seq: number;
+  time: number;
+  subject: string | null;
+  jti: string | null;
+  action: string;
+  key: string | null;
+  outcome: number;
+  request_id: string | null;
+  client: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function rowToEvent(row: AuditRow): AuditEvent {
+  return {
+    seq: Number(row.seq),
+    time: Number(row.time),
+    subject: row.subject,
+    jti: row.jti,
+    action: row.action as AuditEvent['action'],
+    key: row.key,
+    outcome: Number(row.outcome),
+    requestId: row.request_id,
+    client: row.client,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function eventToRow(event: AuditEvent): AuditRow {
+  return {
+    seq: event.seq,
+    time: event.time,
+    subject: event.subject,
+    jti: event.jti,
+    action: event.action,
+    key: event.key,
+    outcome: event.outcome,
+    request_id: event.requestId,
+    client: event.client,
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  };
+}
+
+const INSERT_CHUNK = 200;
+
+export class KnexAuditStore implements AuditStore {
+  constructor(private readonly knex: Knex) {}
+
+  async append(events: readonly AuditEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.knex.transaction(async (trx) => {
+      // The head row's lock serialises appenders across processes and replicas, so the chain never forks.
+      const head = JSON.parse(await lockMetaRow(trx, 'audit_head')) as ChainLink;
+      const linked = linkEvents(head, events);
+      for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
+        await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
+      }
+      const last = linked[linked.length - 1];
+      await trx('service_meta').where({ name: 'audit_head' }).update({ value: JSON.stringify({ seq: last.seq, hash: last.hash }) });
+    });
+  }
+
+  async query(query: AuditQuery): Promise<AuditEvent[]> {
+    const builder = this.knex<AuditRow>('audit_events').orderBy('seq').limit(query.limit);
+    if (query.key !== undefined) builder.where('key', query.key);
+    if (query.subject !== undefined) builder.where('subject', query.subject);
+    if (query.since !== undefined) builder.where('time', '>=', query.since);
+    if (query.afterSeq !== undefined) builder.where('seq', '>', query.afterSeq);
+    return (await builder).map(rowToEvent);
+  }
+
+  async range(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+    return this.query({ afterSeq, limit });
+  }
+
+  async endpoints(): Promise<{ anchor: ChainLink; head: ChainLink }> {
+    const rows = await this.knex('service_meta').whereIn('name', ['audit_anchor', 'audit_head']).select('name', 'value');
+    const link = (name: string) => JSON.parse(rows.find((row) => row.name === name)?.value ?? 'null') as ChainLink;
+    return { anchor: link('audit_anchor'), head: link('audit_head') };
+  }
+
+  async purgeOlderThan(cutoff: number, limit: number): Promise<number> {
+    return this.knex.transaction(async (trx) => {
+      const anchor = JSON.parse(await lockMetaRow(trx, 'audit_anchor')) as ChainLink;
+      const oldest = await trx<AuditRow>('audit_events')
+        .where('seq', '>', anchor.seq)
+        .orderBy('seq')
+        .limit(limit)
+        .select('seq', 'time', 'hash');
+      // Only a run from the start of the chain may go, so that what remains still links to the anchor.
+      let last: ChainLink | undefined;
+      for (const row of oldest) {
+        if (Number(row.time) >= cutoff) break;
+        last = { seq: Number(row.seq), hash: row.hash };
+      }
+      if (!last) return 0;
+      const purged = await trx('audit_events').where('seq', '<=', last.seq).andWhere('seq', '>', anchor.seq).delete();
+      await trx('service_meta').where({ name: 'audit_anchor' }).update({ value: JSON.stringify(last) });
+      return purged;
+    });
+  }
+}

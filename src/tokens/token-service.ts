@@ -1,0 +1,103 @@
+/**
+ * Delegation and revocation (SPEC section 5). A derived token carries only
+ * scopes its parent covers, never outlives it, and records its ancestry,
+ * so that revoking any ancestor revokes it.
+ */
+import type { Clock } from '../clock';
+import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
+import { keyProblem } from '../keys';
+import { uncoveredScopes } from '../scope-coverage';
+import { grantedScopeProblem } from '../scopes';
+import type { RevocationList } from './revocation-list';
+import type { TokenSigner } from './token-signer';
+import type { TokenStore } from './token-store-type';
+import type { Principal } from './token-verifier';
+
+export interface DeriveRequest {
+  readonly subject?: string;
+  readonly scopes: readonly string[];
+  readonly ttlSeconds: number;
+}
+
+export interface DerivedToken {
+  readonly token: string;
+  readonly jti: string;
+  readonly subject: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}
+
+export class TokenService {
+  /** Absent when only public keys are configured: then nothing can be derived. */
+  private readonly signer?: Pick<TokenSigner, 'sign'>;
+  private readonly store: Pick<TokenStore, 'recordIssued' | 'findIssued' | 'revoke'>;
+  private readonly revocations: Pick<RevocationList, 'add'>;
+  private readonly clock: Clock;
+  private readonly maxTtlSeconds: number;
+
+  constructor(deps: {
+    signer: Pick<TokenSigner, 'sign'> | undefined;
+    store: Pick<TokenStore, 'recordIssued' | 'findIssued' | 'revoke'>;
+    revocations: Pick<RevocationList, 'add'>;
+    clock: Clock;
+    maxTtlSeconds: number;
+  }) {
+    this.signer = deps.signer;
+    this.store = deps.store;
+    this.revocations = deps.revocations;
+    this.clock = deps.clock;
+    this.maxTtlSeconds = deps.maxTtlSeconds;
+  }
+
+  async derive(parent: Principal, request: DeriveRequest): Promise<DerivedToken> {
+    const subject = request.subject ?? parent.subject;
+    const subjectProblem = keyProblem(subject);
+    if (subjectProblem) throw new InvalidRequest(`subject: ${subjectProblem}`);
+    for (const scope of request.scopes) {
+      const problem = grantedScopeProblem(scope);
+      if (problem) throw new InvalidRequest(problem);
+    }
+    if (subject !== parent.subject && !parent.grants.allows('token', 'create', subject)) {
+      throw new InsufficientScopes([`token:create:${subject}`]);
+    }
+    const uncovered = uncoveredScopes(parent.grants.scopes, request.scopes);
+    if (uncovered.length > 0) throw new ScopeEscalation(uncovered);
+
+    const nowSeconds = Math.floor(this.clock.now() / 1000);
+    const parentLeft = Math.floor(parent.expiresAt / 1000) - nowSeconds;
+    const ttlSeconds = Math.min(request.ttlSeconds, this.maxTtlSeconds, parentLeft);
+    if (ttlSeconds < 1) throw new InvalidRequest("the caller's token expires too soon to derive from");
+
+    if (!this.signer) throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY or SECRETS_JWT_SECRET');
+    const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
+    const signed = this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
+    await this.store.recordIssued({
+      jti: signed.jti,
+      subject,
+      ancestors,
+      createdAt: this.clock.now(),
+      expiresAt: signed.expiresAt,
+    });
+    return { ...signed, subject, scopes: [...request.scopes] };
+  }
+
+  /**
+   * A caller may revoke its own token and any derived from it;
+   * `token:revoke:<subject>` revokes any recorded token of that subject;
+   * a jti this server never minted needs `token:revoke:**`.
+   */
+  async revoke(caller: Principal, jti: string): Promise<void> {
+    const record = await this.store.findIssued(jti);
+    const own = caller.jti !== undefined && (jti === caller.jti || (record?.ancestors.includes(caller.jti) ?? false));
+    const allowed =
+      own ||
+      (record !== undefined
+        ? caller.grants.allows('token', 'revoke', record.subject)
+        : uncoveredScopes(caller.grants.scopes, ['token:revoke:**']).length === 0);
+    // The same answer whether or not the jti is known: a 403 reveals nothing about other tokens.
+    if (!allowed) throw new InsufficientScopes(['token:revoke:<subject of that token>']);
+    const expiresAt = record?.expiresAt ?? (jti === caller.jti ? caller.expiresAt : null);
+    await this.store.revoke(jti, this.clock.now(), expiresAt);
+    this.revocations.add(jti);
+  }
+}

@@ -1,0 +1,167 @@
+/** Delegation and revocation over HTTP, on SQLite and PostgreSQL. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { describeEachDialect, type TestDatabase } from '../support/databases';
+import { startTestService, type TestService } from '../support/service';
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+describeEachDialect('tokens API', (dialect) => {
+  let db: TestDatabase;
+  let svc: TestService;
+  let admin: string;
+
+  before(async () => {
+    db = await dialect.create();
+    svc = await startTestService(db, { SECRETS_MAX_TOKEN_TTL: '1800' });
+    admin = svc.token(['secret:*:**']);
+    for (const key of ['ci/a/x', 'ci/b', 'prod/db']) {
+      await request(svc.app)
+        .put(`/v1/secret/${key}`)
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ value: { k: key }, expires: new Date(svc.clock.now() + 86_400_000).toISOString() });
+    }
+  });
+  after(async () => {
+    await svc.close();
+    await db.drop();
+  });
+
+  const derive = (token: string, body: object) => request(svc.app).post('/v1/tokens').set('Authorization', `Bearer ${token}`).send(body);
+  const revoke = (token: string, jti: string) =>
+    request(svc.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${token}`).send({ jti });
+  const whoami = (token: string) => request(svc.app).get('/v1/whoami').set('Authorization', `Bearer ${token}`);
+  const read = (token: string, key: string) => request(svc.app).get(`/v1/secret/${key}`).set('Authorization', `Bearer ${token}`);
+
+  describe('POST /v1/tokens', () => {
+    it('derives a narrower token that reaches only what it was given', async () => {
+      const parent = svc.token(['secret:get:ci/**', 'token:create:ci/**'], 'decision-task');
+      const res = await derive(parent, { scopes: ['secret:get:ci/a/*'], ttl: 600 });
+      assert.equal(res.status, 201);
+      assert.equal(res.body.subject, 'decision-task');
+      assert.deepEqual(res.body.scopes, ['secret:get:ci/a/*']);
+      assert.equal(res.body.expires, new Date(svc.clock.now() + 600_000).toISOString());
+      const claims = claimsOf(res.body.token);
+      assert.equal(claims.jti, res.body.jti);
+      assert.deepEqual(claims.anc, [claimsOf(parent).jti]);
+      assert.equal((await read(res.body.token, 'ci/a/x')).status, 200);
+      assert.equal((await read(res.body.token, 'ci/b')).status, 403);
+    });
+
+    it('refuses scopes the caller does not cover with 403 ScopeEscalation naming them', async () => {
+      const parent = svc.token(['secret:get:ci/**']);
+      const res = await derive(parent, { scopes: ['secret:get:ci/a', 'secret:get:**', 'secret:*:ci/**'], ttl: 60 });
+      assert.equal(res.status, 403);
+      assert.equal(res.body.code, 'ScopeEscalation');
+      assert.deepEqual(res.body.details.uncovered, ['secret:get:**', 'secret:*:ci/**']);
+      assert.match(res.body.message, /secret:get:\*\*/);
+    });
+
+    it('refuses an invalid scope with 400, before any scope check', async () => {
+      const parent = svc.token(['secret:get:ci/**']);
+      for (const scope of ['secret:get:ci/?', 'secret:get:ci/{a,b}', 'secret:fly:ci/a', 'secret:get:ci**']) {
+        const res = await derive(parent, { scopes: [scope], ttl: 60 });
+        assert.equal(res.status, 400, scope);
+        assert.equal(res.body.code, 'InvalidRequest', scope);
+      }
+      for (const body of [{ scopes: 'secret:get:ci/a', ttl: 60 }, { scopes: [], ttl: 0 }, { scopes: [] }, { scopes: [], ttl: 60, extra: 1 }]) {
+        assert.equal((await derive(parent, body)).status, 400, JSON.stringify(body));
+      }
+    });
+
+    it('mints for another subject only with token:create:<subject>', async () => {
+      const parent = svc.token(['secret:get:ci/**', 'token:create:ci/tasks/*'], 'scheduler');
+      const ok = await derive(parent, { subject: 'ci/tasks/42', scopes: ['secret:get:ci/b'], ttl: 60 });
+      assert.equal(ok.status, 201);
+      assert.equal(ok.body.subject, 'ci/tasks/42');
+      assert.equal((await whoami(ok.body.token)).body.subject, 'ci/tasks/42');
+      const other = await derive(parent, { subject: 'prod/tasks/1', scopes: [], ttl: 60 });
+      assert.equal(other.status, 403);
+      assert.equal(other.body.code, 'InsufficientScopes');
+      assert.match(other.body.message, /token:create:prod\/tasks\/1/);
+      assert.equal((await derive(parent, { subject: 'bad subject', scopes: [], ttl: 60 })).status, 400);
+    });
+
+    it('caps the lifetime by SECRETS_MAX_TOKEN_TTL and by the parent’s own expiry', async () => {
+      const parent = svc.token(['secret:get:ci/**']);
+      const capped = await derive(parent, { scopes: [], ttl: 86_400 });
+      assert.equal(capped.status, 201);
+      assert.equal(capped.body.expires, new Date(svc.clock.now() + 1_800_000).toISOString());
+      const parentExpires = (await whoami(parent)).body.expires;
+      svc.clock.advance(3_500_000);
+      const late = await derive(parent, { scopes: [], ttl: 1000 });
+      assert.equal(late.status, 201);
+      assert.equal(late.body.expires, parentExpires);
+      assert.ok((claimsOf(late.body.token).exp as number) <= (claimsOf(parent).exp as number));
+      svc.clock.advance(200_000);
+      admin = svc.token(['secret:*:**']);
+    });
+  });
+
+  describe('revocation', () => {
+    it('revoking the middle of three generations kills the youngest and spares the root', async () => {
+      const root = svc.token(['secret:get:ci/**', 'token:create:**'], 'root-admin');
+      const middle = (await derive(root, { scopes: ['secret:get:ci/**'], ttl: 600 })).body;
+      const youngest = (await derive(middle.token, { scopes: ['secret:get:ci/a/*'], ttl: 600 })).body;
+      assert.deepEqual(claimsOf(youngest.token).anc, [claimsOf(root).jti, middle.jti]);
+      assert.equal((await read(youngest.token, 'ci/a/x')).status, 200);
+
+      assert.equal((await revoke(root, middle.jti)).status, 204);
+      for (const token of [middle.token, youngest.token]) {
+        const res = await read(token, 'ci/a/x');
+        assert.equal(res.status, 401);
+        assert.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token"');
+      }
+      assert.equal((await read(root, 'ci/a/x')).status, 200);
+    });
+
+    it('a caller may revoke its own token', async () => {
+      const token = svc.token(['secret:get:ci/**']);
+      assert.equal((await revoke(token, claimsOf(token).jti as string)).status, 204);
+      assert.equal((await whoami(token)).status, 401);
+    });
+
+    it('token:revoke:<subject> revokes any recorded token of that subject, and only that', async () => {
+      const issuer = svc.token(['secret:get:**', 'token:create:**']);
+      const victim = (await derive(issuer, { subject: 'ci/runner', scopes: ['secret:get:ci/b'], ttl: 600 })).body;
+      const bystander = (await derive(issuer, { subject: 'prod/runner', scopes: [], ttl: 600 })).body;
+      const operator = svc.token(['token:revoke:ci/*'], 'operator');
+      const denied = await revoke(operator, bystander.jti);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.code, 'InsufficientScopes');
+      assert.equal((await revoke(operator, victim.jti)).status, 204);
+      assert.equal((await whoami(victim.token)).status, 401);
+      assert.equal((await whoami(bystander.token)).status, 200);
+    });
+
+    it('a jti the server never minted needs token:revoke:**, and the 403 reveals nothing', async () => {
+      const offline = svc.token(['secret:get:**'], 'offline-root');
+      const jti = claimsOf(offline).jti as string;
+      const weak = svc.token(['token:revoke:nobody'], 'weak');
+      const unknownDenied = await revoke(weak, jti);
+      const knownDenied = await revoke(weak, (await derive(offline, { scopes: [], ttl: 60 })).body.jti);
+      assert.equal(unknownDenied.status, 403);
+      assert.equal(unknownDenied.body.message, knownDenied.body.message);
+      assert.equal((await revoke(svc.token(['token:revoke:**']), jti)).status, 204);
+      assert.equal((await whoami(offline)).status, 401);
+    });
+
+    it('rejects a malformed jti with 400', async () => {
+      for (const jti of ['', 'has space', 'x'.repeat(129)]) {
+        assert.equal((await revoke(admin, jti)).status, 400, jti);
+      }
+    });
+
+    it('sweeps revocations once the revoked token has expired', async () => {
+      const token = svc.token(['secret:get:ci/**']);
+      await revoke(token, claimsOf(token).jti as string);
+      svc.clock.advance(3_700_000);
+      const purged = await svc.services.sweeper.runOnce();
+      assert.ok(purged.revocations >= 1);
+      admin = svc.token(['secret:*:**']);
+    });
+  });
+});
