@@ -18,6 +18,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export async function runHttpServer(config: Config, logger: Logger, options: { sweeper: boolean; flushLogs: () => void }): Promise<void> {
   const services = await createServices(config, systemClock, logger);
   services.keyring.watch();
+  services.revocations.start();
   const app = buildApp({
     ...services,
     logger,
