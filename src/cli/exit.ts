@@ -1,4 +1,5 @@
 /** How a command ends on failure: one clear line on stderr, no stack trace. */
+import { ClientConfigError } from '../client/secrets-client';
 import { ConfigError } from '../config';
 import { KeyringError } from '../crypto/local-keyring';
 
@@ -16,7 +17,8 @@ export class CliError extends Error {
 
 export function failAndExit(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  const exitCode = error instanceof CliError ? error.exitCode : error instanceof ConfigError || error instanceof KeyringError ? EXIT_USAGE : EXIT_FAILURE;
+  const usage = error instanceof ConfigError || error instanceof KeyringError || error instanceof ClientConfigError;
+  const exitCode = error instanceof CliError ? error.exitCode : usage ? EXIT_USAGE : EXIT_FAILURE;
   process.stderr.write(`scoped-secrets: ${message.split('\n')[0]}\n`);
   process.exit(exitCode);
 }

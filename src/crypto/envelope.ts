@@ -49,4 +49,16 @@ export class Envelope {
       dataKey.fill(0);
     }
   }
+
+  /** Re-wraps a data key under the provider's active key; the value itself is not re-encrypted. */
+  async rewrap(sealed: SealedValue, binding: ValueBinding): Promise<SealedValue> {
+    const context = dataKeyContext(binding);
+    const dataKey = await this.provider.unwrap({ keyId: sealed.keyId, wrapped: sealed.wrappedKey }, context);
+    try {
+      const { keyId, wrapped } = await this.provider.wrap(dataKey, context);
+      return { keyId, wrappedKey: wrapped, ciphertext: sealed.ciphertext };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
 }

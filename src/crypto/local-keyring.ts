@@ -53,6 +53,41 @@ export function newKeyId(now: Date): string {
   return `k${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Replaces the keyring file atomically (write, then rename), so readers see the old file or the new, never half. */
+function writeKeyringFile(file: string, contents: KeyringContents): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, serializeKeyring(contents), { mode: 0o600 });
+  fs.renameSync(temporary, file);
+}
+
+function readKeyringFile(file: string): KeyringContents {
+  try {
+    return parseKeyring(fs.readFileSync(file, 'utf8'), file);
+  } catch (error) {
+    if (error instanceof KeyringError) throw error;
+    throw new KeyringError(`${file}: cannot read the keyring (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** Adds a fresh key and makes it the active one; returns its id. */
+export function addActiveKey(file: string, now: Date): string {
+  const contents = readKeyringFile(file);
+  const id = newKeyId(now);
+  contents.keys.set(id, randomBytes(32));
+  contents.active = id;
+  writeKeyringFile(file, contents);
+  return id;
+}
+
+/** Removes a key that is not the active one. */
+export function removeKey(file: string, id: string): void {
+  const contents = readKeyringFile(file);
+  if (!contents.keys.has(id)) throw new KeyringError(`the keyring has no key "${id}"`);
+  if (contents.active === id) throw new KeyringError(`"${id}" is the active key; rotate to a new key before retiring it`);
+  contents.keys.delete(id);
+  writeKeyringFile(file, contents);
+}
+
 /** Creates the keyring with one fresh key unless it exists; true when created. */
 export function createKeyringIfMissing(file: string, now: Date): boolean {
   if (fs.existsSync(file)) return false;
@@ -120,13 +155,11 @@ export class LocalKeyring implements KeyEncryptionProvider {
   }
 
   private read(): KeyringContents {
-    let text: string;
     try {
       this.loadedMtimeMs = fs.statSync(this.file).mtimeMs;
-      text = fs.readFileSync(this.file, 'utf8');
     } catch (error) {
       throw new KeyringError(`${this.file}: cannot read the keyring (${(error as NodeJS.ErrnoException).code})`);
     }
-    return parseKeyring(text, this.file);
+    return readKeyringFile(this.file);
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * `keys rotate`: adds a key, makes it active, and re-wraps every data key
+ * under it in batches. Values are never re-encrypted. An interrupted
+ * rotation is resumed by running it again: it carries on to the same key.
+ */
+import type { Clock } from '../clock';
+import { Envelope } from './envelope';
+import { addActiveKey, LocalKeyring } from './local-keyring';
+import type { RewrapStore } from './rewrap-store';
+
+export interface RotationProgress {
+  readonly targetKeyId: string;
+  readonly resumed: boolean;
+  readonly done: number;
+  readonly total: number;
+}
+
+export async function rotateKeys(deps: {
+  keyringFile: string;
+  store: RewrapStore;
+  clock: Clock;
+  batchSize: number;
+  onProgress: (progress: RotationProgress) => void;
+}): Promise<RotationProgress> {
+  const { keyringFile, store, batchSize, onProgress } = deps;
+  const unfinished = await store.unfinishedRotation();
+  const resumed = unfinished !== undefined && new LocalKeyring(keyringFile).activeKeyId === unfinished;
+  if (!resumed) {
+    await store.beginRotation(addActiveKey(keyringFile, new Date(deps.clock.now())));
+  }
+  const keyring = new LocalKeyring(keyringFile);
+  const targetKeyId = keyring.activeKeyId;
+  const envelope = new Envelope(keyring);
+
+  const counts = await store.countByKeyId();
+  let total = [...counts].reduce((sum, [keyId, count]) => (keyId === targetKeyId ? sum : sum + count), 0);
+  let done = 0;
+  const report = () => onProgress({ targetKeyId, resumed, done, total: (total = Math.max(total, done)) });
+  report();
+
+  // A second pass picks up versions that replicas wrote under the old key
+  // before they noticed the new one (they re-read the keyring within seconds).
+  for (let pass = 0; pass < 2; pass++) {
+    let cursor: { key: string; version: number } | undefined;
+    let rewrapped = 0;
+    for (;;) {
+      const batch = await store.notWrappedBy(targetKeyId, cursor, batchSize);
+      if (batch.length === 0) break;
+      const updates = await Promise.all(
+        batch.map(async (row) => ({
+          key: row.key,
+          version: row.version,
+          previousKeyId: row.sealed.keyId,
+          sealed: await envelope.rewrap(row.sealed, { key: row.key, version: row.version }),
+        })),
+      );
+      await store.replaceWrapped(updates);
+      rewrapped += batch.length;
+      done += batch.length;
+      cursor = batch[batch.length - 1];
+      report();
+    }
+    if (rewrapped === 0) break;
+  }
+  await store.finishRotation();
+  return { targetKeyId, resumed, done, total };
+}

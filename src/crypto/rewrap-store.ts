@@ -1,0 +1,65 @@
+/** The SQL behind key rotation: which versions each key wraps, and re-wrapping them one by one. */
+import type { Knex } from 'knex';
+import type { SealedValue } from './envelope';
+
+export interface WrappedVersion {
+  readonly key: string;
+  readonly version: number;
+  readonly sealed: SealedValue;
+}
+
+const ROTATION_STATE = 'key_rotation';
+
+export class RewrapStore {
+  constructor(private readonly knex: Knex) {}
+
+  /** Secret versions (history included) per key-encryption key id. */
+  async countByKeyId(): Promise<Map<string, number>> {
+    const rows = (await this.knex('secret_versions').select('kek_id').count({ n: '*' }).groupBy('kek_id')) as Array<{ kek_id: string; n: number | string }>;
+    return new Map(rows.map((row) => [row.kek_id, Number(row.n)]));
+  }
+
+  /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */
+  async notWrappedBy(keyId: string, after: { key: string; version: number } | undefined, limit: number): Promise<WrappedVersion[]> {
+    const query = this.knex('secret_versions')
+      .select('key', 'version', 'kek_id', 'wrapped_key', 'ciphertext')
+      .whereNot('kek_id', keyId)
+      .orderBy([{ column: 'key' }, { column: 'version' }])
+      .limit(limit);
+    if (after) {
+      query.andWhere((where) =>
+        where.where('key', '>', after.key).orWhere((same) => same.where('key', after.key).andWhere('version', '>', after.version)),
+      );
+    }
+    return (await query).map((row) => ({
+      key: row.key as string,
+      version: Number(row.version),
+      sealed: { keyId: row.kek_id as string, wrappedKey: row.wrapped_key as Buffer, ciphertext: row.ciphertext as Buffer },
+    }));
+  }
+
+  /** Replaces wrapped data keys, each only if it is still wrapped by the key it was read with. */
+  async replaceWrapped(updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; sealed: SealedValue }>): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      for (const update of updates) {
+        await trx('secret_versions')
+          .where({ key: update.key, version: update.version, kek_id: update.previousKeyId })
+          .update({ kek_id: update.sealed.keyId, wrapped_key: update.sealed.wrappedKey });
+      }
+    });
+  }
+
+  /** The key a rotation that has not finished was moving rows to. */
+  async unfinishedRotation(): Promise<string | undefined> {
+    const row = await this.knex('service_meta').where({ name: ROTATION_STATE }).first('value');
+    return row ? (row.value as string) : undefined;
+  }
+
+  async beginRotation(targetKeyId: string): Promise<void> {
+    await this.knex('service_meta').insert({ name: ROTATION_STATE, value: targetKeyId }).onConflict('name').merge();
+  }
+
+  async finishRotation(): Promise<void> {
+    await this.knex('service_meta').where({ name: ROTATION_STATE }).delete();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A local auth proxy for CI tasks: forwards /v1/... to the upstream service,
+ * streaming both ways, with the Authorization header replaced by the token
+ * from a file, so the task itself never holds the token.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { Logger } from 'pino';
+import type { TokenFile } from './token-file';
+
+/** Hop-by-hop headers (RFC 9110 section 7.6.1) and the caller's credentials never travel upstream. */
+const DROPPED_REQUEST_HEADERS = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'authorization', 'host'];
+const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'proxy-authenticate', 'trailer', 'upgrade'];
+
+function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ code, message, requestId: randomUUID() });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; logger: Logger }): http.Server {
+  const { upstream, tokenFile, logger } = deps;
+  const transport = upstream.protocol === 'https:' ? https : http;
+  const basePath = upstream.pathname.replace(/\/+$/, '');
+
+  return http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const url = req.url ?? '/';
+    const path = url.split('?')[0];
+    res.on('finish', () => {
+      logger.info(
+        { method: req.method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
+        'proxied',
+      );
+    });
+    if (!path.startsWith('/v1/')) {
+      sendError(res, 404, 'NotFound', 'the proxy forwards /v1/ only');
+      return;
+    }
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    for (const name of DROPPED_REQUEST_HEADERS) delete headers[name];
+    headers.host = upstream.host;
+    headers.authorization = `Bearer ${tokenFile.current()}`;
+
+    const upstreamRequest = transport.request(
+      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: `${basePath}${url}`, headers },
+      (upstreamResponse) => {
+        const responseHeaders = { ...upstreamResponse.headers };
+        for (const name of DROPPED_RESPONSE_HEADERS) delete responseHeaders[name];
+        res.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
+        upstreamResponse.pipe(res);
+      },
+    );
+    upstreamRequest.on('error', (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, 502, 'BadGateway', `the upstream ${upstream.origin} is unreachable (${error.code ?? 'error'})`);
+    });
+    req.pipe(upstreamRequest);
+  });
+}
+
+/** Loopback addresses, where the proxy listens unless told otherwise. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}

@@ -1,0 +1,73 @@
+/**
+ * Which secrets `run` injects, under which names: `--from KEY` exports each
+ * top-level field; `--env NAME=KEY#FIELD` one field; `--env NAME=KEY` the
+ * whole value as JSON. Non-string fields are exported as JSON, and `--env`
+ * wins over `--from`.
+ */
+import { keyProblem } from '../keys';
+
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface EnvBinding {
+  readonly name: string;
+  readonly key: string;
+  readonly field?: string;
+}
+
+export class EnvironmentError extends Error {}
+
+export function parseEnvBinding(text: string): EnvBinding {
+  const equals = text.indexOf('=');
+  if (equals < 0) throw new EnvironmentError(`--env ${text}: expected NAME=KEY or NAME=KEY#FIELD`);
+  const name = text.slice(0, equals);
+  const [key, ...fieldParts] = text.slice(equals + 1).split('#');
+  const field = fieldParts.length === 0 ? undefined : fieldParts.join('#');
+  if (!VARIABLE_NAME.test(name)) throw new EnvironmentError(`--env ${text}: "${name}" is not a valid variable name`);
+  const problem = keyProblem(key);
+  if (problem) throw new EnvironmentError(`--env ${text}: ${problem}`);
+  if (field === '') throw new EnvironmentError(`--env ${text}: the field after # is empty`);
+  return { name, key, field };
+}
+
+function exported(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The variables to add, from secret values already fetched by key. */
+export function buildEnvironment(
+  fromKeys: readonly string[],
+  bindings: readonly EnvBinding[],
+  values: ReadonlyMap<string, Record<string, unknown>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of fromKeys) {
+    for (const [field, value] of Object.entries(values.get(key) ?? {})) {
+      if (!VARIABLE_NAME.test(field)) {
+        throw new EnvironmentError(`--from ${key}: field "${field}" is not a valid variable name; use --env NAME=${key}#FIELD`);
+      }
+      env[field] = exported(value);
+    }
+  }
+  for (const { name, key, field } of bindings) {
+    const value = values.get(key) ?? {};
+    if (field === undefined) {
+      env[name] = JSON.stringify(value);
+    } else {
+      if (!Object.hasOwn(value, field)) throw new EnvironmentError(`--env ${name}: ${key} has no field "${field}"`);
+      env[name] = exported(value[field]);
+    }
+  }
+  return env;
+}
+
+/** Every string worth masking: each injected value, and the string leaves inside JSON-exported ones. */
+export function maskableValues(values: Iterable<Record<string, unknown>>, env: Record<string, string>): string[] {
+  const found = new Set<string>(Object.values(env));
+  const stack: unknown[] = [...values];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') found.add(current);
+    else if (typeof current === 'object' && current !== null) stack.push(...Object.values(current));
+  }
+  return [...found];
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OutputMasker } from '../../src/run/output-masker';
+
+function masked(values: string[], chunks: Array<string | Buffer>): { text: string; writes: string[] } {
+  const writes: string[] = [];
+  const masker = new OutputMasker(values, (chunk) => writes.push(chunk.toString('utf8')));
+  for (const chunk of chunks) masker.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  masker.end();
+  return { text: writes.join(''), writes };
+}
+
+describe('output masking', () => {
+  it('masks every occurrence of every value', () => {
+    assert.equal(masked(['hunter2', 's3cr3t'], ['pw=hunter2 and s3cr3t, again hunter2\n']).text, 'pw=*** and ***, again ***\n');
+  });
+
+  it('masks a value split across chunks, at every split point', () => {
+    const line = 'token: abcdef123456 end\n';
+    for (let split = 0; split <= line.length; split++) {
+      assert.equal(masked(['abcdef123456'], [line.slice(0, split), line.slice(split)]).text, 'token: *** end\n', `split at ${split}`);
+    }
+  });
+
+  it('masks a value trickled one byte at a time', () => {
+    assert.equal(masked(['p4ssw0rd'], [...'x p4ssw0rd y']).text, 'x *** y');
+  });
+
+  it('leaves values shorter than 4 characters alone', () => {
+    assert.equal(masked(['abc', 'abcd'], ['abc abcd\n']).text, 'abc ***\n');
+  });
+
+  it('prefers the longer of two values sharing a prefix, even when the longer one arrives later', () => {
+    assert.equal(masked(['abcd', 'abcdefgh'], ['id=abcd', 'efgh;\n']).text, 'id=***;\n');
+    assert.equal(masked(['abcd', 'abcdefgh'], ['id=abcd', 'xy\n']).text, 'id=***xy\n');
+  });
+
+  it('masks overlapping occurrences as one', () => {
+    assert.equal(masked(['aaaa'], ['aaaaaa\n']).text, '***\n');
+  });
+
+  it('writes text that cannot be a secret at once, so output stays live', () => {
+    const { writes } = masked(['supersecret'], ['line one\n', 'prompt> ']);
+    assert.equal(writes[0], 'line one\n');
+    assert.equal(writes[1], 'prompt> ');
+  });
+
+  it('holds only a tail that could start a secret, and releases it at the end', () => {
+    const writes: string[] = [];
+    const masker = new OutputMasker(['supersecret'], (chunk) => writes.push(chunk.toString()));
+    masker.push(Buffer.from('value: supe'));
+    assert.deepEqual(writes, ['value: ']);
+    masker.end();
+    assert.deepEqual(writes, ['value: ', 'supe']);
+  });
+
+  it('works on multi-byte text split inside a character', () => {
+    const secret = 'päss€wörd';
+    const bytes = Buffer.from(`[${secret}]`);
+    assert.equal(masked([secret], [bytes.subarray(0, 4), bytes.subarray(4)]).text, '[***]');
+  });
+});
