@@ -1,9 +1,6 @@
 /** audit verify: walk the chain in the database and name the first event that does not fit. */
 import type { Command } from 'commander';
-import { KnexAuditStore } from '../audit/knex-audit-store';
-import { verifyAuditChain } from '../audit/chain-verifier';
 import { loadConfig } from '../config';
-import { createStorage } from '../deps';
 import { CliError } from './exit';
 
 export function registerAuditCommands(program: Command): void {
@@ -13,6 +10,9 @@ export function registerAuditCommands(program: Command): void {
     .command('verify')
     .description('check that no audit event was removed or edited (exit 2 and the first bad event if one was)')
     .action(async () => {
+      const { KnexAuditStore } = await import('../audit/knex-audit-store');
+      const { verifyAuditChain } = await import('../audit/chain-verifier');
+      const { createStorage } = await import('../deps');
       const storage = createStorage(loadConfig(process.env));
       try {
         const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex));

@@ -2,13 +2,14 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
-import { rotateKeys, type RotationProgress } from '../crypto/key-rotation';
+import type { RotationProgress } from '../crypto/key-rotation';
 import { LocalKeyring, removeKey } from '../crypto/local-keyring';
-import { RewrapStore } from '../crypto/rewrap-store';
-import { createStorage } from '../deps';
+import type { RewrapStore } from '../crypto/rewrap-store';
 import { CliError, EXIT_USAGE } from './exit';
 
 async function withRewrapStore<T>(work: (store: RewrapStore, keyringFile: string) => Promise<T>): Promise<T> {
+  const { createStorage } = await import('../deps');
+  const { RewrapStore } = await import('../crypto/rewrap-store');
   const config = loadConfig(process.env);
   const storage = createStorage(config);
   try {
@@ -66,6 +67,7 @@ export function registerKeysCommands(program: Command): void {
     .action((options: { batchSize: string }) => {
       if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
       return withRewrapStore(async (store, keyringFile) => {
+        const { rotateKeys } = await import('../crypto/key-rotation');
         const result = await rotateKeys({
           keyringFile,
           store,

@@ -1,7 +1,6 @@
 /** proxy: a local auth proxy that attaches a task's token, so the task never holds it. */
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '../logger';
 import { createAuthProxy, isLoopback } from '../proxy/auth-proxy';
 import { TokenFile, TokenFileError } from '../proxy/token-file';
 import { CliError, EXIT_USAGE } from './exit';
@@ -40,6 +39,7 @@ export function registerProxyCommand(program: Command): void {
         if (error instanceof TokenFileError) throw new CliError(error.message, EXIT_USAGE);
         throw error;
       }
+      const { createLogger } = await import('../logger');
       const { logger, flush } = createLogger('info');
       const server = createAuthProxy({ upstream, tokenFile, logger });
       await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,8 @@
 /** serve, migrate and sweep: the commands that run on the server side. */
+// Heavy modules load inside each action, so that client commands start fast.
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
-import { createServices, createStorage } from '../deps';
-import { migrateToLatest } from '../db/migration-source';
-import { createLogger } from '../logger';
-import { serve } from '../server/serve';
-import { prepareDataDir } from '../server/first-start';
 
 /** Command-line flags win over the environment, and are checked the same way. */
 function envWith(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -26,6 +22,8 @@ export function registerServerCommands(program: Command): void {
       const config = loadConfig(
         envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }),
       );
+      const { createLogger } = await import('../logger');
+      const { serve } = await import('../server/serve');
       const { logger, flush } = createLogger(config.logLevel);
       await serve(config, logger, flush);
     });
@@ -34,6 +32,8 @@ export function registerServerCommands(program: Command): void {
     .command('migrate')
     .description('apply database migrations')
     .action(async () => {
+      const { createStorage } = await import('../deps');
+      const { migrateToLatest } = await import('../db/migration-source');
       const storage = createStorage(loadConfig(process.env));
       try {
         const applied = await migrateToLatest(storage.knex);
@@ -47,6 +47,9 @@ export function registerServerCommands(program: Command): void {
     .command('sweep')
     .description('purge expired secrets, revocations and audit events past retention now')
     .action(async () => {
+      const { createServices } = await import('../deps');
+      const { createLogger } = await import('../logger');
+      const { prepareDataDir } = await import('../server/first-start');
       const config = prepareDataDir(loadConfig(process.env), systemClock, () => {});
       const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
       const services = await createServices(config, systemClock, logger);

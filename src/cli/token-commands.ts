@@ -2,11 +2,9 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
-import { createSigner } from '../deps';
 import { parseDuration } from '../durations';
 import { keyProblem } from '../keys';
 import { grantedScopeProblem } from '../scopes';
-import { withGeneratedSecret } from '../server/first-start';
 import { clientOptionsFromEnv, SecretsClient } from '../client/secrets-client';
 import { CliError, EXIT_USAGE } from './exit';
 
@@ -36,10 +34,12 @@ export function registerTokenCommands(program: Command): void {
     .option('--scope <pattern>', 'a granted scope; repeat for more', collect, [])
     .requiredOption('--ttl <duration>', 'lifetime, such as 1h or 30d')
     .addHelpText('after', '\nExample:\n  scoped-secrets token create --subject ci-admin --scope "secret:*:ci/**" --scope "token:create:ci/**" --ttl 30d')
-    .action((options: { subject: string; scope: string[]; ttl: string }) => {
+    .action(async (options: { subject: string; scope: string[]; ttl: string }) => {
       const subjectProblem = keyProblem(options.subject);
       if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
       checkScopes(options.scope);
+      const { createSigner } = await import('../deps');
+      const { withGeneratedSecret } = await import('../server/first-start');
       const config = withGeneratedSecret(loadConfig(process.env));
       const signed = createSigner(config, systemClock).sign({
         subject: options.subject,

@@ -53,15 +53,32 @@ export async function startServer(options: { cwd: string; env?: Record<string, s
   };
 }
 
-/** Runs a one-shot command to completion. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+/** Runs a one-shot command to completion, with `input` on its standard input. */
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }) {
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     encoding: 'utf8',
-    timeout: 30_000,
+    input: options.input ?? '',
+    timeout: 60_000,
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts a command in the background, collecting its output. */
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output, exited };
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
