@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
-import { runCli, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
+import { closedPort, runCli, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
 
 const MARKER = 'cli-marker-Zq8vX2';
 
@@ -65,7 +65,7 @@ describe('client commands, run and proxy', () => {
       assert.ok(shown.stdout.includes(MARKER));
     });
 
-    it('whoami shows the token, and errors are one line with exit 2 (server) or 1 (usage)', () => {
+    it('whoami shows the token, and errors are one line with exit 2 (server) or 1 (usage)', async () => {
       const me = quiet(['whoami']);
       assert.equal(JSON.parse(me.stdout).subject, 'root');
       const missing = cli(['get', 'ci/missing']);
@@ -79,9 +79,10 @@ describe('client commands, run and proxy', () => {
       const noToken = runCli(['whoami'], { cwd, env: { SECRETS_URL: server.url } });
       assert.equal(noToken.status, 1);
       assert.match(noToken.stderr, /SECRETS_TOKEN/);
-      const unreachable = runCli(['whoami'], { cwd, env: { ...env, SECRETS_URL: 'http://127.0.0.1:9' } });
+      const port = await closedPort();
+      const unreachable = runCli(['whoami'], { cwd, env: { ...env, SECRETS_URL: `http://127.0.0.1:${port}` } });
       assert.equal(unreachable.status, 2);
-      assert.match(unreachable.stderr, /cannot reach http:\/\/127\.0\.0\.1:9/);
+      assert.equal(unreachable.stderr, `scoped-secrets: cannot reach http://127.0.0.1:${port} (ECONNREFUSED)\n`);
     });
 
     it('deletes, with --if-version guarding against a concurrent change', () => {
@@ -218,7 +219,7 @@ describe('client commands, run and proxy', () => {
       const outside = await fetch(`${proxyUrl}/healthz`);
       assert.equal(outside.status, 404);
       assert.equal(((await outside.json()) as { code: string }).code, 'NotFound');
-      const orphan = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9', '--token-file', tokenFile()], { cwd, env: {} });
+      const orphan = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', `http://127.0.0.1:${await closedPort()}`, '--token-file', tokenFile()], { cwd, env: {} });
       const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(orphan.output.stdout)?.[1], 10_000, 'the proxy');
       const res = await fetch(`http://127.0.0.1:${port}/v1/whoami`);
       assert.equal(res.status, 502);
