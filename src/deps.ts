@@ -17,6 +17,7 @@ import { LocalKeyring } from './crypto/local-keyring';
 import { Metrics } from './metrics';
 import { ContinuationTokens } from './secrets/continuation-token';
 import { KnexSecretStore } from './secrets/knex-secret-store';
+import { SqliteSecretReader } from './secrets/sqlite-secret-reader';
 import { SecretService } from './secrets/secret-service';
 import { Sweeper, type SweepJob } from './secrets/sweeper';
 import { AuditLog } from './audit/audit-log';
@@ -53,6 +54,23 @@ export interface ServiceDeps extends StorageDeps {
 export function createStorage(config: Config): StorageDeps {
   const knex = connectDatabase(config.db);
   return { knex, store: new KnexSecretStore(knex), close: () => knex.destroy() };
+}
+
+/** Storage for serving: on SQLite, reads of single secrets take a prepared-statement path of their own. */
+async function createServingStorage(config: Config): Promise<StorageDeps> {
+  if (config.db.client !== 'sqlite' || config.db.filename === ':memory:') return createStorage(config);
+  const knex = connectDatabase(config.db);
+  // The reader needs the file and its tables: let knex open (and the caller migrate) it first.
+  await knex.raw('select 1');
+  const reader = new SqliteSecretReader(config.db.filename);
+  return {
+    knex,
+    store: new KnexSecretStore(knex, reader),
+    close: async () => {
+      reader.close();
+      await knex.destroy();
+    },
+  };
 }
 
 /** Verification keys from the configuration; at least one is required. */
@@ -117,7 +135,7 @@ function derivationSigner(config: Config, clock: Clock, keys: readonly Verificat
 
 /** Everything the HTTP service needs, on a migrated database. */
 export async function createServices(config: Config, clock: Clock, logger: Logger): Promise<ServiceDeps> {
-  const storage = createStorage(config);
+  const storage = await createServingStorage(config);
   try {
     const { knex, store } = storage;
     const keyring = new LocalKeyring(config.keyringFile);

@@ -17,7 +17,7 @@ export function loadOpenApiDocument(file = OPENAPI_FILE): OpenApiDocument {
   return YAML.parse(fs.readFileSync(file, 'utf8')) as OpenApiDocument;
 }
 
-export function openApiValidation(document: OpenApiDocument, validateResponses: boolean): RequestHandler[] {
+function validator(document: OpenApiDocument, validateResponses: boolean): RequestHandler[] {
   return OpenApiValidator.middleware({
     // The validator annotates the document it is given; keep ours pristine for /v1/openapi.json.
     apiSpec: structuredClone(document) as never,
@@ -27,4 +27,33 @@ export function openApiValidation(document: OpenApiDocument, validateResponses: 
     useRequestUrl: true,
     ignoreUndocumented: false,
   }) as unknown as RequestHandler[];
+}
+
+function withPaths(document: OpenApiDocument, keep: (path: string) => boolean): OpenApiDocument {
+  const paths = document.paths as Record<string, unknown>;
+  return { ...document, paths: Object.fromEntries(Object.entries(paths).filter(([path]) => keep(path))) };
+}
+
+const SECRET_ROUTE = '/v1/secret/{key}';
+
+/**
+ * Validates every request against the document. The validator compiles
+ * each documented path's pattern on every request until one matches, so
+ * the hot route, `/v1/secret/{key}`, gets a validator of its own with a
+ * one-path document, and everything else the rest of the document.
+ */
+export function openApiValidation(document: OpenApiDocument, validateResponses: boolean): RequestHandler[] {
+  const secretRoute = validator(withPaths(document, (path) => path === SECRET_ROUTE), validateResponses);
+  const others = validator(withPaths(document, (path) => path !== SECRET_ROUTE), validateResponses);
+  const chain = (handlers: RequestHandler[]): RequestHandler => (req, res, next) => {
+    let index = 0;
+    const step = (error?: unknown): void => {
+      if (error !== undefined || index === handlers.length) return next(error);
+      handlers[index++](req, res, step);
+    };
+    step();
+  };
+  const forSecret = chain(secretRoute);
+  const forOthers = chain(others);
+  return [(req, res, next) => (req.url.startsWith('/v1/secret/') ? forSecret : forOthers)(req, res, next)];
 }

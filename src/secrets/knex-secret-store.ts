@@ -2,37 +2,8 @@
 import type { Knex } from 'knex';
 import { isPostgres } from '../db/connect';
 import type { SealedSecret, SecretRecord, SecretStore, StoreTransaction } from './secret-store-type';
-
-interface SecretRow {
-  key: string;
-  version: number;
-  created_at: number;
-  updated_at: number;
-  expires_at: number;
-}
-
-interface SealedRow extends SecretRow {
-  kek_id: string;
-  wrapped_key: Buffer;
-  ciphertext: Buffer;
-}
-
-function rowToRecord(row: SecretRow): SecretRecord {
-  return {
-    key: row.key,
-    version: Number(row.version),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    expiresAt: Number(row.expires_at),
-  };
-}
-
-function rowToSealed(row: SealedRow): SealedSecret {
-  return {
-    ...rowToRecord(row),
-    sealed: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
-  };
-}
+import { rowToRecord, rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
+import type { SqliteSecretReader } from './sqlite-secret-reader';
 
 /** Errors a concurrent writer can cause; the whole transaction is worth one more try. */
 function isWriteConflict(error: unknown): boolean {
@@ -45,7 +16,11 @@ const MAX_ATTEMPTS = 4;
 export class KnexSecretStore implements SecretStore {
   private readonly pg: boolean;
 
-  constructor(private readonly knex: Knex) {
+  /** `reader` serves single-secret reads on SQLite without knex. */
+  constructor(
+    private readonly knex: Knex,
+    private readonly reader?: SqliteSecretReader,
+  ) {
     this.pg = isPostgres(knex);
   }
 
@@ -113,6 +88,7 @@ export class KnexSecretStore implements SecretStore {
   }
 
   async getCurrent(key: string): Promise<SealedSecret | undefined> {
+    if (this.reader) return this.reader.getCurrent(key);
     const row = await this.knex<SealedRow>('secrets as s')
       .join('secret_versions as v', function () {
         this.on('v.key', 's.key').andOn('v.version', 's.version');
@@ -123,6 +99,7 @@ export class KnexSecretStore implements SecretStore {
   }
 
   async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
+    if (this.reader) return this.reader.getVersion(key, version);
     const row = await this.knex<SealedRow>('secret_versions as v')
       .join('secrets as s', 's.key', 'v.key')
       .where('v.key', key)

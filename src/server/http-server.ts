@@ -32,7 +32,10 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
     server.listen(config.port, config.host, resolve);
   });
   const { address, port } = server.address() as AddressInfo;
-  logger.info({ address, port, pid: process.pid }, `listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  logger.info({ address, port, pid: process.pid }, `listening on ${url}`);
+  // Also on stderr in plain words, whatever the log level, for operators and scripts waiting on start-up.
+  process.stderr.write(`scoped-secrets: listening on ${url} (pid ${process.pid})\n`);
   if (options.sweeper) services.sweeper.start(config.sweepIntervalMs);
 
   let stopping = false;

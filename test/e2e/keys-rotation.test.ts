@@ -9,8 +9,10 @@ import { LocalKeyring, parseKeyring } from '../../src/crypto/local-keyring';
 import { createStorage } from '../../src/deps';
 import { tempDir } from '../support/databases';
 import { runCli, startCli, startServer, type RunningServer } from '../support/processes';
+import { numberedKeys, seedSecrets } from '../support/seed';
 
 const SECRETS = 10_000;
+const KEYS = numberedKeys('rot', SECRETS);
 
 describe('keys rotate, status and retire', () => {
   let cwd: string;
@@ -25,21 +27,7 @@ describe('keys rotate, status and retire', () => {
     dbUrl = `sqlite:${path.join(cwd, 'data', 'secrets.db')}`;
     keyringFile = path.join(cwd, 'data', 'keyring.json');
     oldKeyId = new LocalKeyring(keyringFile).activeKeyId;
-    // Seed directly through the store: 10,000 PUTs would spend the time on fsyncs, not on what is tested.
-    const storage = createStorage(loadConfig({ SECRETS_DB: dbUrl }));
-    const envelope = new Envelope(new LocalKeyring(keyringFile));
-    const now = Date.now();
-    for (let start = 0; start < SECRETS; start += 1000) {
-      await storage.store.inTransaction(async (trx) => {
-        for (let n = start; n < start + 1000; n++) {
-          const key = `rot/${String(n).padStart(5, '0')}`;
-          const record = { key, version: 1, createdAt: now, updatedAt: now, expiresAt: now + 86_400_000 };
-          const sealed = await envelope.seal(Buffer.from(JSON.stringify({ n })), { key, version: 1 });
-          await storage.store.writeVersion(record, sealed, 10, trx);
-        }
-      });
-    }
-    await storage.close();
+    await seedSecrets({ db: dbUrl, keyringFile, keys: KEYS, value: (_key, n) => ({ n }), expiresAt: Date.now() + 86_400_000 });
   });
   after(async () => {
     await server.stop('SIGKILL');
@@ -52,8 +40,7 @@ describe('keys rotate, status and retire', () => {
     const storage = createStorage(loadConfig({ SECRETS_DB: dbUrl }));
     const envelope = new Envelope(new LocalKeyring(keyringFile));
     try {
-      for (let n = 0; n < SECRETS; n++) {
-        const key = `rot/${String(n).padStart(5, '0')}`;
+      for (const [n, key] of KEYS.entries()) {
         const found = await storage.store.getCurrent(key);
         assert.ok(found, key);
         assert.deepEqual(JSON.parse((await envelope.open(found.sealed, { key, version: 1 })).toString()), { n });
@@ -84,7 +71,7 @@ describe('keys rotate, status and retire', () => {
     assert.equal(retire.status, 2);
     assert.match(retire.stderr, new RegExp(`refusing to retire ${oldKeyId}: it still wraps \\d+ secret versions`));
     await everySecretReadable();
-    const sample = await fetch(`${server.url}/v1/secret/rot/00042`, {
+    const sample = await fetch(`${server.url}/v1/secret/${KEYS[42]}`, {
       headers: { Authorization: `Bearer ${fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim()}` },
     });
     assert.deepEqual(((await sample.json()) as { value: unknown }).value, { n: 42 });

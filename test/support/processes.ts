@@ -15,10 +15,19 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServer(options: { cwd: string; env?: Record<string, string>; args?: string[] }): Promise<RunningServer> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...(options.args ?? [])], {
+/** Starts `scoped-secrets serve` on a free port and waits until it listens. */
+export function startServer(options: { cwd: string; env?: Record<string, string>; args?: string[] }): Promise<RunningServer> {
+  return startListening([MAIN, 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', SECRETS_SWEEP_INTERVAL: '60', ...options.env },
+    env: { SECRETS_SWEEP_INTERVAL: '60', ...options.env },
+  });
+}
+
+/** Starts a node script that prints "listening on http://host:port" and waits for that line. */
+export async function startListening(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -27,7 +36,7 @@ export async function startServer(options: { cwd: string; env?: Record<string, s
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 15 s:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no "listening" line within 30 s:\n${output}`)), 30_000);
     const check = () => {
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
       if (match) {
@@ -36,9 +45,10 @@ export async function startServer(options: { cwd: string; env?: Record<string, s
       }
     };
     child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
     child.once('exit', () => {
       clearTimeout(timer);
-      reject(new Error(`serve exited before listening:\n${output}`));
+      reject(new Error(`${args.join(' ')} exited before listening:\n${output}`));
     });
   });
 

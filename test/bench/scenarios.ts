@@ -1,0 +1,254 @@
+/**
+ * The scenarios of `npm run bench`: three baselines and the scoped-secrets
+ * paths a CI fleet exercises, each against a real server process.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type autocannon from 'autocannon';
+import knexFactory from 'knex';
+import { ManualClock } from '../../src/clock';
+import { hmacKey } from '../../src/tokens/signing-keys';
+import { TokenSigner } from '../../src/tokens/token-signer';
+import { PG_ADMIN_URL, tempDir } from '../support/databases';
+import { startListening, startServer, type RunningServer } from '../support/processes';
+import { numberedKeys, seedSecrets } from '../support/seed';
+import { runLoad, type LoadResult } from './load';
+
+export interface BenchSettings {
+  readonly repetitions: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly secrets: number;
+  readonly expiredSecrets: number;
+  readonly fixedRate: number;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly runs: LoadResult[];
+  readonly note?: string;
+}
+
+const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
+const BENCH_SCOPES = ['secret:get:bench/**', 'secret:list:bench/**', 'secret:set:bench/**', 'secret:get:ci/*/deploy', 'audit:read:bench/*'];
+const VALUE = (key: string) => ({ user: 'bench-user', password: `${key}-${'x'.repeat(120)}`, host: 'db.internal', port: 5432 });
+
+const signer = new TokenSigner(hmacKey(JWT_SECRET), new ManualClock(Date.now()));
+const token = (subject = 'bench') => signer.sign({ subject, scopes: BENCH_SCOPES, ttlSeconds: 3600 }).token;
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)];
+}
+
+async function measure(settings: BenchSettings, load: Omit<Parameters<typeof runLoad>[0], 'durationSeconds' | 'connections'> & { connections?: number }): Promise<LoadResult[]> {
+  const connections = load.connections ?? settings.connections;
+  await runLoad({ ...load, connections, durationSeconds: settings.warmupSeconds });
+  const runs: LoadResult[] = [];
+  for (let run = 0; run < settings.repetitions; run++) {
+    runs.push(await runLoad({ ...load, connections, durationSeconds: settings.durationSeconds }));
+  }
+  return runs;
+}
+
+async function withProcess<T>(start: Promise<RunningServer>, work: (server: RunningServer) => Promise<T>): Promise<T> {
+  const server = await start;
+  try {
+    return await work(server);
+  } finally {
+    await server.stop('SIGTERM');
+  }
+}
+
+const SECRET_PATH = '/v1/secret/bench/s/000042';
+
+export async function baselines(settings: BenchSettings): Promise<ScenarioResult[]> {
+  const script = path.join(__dirname, 'baseline-server.js');
+  const results: ScenarioResult[] = [];
+  for (const [mode, name] of [
+    ['node', 'baseline 1: node:http'],
+    ['express', 'baseline 2: express 5'],
+    ['validator', 'baseline 3: express 5 + openapi-validator'],
+  ] as const) {
+    const runs = await withProcess(startListening([script, mode], { cwd: process.cwd() }), (server) =>
+      measure(settings, { url: `${server.url}${SECRET_PATH}` }),
+    );
+    results.push({ name, runs });
+  }
+  return results;
+}
+
+interface ServiceSetup {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  readonly keys: string[];
+}
+
+async function sqliteSetup(settings: BenchSettings, expired: number): Promise<ServiceSetup> {
+  const dir = tempDir('scoped-secrets-bench-');
+  const env = {
+    SECRETS_DB: `sqlite:${path.join(dir, 'secrets.db')}`,
+    SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
+    SECRETS_JWT_SECRET: JWT_SECRET,
+    SECRETS_LOG_LEVEL: 'warn',
+    SECRETS_RATE_LIMIT: 'off',
+    SECRETS_RATE_LIMIT_ADDRESS: 'off',
+  };
+  const keys = numberedKeys('bench/s', settings.secrets);
+  await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+  if (expired > 0) {
+    await seedSecrets({
+      db: env.SECRETS_DB,
+      keyringFile: env.SECRETS_KEYRING_FILE,
+      keys: numberedKeys('bench/expired', expired),
+      value: VALUE,
+      expiresAt: Date.now() - 1000,
+    });
+  }
+  return { dir, env, keys };
+}
+
+function getRequests(keys: readonly string[], bearer: string): autocannon.Request[] {
+  return [
+    {
+      method: 'GET',
+      setupRequest: (request) => ({ ...request, path: `/v1/secret/${pick(keys)}`, headers: { ...request.headers, authorization: `Bearer ${bearer}` } }),
+    },
+  ];
+}
+
+export async function sqliteScenarios(settings: BenchSettings): Promise<ScenarioResult[]> {
+  const setup = await sqliteSetup(settings, 0);
+  const results: ScenarioResult[] = [];
+  const bearer = token();
+  await withProcess(startServer({ cwd: setup.dir, env: setup.env }), async (server) => {
+    results.push({ name: 'GET (SQLite)', runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer) }) });
+
+    const fresh = Array.from({ length: 60_000 }, () => token());
+    let next = 0;
+    results.push({
+      name: 'GET, fresh token each request',
+      note: 'every request verifies a JWT the cache has not seen',
+      runs: await measure(settings, {
+        url: server.url,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (request) => ({
+              ...request,
+              path: `/v1/secret/${pick(setup.keys)}`,
+              headers: { ...request.headers, authorization: `Bearer ${fresh[next++ % fresh.length]}` },
+            }),
+          },
+        ],
+      }),
+    });
+
+    const putRequest = (request: autocannon.Request): autocannon.Request => ({
+      ...request,
+      method: 'PUT',
+      path: `/v1/secret/${pick(setup.keys)}`,
+      headers: { ...request.headers, authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: VALUE('put'), expires: new Date(Date.now() + 86_400_000).toISOString() }),
+    });
+    results.push({ name: 'PUT (new versions, durable)', runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequest }] }) });
+
+    results.push({
+      name: 'GET/PUT 90/10 mix',
+      runs: await measure(settings, {
+        url: server.url,
+        requests: [
+          {
+            setupRequest: (request) =>
+              Math.random() < 0.1
+                ? putRequest(request)
+                : { ...request, method: 'GET', path: `/v1/secret/${pick(setup.keys)}`, headers: { ...request.headers, authorization: `Bearer ${bearer}` } },
+          },
+        ],
+      }),
+    });
+
+    results.push({
+      name: 'list pages (limit 100)',
+      runs: await measure(settings, {
+        url: `${server.url}/v1/secrets?prefix=bench/s&limit=100`,
+        headers: { authorization: `Bearer ${bearer}` },
+      }),
+    });
+
+    results.push({
+      name: `GET at ${settings.fixedRate}/s (SQLite)`,
+      runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer), overallRate: settings.fixedRate, connections: 16 }),
+    });
+  });
+
+  await withProcess(startServer({ cwd: setup.dir, env: setup.env, args: ['--workers', '2'] }), async (server) => {
+    results.push({ name: 'GET, --workers 2', runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer) }) });
+  });
+  fs.rmSync(setup.dir, { recursive: true, force: true });
+  return results;
+}
+
+/** GET at the fixed rate while the sweeper purges the expired secrets, from its first batch. */
+export async function sweepScenario(settings: BenchSettings): Promise<ScenarioResult> {
+  const setup = await sqliteSetup(settings, settings.expiredSecrets);
+  const bearer = token();
+  const probe = knexFactory({ client: 'better-sqlite3', connection: { filename: setup.env.SECRETS_DB.slice('sqlite:'.length) }, useNullAsDefault: true });
+  const expiredLeft = async () => Number((await probe('secrets').where('key', 'like', 'bench/expired/%').count({ n: '*' }))[0].n);
+  try {
+    return await withProcess(startServer({ cwd: setup.dir, env: { ...setup.env, SECRETS_SWEEP_INTERVAL: '0.5' } }), async (server) => {
+      const started = Date.now();
+      const runs: LoadResult[] = [];
+      for (let run = 0; run < settings.repetitions && (run === 0 || (await expiredLeft()) > 0); run++) {
+        runs.push(await runLoad({ url: server.url, requests: getRequests(setup.keys, bearer), overallRate: settings.fixedRate, connections: 16, durationSeconds: settings.durationSeconds }));
+      }
+      const left = await expiredLeft();
+      return {
+        name: `GET at ${settings.fixedRate}/s during a ${settings.expiredSecrets.toLocaleString('en')}-row purge`,
+        runs,
+        note: left === 0 ? `purge done within ${Math.round((Date.now() - started) / 1000)} s of measuring` : `${left} rows still to purge when measuring ended`,
+      };
+    });
+  } finally {
+    await probe.destroy();
+    fs.rmSync(setup.dir, { recursive: true, force: true });
+  }
+}
+
+export async function postgresScenarios(settings: BenchSettings): Promise<ScenarioResult[]> {
+  const name = `ss_bench_${randomBytes(4).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL });
+  try {
+    await admin.raw(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const dir = tempDir('scoped-secrets-bench-');
+  const env = {
+    SECRETS_DB: url.toString(),
+    SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
+    SECRETS_JWT_SECRET: JWT_SECRET,
+    SECRETS_LOG_LEVEL: 'warn',
+    SECRETS_RATE_LIMIT: 'off',
+    SECRETS_RATE_LIMIT_ADDRESS: 'off',
+  };
+  const keys = numberedKeys('bench/s', settings.secrets);
+  try {
+    await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+    const bearer = token();
+    return await withProcess(startServer({ cwd: dir, env }), async (server) => [
+      { name: 'GET (PostgreSQL)', runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },
+      {
+        name: `GET at ${settings.fixedRate}/s (PostgreSQL)`,
+        runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer), overallRate: settings.fixedRate, connections: 16 }),
+      },
+    ]);
+  } finally {
+    const cleaner = knexFactory({ client: 'pg', connection: PG_ADMIN_URL });
+    await cleaner.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleaner.destroy());
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
