@@ -16,6 +16,7 @@ import { operationsRoutes } from './http/routes/operations';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
 import { tokenRoutes } from './http/routes/tokens';
+import type { RateLimiter } from './http/rate-limiter';
 import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
 import { secretKeyFromPath } from './http/secret-key-path';
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly isReady: () => Promise<boolean>;
   readonly openApiDocument: OpenApiDocument;
   readonly maxBodyBytes: number;
+  readonly subjectLimiter: Pick<RateLimiter, 'take'>;
+  readonly addressLimiter: Pick<RateLimiter, 'take'>;
   /** Checks every response against the OpenAPI document; on in tests. */
   readonly validateResponses?: boolean;
 }

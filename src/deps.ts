@@ -22,6 +22,7 @@ import { SecretService } from './secrets/secret-service';
 import { Sweeper, type SweepJob } from './secrets/sweeper';
 import { AuditLog } from './audit/audit-log';
 import { KnexAuditStore } from './audit/knex-audit-store';
+import { RateLimiter } from './http/rate-limiter';
 import { RequestAuditor } from './http/request-auditor';
 import { KnexTokenStore } from './tokens/knex-token-store';
 import { RevocationList } from './tokens/revocation-list';
@@ -48,6 +49,8 @@ export interface ServiceDeps extends StorageDeps {
   readonly continuation: ContinuationTokens;
   readonly sweeper: Sweeper;
   readonly metrics: Metrics;
+  readonly subjectLimiter: RateLimiter;
+  readonly addressLimiter: RateLimiter;
   isReady(): Promise<boolean>;
 }
 
@@ -204,6 +207,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       continuation,
       sweeper,
       metrics,
+      subjectLimiter: new RateLimiter(config.rateLimitSubject, clock),
+      addressLimiter: new RateLimiter(config.rateLimitAddress, clock),
       isReady: () => isMigrated(knex),
       close: async () => {
         await sweeper.stop();

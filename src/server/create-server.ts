@@ -29,10 +29,23 @@ function clientErrorResponse(error: NodeJS.ErrnoException): string {
   ].join('\r\n');
 }
 
-export function createHttpServer(app: RequestListener): http.Server {
-  const server = http.createServer({ maxHeaderSize: 16 * 1024 }, app);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+export interface ServerTimeouts {
+  /** The whole header block must arrive within this: a trickling (Slowloris) client is cut off. */
+  readonly headersMs: number;
+  /** The whole request, body included. */
+  readonly requestMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 30_000 };
+
+export function createHttpServer(app: RequestListener, timeouts: ServerTimeouts = DEFAULT_TIMEOUTS): http.Server {
+  const server = http.createServer(
+    // Timeouts are enforced by a periodic check; check often enough for them to mean what they say.
+    { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2) },
+    app,
+  );
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

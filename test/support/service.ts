@@ -35,6 +35,9 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
     SECRETS_DB: db.url,
     SECRETS_JWT_SECRET: TEST_JWT_SECRET,
     SECRETS_KEYRING_FILE: keyringFile,
+    // Suites fire hundreds of requests as one subject; the rate-limit tests turn limits on.
+    SECRETS_RATE_LIMIT: 'off',
+    SECRETS_RATE_LIMIT_ADDRESS: 'off',
     ...env,
   });
   const clock = new ManualClock(Date.UTC(2030, 0, 1));

@@ -1,0 +1,49 @@
+/** 429 with Retry-After, per token subject and per client address. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { dialects, type TestDatabase } from '../support/databases';
+import { startTestService, type TestService } from '../support/service';
+
+describe('rate limits', () => {
+  let db: TestDatabase;
+  let svc: TestService;
+
+  before(async () => {
+    db = await (await dialects())[0].create();
+    svc = await startTestService(db, { SECRETS_RATE_LIMIT: '1/m,burst=5', SECRETS_RATE_LIMIT_ADDRESS: '1/m,burst=3' });
+  });
+  after(async () => {
+    await svc.close();
+    await db.drop();
+  });
+
+  const whoami = (token?: string) => {
+    const call = request(svc.app).get('/v1/whoami');
+    return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);
+  };
+
+  it('limits each subject to its burst, then answers 429 with Retry-After', async () => {
+    const alice = svc.token(['secret:get:a'], 'alice');
+    for (let n = 0; n < 5; n++) assert.equal((await whoami(alice)).status, 200);
+    const limited = await whoami(alice);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.code, 'TooManyRequests');
+    assert.equal(limited.headers['retry-after'], '60');
+    const anotherAliceToken = svc.token(['secret:get:b'], 'alice');
+    assert.equal((await whoami(anotherAliceToken)).status, 429, 'the limit is per subject, not per token');
+    assert.equal((await whoami(svc.token(['secret:get:a'], 'bob'))).status, 200, 'other subjects are not affected');
+  });
+
+  it('limits requests without a valid token per client address, without touching valid ones', async () => {
+    for (let n = 0; n < 3; n++) assert.equal((await whoami()).status, 401);
+    const limited = await whoami('not-a-token');
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    assert.equal((await whoami(svc.token(['secret:get:a'], 'carol'))).status, 200);
+  });
+
+  it('leaves health, readiness and metrics alone', async () => {
+    for (let n = 0; n < 10; n++) assert.equal((await request(svc.app).get('/healthz')).status, 200);
+  });
+});
