@@ -19,8 +19,8 @@ const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.resolve(__dirname, '..', '..', '..', 'test', 'bench', 'results');
 
 const settings: BenchSettings = smoke
-  ? { repetitions: 1, warmupSeconds: 0.5, durationSeconds: 1, connections: 8, secrets: 200, expiredSecrets: 2000, fixedRate: 200 }
-  : { repetitions: 3, warmupSeconds: 2, durationSeconds: 5, connections: 32, secrets: 10_000, expiredSecrets: 100_000, fixedRate: 1000 };
+  ? { repetitions: 1, warmupSeconds: 0.2, durationSeconds: 0.5, connections: 4, secrets: 100, expiredSecrets: 500, fixedRate: 100, freshTokens: 2000 }
+  : { repetitions: 3, warmupSeconds: 2, durationSeconds: 5, connections: 32, secrets: 10_000, expiredSecrets: 100_000, fixedRate: 1000, freshTokens: 60_000 };
 
 async function main(): Promise<void> {
   const started = new Date();

@@ -23,6 +23,8 @@ export interface BenchSettings {
   readonly secrets: number;
   readonly expiredSecrets: number;
   readonly fixedRate: number;
+  /** Distinct tokens signed ahead for the cache-miss scenario: more than it sends requests. */
+  readonly freshTokens: number;
 }
 
 export interface ScenarioResult {
@@ -125,7 +127,7 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
   await withProcess(startServer({ cwd: setup.dir, env: setup.env }), async (server) => {
     results.push({ name: 'GET (SQLite)', runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer) }) });
 
-    const fresh = Array.from({ length: 60_000 }, () => token());
+    const fresh = Array.from({ length: settings.freshTokens }, () => token());
     let next = 0;
     results.push({
       name: 'GET, fresh token each request',

@@ -1,0 +1,27 @@
+/** A smoke run of `npm run bench` (every scenario, briefly, once), so that the harness cannot rot. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { tempDir } from '../support/databases';
+
+describe('benchmark harness', () => {
+  it('runs every scenario and writes the table, the JSON and the chart', () => {
+    const out = tempDir('scoped-secrets-bench-smoke-');
+    const result = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'run.js'), '--smoke', '--out', out], {
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    for (const name of ['baseline 1: node:http', 'baseline 3', 'GET (SQLite)', 'PUT', 'purge', 'GET, --workers 2', 'GET (PostgreSQL)']) {
+      assert.ok(result.stdout.includes(name), `the table has no row for ${name}`);
+    }
+    assert.match(result.stdout, /\| GET ÷ baseline 3 \(express \+ validator\) \| \d+\.\d\d \|/);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as { summaries: Array<{ rps: { median: number } }> };
+    assert.ok(json.summaries.length >= 13 && json.summaries.every((s) => s.rps.median > 0));
+    assert.match(fs.readFileSync(path.join(out, 'chart.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>\n$/);
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+});
