@@ -22,6 +22,7 @@ import { SecretService } from './secrets/secret-service';
 import { Sweeper, type SweepJob } from './secrets/sweeper';
 import { AuditLog } from './audit/audit-log';
 import { KnexAuditStore } from './audit/knex-audit-store';
+import { SqliteAuditWriter } from './audit/sqlite-audit-writer';
 import { RateLimiter } from './http/rate-limiter';
 import { RequestAuditor } from './http/request-auditor';
 import { KnexTokenStore } from './tokens/knex-token-store';
@@ -59,13 +60,18 @@ export function createStorage(config: Config): StorageDeps {
   return { knex, store: new KnexSecretStore(knex), close: () => knex.destroy() };
 }
 
+/** The SQLite database file, when there is one that other connections can open too. */
+function sqliteFile(config: Config): string | undefined {
+  return config.db.client === 'sqlite' && config.db.filename !== ':memory:' ? config.db.filename : undefined;
+}
+
 /** Storage for serving: on SQLite, reads of single secrets take a prepared-statement path of their own. */
 async function createServingStorage(config: Config): Promise<StorageDeps> {
-  if (config.db.client !== 'sqlite' || config.db.filename === ':memory:') return createStorage(config);
+  if (!sqliteFile(config)) return createStorage(config);
   const knex = connectDatabase(config.db);
   // The reader needs the file and its tables: let knex open (and the caller migrate) it first.
   await knex.raw('select 1');
-  const reader = new SqliteSecretReader(config.db.filename);
+  const reader = new SqliteSecretReader(sqliteFile(config) as string);
   return {
     knex,
     store: new KnexSecretStore(knex, reader),
@@ -145,7 +151,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const metrics = new Metrics(() => store.countLive(clock.now()));
     const continuation = new ContinuationTokens(await listingHmacKey(knex));
     const auditStore = new KnexAuditStore(knex);
-    const audit = new AuditLog(auditStore);
+    const auditWriter = sqliteFile(config) ? new SqliteAuditWriter(sqliteFile(config) as string) : undefined;
+    const audit = new AuditLog(auditWriter ?? auditStore);
     const tokenStore = new KnexTokenStore(knex);
     const revocations = new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) });
     await revocations.refresh();
@@ -193,6 +200,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       ],
       clock,
       logger: logger.child({ component: 'sweeper' }),
+      // SQLite deletes run on the event loop: small batches keep each pause short.
+      batchSize: sqliteFile(config) ? 50 : 200,
     });
     return {
       ...storage,
@@ -214,6 +223,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
         await sweeper.stop();
         revocations.stop();
         await audit.drain();
+        await auditWriter?.close();
         keyring.close();
         await storage.close();
       },

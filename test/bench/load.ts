@@ -5,8 +5,6 @@ export interface LoadOptions {
   readonly url: string;
   readonly connections: number;
   readonly durationSeconds: number;
-  /** Requests per second across all connections; unset means as fast as possible. */
-  readonly overallRate?: number;
   readonly requests?: autocannon.Request[];
   readonly headers?: Record<string, string>;
 }
@@ -29,7 +27,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
-    overallRate: options.overallRate,
     requests: options.requests,
     headers: options.headers,
   });

@@ -13,6 +13,7 @@ import { TokenSigner } from '../../src/tokens/token-signer';
 import { PG_ADMIN_URL, tempDir } from '../support/databases';
 import { startListening, startServer, type RunningServer } from '../support/processes';
 import { numberedKeys, seedSecrets } from '../support/seed';
+import { fixedRateLoad } from './fixed-rate';
 import { runLoad, type LoadResult } from './load';
 
 export interface BenchSettings {
@@ -111,6 +112,23 @@ async function sqliteSetup(settings: BenchSettings, expired: number): Promise<Se
   return { dir, env, keys };
 }
 
+function fixedRateGets(settings: BenchSettings, url: string, keys: readonly string[], bearer: string): Promise<LoadResult> {
+  return fixedRateLoad({
+    url,
+    rate: settings.fixedRate,
+    durationSeconds: settings.durationSeconds,
+    next: () => ({ method: 'GET', path: `/v1/secret/${pick(keys)}`, headers: { authorization: `Bearer ${bearer}` } }),
+  });
+}
+
+/** Warm-up, then the repetitions, at the fixed rate. */
+async function measureFixedRate(settings: BenchSettings, url: string, keys: readonly string[], bearer: string): Promise<LoadResult[]> {
+  await fixedRateGets({ ...settings, durationSeconds: settings.warmupSeconds }, url, keys, bearer);
+  const runs: LoadResult[] = [];
+  for (let run = 0; run < settings.repetitions; run++) runs.push(await fixedRateGets(settings, url, keys, bearer));
+  return runs;
+}
+
 function getRequests(keys: readonly string[], bearer: string): autocannon.Request[] {
   return [
     {
@@ -181,7 +199,7 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
 
     results.push({
       name: `GET at ${settings.fixedRate}/s (SQLite)`,
-      runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer), overallRate: settings.fixedRate, connections: 16 }),
+      runs: await measureFixedRate(settings, server.url, setup.keys, bearer),
     });
   });
 
@@ -203,7 +221,7 @@ export async function sweepScenario(settings: BenchSettings): Promise<ScenarioRe
       const started = Date.now();
       const runs: LoadResult[] = [];
       for (let run = 0; run < settings.repetitions && (run === 0 || (await expiredLeft()) > 0); run++) {
-        runs.push(await runLoad({ url: server.url, requests: getRequests(setup.keys, bearer), overallRate: settings.fixedRate, connections: 16, durationSeconds: settings.durationSeconds }));
+        runs.push(await fixedRateGets(settings, server.url, setup.keys, bearer));
       }
       const left = await expiredLeft();
       return {
@@ -245,7 +263,7 @@ export async function postgresScenarios(settings: BenchSettings): Promise<Scenar
       { name: 'GET (PostgreSQL)', runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },
       {
         name: `GET at ${settings.fixedRate}/s (PostgreSQL)`,
-        runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer), overallRate: settings.fixedRate, connections: 16 }),
+        runs: await measureFixedRate(settings, server.url, keys, bearer),
       },
     ]);
   } finally {

@@ -12,7 +12,7 @@ import { TokenSigner } from '../../src/tokens/token-signer';
 import { tempDir } from '../support/databases';
 import { startServer } from '../support/processes';
 import { numberedKeys, seedSecrets } from '../support/seed';
-import { runLoad } from './load';
+import { fixedRateLoad } from './fixed-rate';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -47,47 +47,42 @@ async function main(): Promise<void> {
   const pick = () => keys[Math.floor(Math.random() * keys.length)];
   const auth = { authorization: `Bearer ${token}` };
 
-  const samples: Array<{ minute: number; rssMiB: number; loopP99Ms: number; rps: number; errors: number }> = [];
-  const sample = async (rps: number, errors: number) => {
+  const samples: Array<{ minute: number; rssMiB: number; loopP99Ms: number; rps: number; p99Ms: number; errors: number }> = [];
+  const sample = async (rps: number, p99Ms: number, errors: number) => {
     samples.push({
       minute: Number((samples.length * SAMPLE_SECONDS / 60).toFixed(2)),
       rssMiB: Math.round((await metric(server.url, 'process_resident_memory_bytes')) / 1_048_576),
       loopP99Ms: Math.round((await metric(server.url, 'nodejs_eventloop_lag_p99_seconds')) * 10_000) / 10,
       rps: Math.round(rps),
+      p99Ms,
       errors,
     });
     const last = samples[samples.length - 1];
-    process.stderr.write(`soak: ${last.minute} min, RSS ${last.rssMiB} MiB, event-loop p99 ${last.loopP99Ms} ms, ${last.rps} req/s, ${errors} errors\n`);
+    process.stderr.write(`soak: ${last.minute} min, RSS ${last.rssMiB} MiB, event-loop p99 ${last.loopP99Ms} ms, ${last.rps} req/s, request p99 ${p99Ms} ms, ${errors} non-2xx\n`);
   };
-  await sample(0, 0);
+  await sample(0, 0, 0);
   const rounds = Math.max(1, Math.round((minutes * 60) / SAMPLE_SECONDS));
   for (let round = 0; round < rounds; round++) {
-    const result = await runLoad({
+    const result = await fixedRateLoad({
       url: server.url,
-      connections: 16,
+      rate,
       durationSeconds: SAMPLE_SECONDS,
-      overallRate: rate,
-      requests: [
-        {
-          setupRequest: (req) => {
-            const roll = Math.random();
-            if (roll < 0.1) {
-              return {
-                ...req,
-                method: 'PUT',
-                path: `/v1/secret/${pick()}`,
-                headers: { ...req.headers, ...auth, 'content-type': 'application/json' },
-                // Some writes expire quickly, so the sweeper has work throughout.
-                body: JSON.stringify({ value: { v: Math.random() }, expires: new Date(Date.now() + (roll < 0.02 ? 3000 : 86_400_000)).toISOString() }),
-              };
-            }
-            if (roll < 0.12) return { ...req, method: 'GET', path: '/v1/secrets?prefix=soak&limit=100', headers: { ...req.headers, ...auth } };
-            return { ...req, method: 'GET', path: `/v1/secret/${pick()}`, headers: { ...req.headers, ...auth } };
-          },
-        },
-      ],
+      next: () => {
+        const roll = Math.random();
+        if (roll < 0.1) {
+          return {
+            method: 'PUT',
+            path: `/v1/secret/${pick()}`,
+            headers: { ...auth, 'content-type': 'application/json' },
+            // Some writes expire quickly, so the sweeper has work throughout.
+            body: JSON.stringify({ value: { v: Math.random() }, expires: new Date(Date.now() + (roll < 0.02 ? 3000 : 86_400_000)).toISOString() }),
+          };
+        }
+        if (roll < 0.12) return { method: 'GET', path: '/v1/secrets?prefix=soak&limit=100', headers: auth };
+        return { method: 'GET', path: `/v1/secret/${pick()}`, headers: auth };
+      },
     });
-    await sample(result.rps, result.errors + result.non2xx);
+    await sample(result.rps, result.p99, result.errors + result.non2xx);
   }
   await server.stop('SIGTERM');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -98,6 +93,7 @@ async function main(): Promise<void> {
       `soak: ${minutes} min at ${rate} req/s (90% GET, 10% PUT, some listings), one process on SQLite`,
       `RSS after the first ${SAMPLE_SECONDS} s: ${first.rssMiB} MiB; at the end: ${last.rssMiB} MiB; highest: ${Math.max(...samples.map((s) => s.rssMiB))} MiB`,
       `event-loop delay p99: highest ${Math.max(...samples.map((s) => s.loopP99Ms))} ms, at the end ${last.loopP99Ms} ms`,
+      `request p99: highest ${Math.max(...samples.map((s) => s.p99Ms))} ms, at the end ${last.p99Ms} ms`,
       `non-2xx or failed requests (expired reads included): ${samples.reduce((sum, s) => sum + s.errors, 0)}`,
       '',
     ].join('\n'),
