@@ -52,7 +52,7 @@ export class Metrics {
   });
 
   constructor(countLiveSecrets?: () => Promise<number>) {
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
     if (countLiveSecrets) {
       new Gauge({
         name: 'scoped_secrets_secrets_stored',
