@@ -57,6 +57,12 @@ export class SecretService {
     this.historyVersions = deps.historyVersions;
   }
 
+  /** `expiresAt`, unless it is not in the future. */
+  checkExpiry(expiresAt: number): number {
+    if (expiresAt <= this.clock.now()) throw new InvalidRequest('expires must be in the future');
+    return expiresAt;
+  }
+
   /** Creates or replaces; an expired secret counts as absent and starts over at version 1. */
   async put(
     key: string,
@@ -65,7 +71,7 @@ export class SecretService {
     preconditions: Preconditions,
   ): Promise<{ created: boolean; record: SecretRecord }> {
     const now = this.clock.now();
-    if (expiresAt <= now) throw new InvalidRequest('expires must be in the future');
+    this.checkExpiry(expiresAt);
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
     return this.store.inTransaction(async (trx) => {
       const existing = await this.store.lockRecord(key, trx);

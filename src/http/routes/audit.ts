@@ -20,15 +20,15 @@ export function auditRoutes(deps: {
     const key = req.query.key as string | undefined;
     const subject = req.query.subject as string | undefined;
     const sinceText = req.query.since as string | undefined;
-    // Without a key the caller reads every key's events: only a pattern covering audit:read:** allows that.
-    if (key === undefined) requirePatternScope(principalOf(res), 'audit:read:**', metrics);
-    else requireScopes(principalOf(res), [['audit', 'read', key]], metrics);
     const since = sinceText === undefined ? undefined : Date.parse(sinceText);
     if (since !== undefined && Number.isNaN(since)) throw new InvalidRequest('since must be an RFC 3339 date-time');
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     const binding = JSON.stringify([key ?? null, subject ?? null, since ?? null]);
     const token = req.query.continuationToken as string | undefined;
     const afterSeq = token === undefined ? undefined : Number(continuation.resume(token, binding));
+    // Without a key the caller reads every key's events: only a pattern covering audit:read:** allows that.
+    if (key === undefined) requirePatternScope(principalOf(res), 'audit:read:**', metrics);
+    else requireScopes(principalOf(res), [['audit', 'read', key]], metrics);
 
     const events = await auditStore.query({ key, subject, since, afterSeq, limit });
     const last = events[events.length - 1];

@@ -38,12 +38,15 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; a
   router.put('/v1/secret/:key', async (req, res) => {
     const key = keyOf(res);
     auditor.note(res, 'secret.write', key);
-    requireScopes(principalOf(res), [['secret', 'set', key]], metrics);
+    // The request's shape (400) is judged before the caller's scope (403).
     const body = req.body as { value: SecretValue; expires: string };
-    const { created, record } = await secrets.put(key, body.value, parseExpires(body.expires), {
+    const expiresAt = secrets.checkExpiry(parseExpires(body.expires));
+    const preconditions = {
       ifMatch: parseTagList(header(req, 'if-match'), 'If-Match'),
       ifNoneMatch: parseTagList(header(req, 'if-none-match'), 'If-None-Match'),
-    });
+    };
+    requireScopes(principalOf(res), [['secret', 'set', key]], metrics);
+    const { created, record } = await secrets.put(key, body.value, expiresAt, preconditions);
     await auditor.commit(req, res, created ? 201 : 200);
     res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
   });
@@ -74,8 +77,9 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; a
   router.delete('/v1/secret/:key', async (req, res) => {
     const key = keyOf(res);
     auditor.note(res, 'secret.delete', key);
+    const ifMatch = parseTagList(header(req, 'if-match'), 'If-Match');
     requireScopes(principalOf(res), [['secret', 'delete', key]], metrics);
-    await secrets.delete(key, { ifMatch: parseTagList(header(req, 'if-match'), 'If-Match') });
+    await secrets.delete(key, { ifMatch });
     await auditor.commit(req, res, 204);
     res.status(204).end();
   });
