@@ -22,7 +22,7 @@ import { SecretService } from './secrets/secret-service';
 import { Sweeper, type SweepJob } from './secrets/sweeper';
 import { AuditLog } from './audit/audit-log';
 import { KnexAuditStore } from './audit/knex-audit-store';
-import { SqliteAuditWriter } from './audit/sqlite-audit-writer';
+import { SqliteWriter } from './db/sqlite-writer';
 import { RateLimiter } from './http/rate-limiter';
 import { RequestAuditor } from './http/request-auditor';
 import { KnexTokenStore } from './tokens/knex-token-store';
@@ -151,8 +151,9 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const metrics = new Metrics(() => store.countLive(clock.now()));
     const continuation = new ContinuationTokens(await listingHmacKey(knex));
     const auditStore = new KnexAuditStore(knex);
-    const auditWriter = sqliteFile(config) ? new SqliteAuditWriter(sqliteFile(config) as string) : undefined;
-    const audit = new AuditLog(auditWriter ?? auditStore);
+    // On SQLite, background writes go through a thread of their own, off the event loop.
+    const writer = sqliteFile(config) ? new SqliteWriter(sqliteFile(config) as string) : undefined;
+    const audit = new AuditLog(writer ?? auditStore);
     const tokenStore = new KnexTokenStore(knex);
     const revocations = new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) });
     await revocations.refresh();
@@ -182,6 +183,12 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const expiredSecrets: SweepJob = {
       name: 'secrets',
       async purgeBatch(now, limit) {
+        if (writer) {
+          // The writer thread deletes and audits each batch in one transaction.
+          const purged = await writer.purgeExpired(now, limit);
+          metrics.secretsSwept.inc(purged.length);
+          return purged.length;
+        }
         const keysPurged = await store.purgeExpiredBatch(now, limit);
         metrics.secretsSwept.inc(keysPurged.length);
         await Promise.all(
@@ -200,8 +207,9 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       ],
       clock,
       logger: logger.child({ component: 'sweeper' }),
-      // SQLite deletes run on the event loop: small batches keep each pause short.
-      batchSize: sqliteFile(config) ? 50 : 200,
+      // The SQLite writer thread would otherwise purge flat out and take a core from the requests.
+      batchSize: writer ? 50 : 200,
+      pauseMs: writer ? 5 : 0,
     });
     return {
       ...storage,
@@ -223,7 +231,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
         await sweeper.stop();
         revocations.stop();
         await audit.drain();
-        await auditWriter?.close();
+        await writer?.close();
         keyring.close();
         await storage.close();
       },

@@ -3,7 +3,7 @@
  * retention) in bounded batches, yielding to the event loop between
  * batches so that requests keep flowing while it works.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 
@@ -25,12 +25,15 @@ export class Sweeper {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly batchSize: number;
+  private readonly pauseMs: number;
 
-  constructor(deps: { jobs: readonly SweepJob[]; clock: Clock; logger: Logger; batchSize?: number }) {
+  /** Between batches the sweeper pauses `pauseMs` (0: just yields), so that requests keep their share of the machine. */
+  constructor(deps: { jobs: readonly SweepJob[]; clock: Clock; logger: Logger; batchSize?: number; pauseMs?: number }) {
     this.jobs = deps.jobs;
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.batchSize = deps.batchSize ?? 200;
+    this.pauseMs = deps.pauseMs ?? 0;
   }
 
   /** One full sweep; a call while a sweep runs joins that sweep instead of starting another. */
@@ -68,7 +71,7 @@ export class Sweeper {
         const count = await job.purgeBatch(this.clock.now(), this.batchSize);
         purged += count;
         if (count < this.batchSize || this.stopped) break;
-        await yieldToEventLoop();
+        await pause(this.pauseMs);
       }
       result[job.name] = purged;
     }
