@@ -68,7 +68,7 @@ function sqliteFile(config: Config): string | undefined {
 /** Storage for serving: on SQLite, reads of single secrets take a prepared-statement path of their own. */
 async function createServingStorage(config: Config): Promise<StorageDeps> {
   if (!sqliteFile(config)) return createStorage(config);
-  const knex = connectDatabase(config.db);
+  const knex = connectDatabase(config.db, { walCheckpoints: false });
   // The reader needs the file and its tables: let knex open (and the caller migrate) it first.
   await knex.raw('select 1');
   const reader = new SqliteSecretReader(sqliteFile(config) as string);

@@ -12,8 +12,11 @@ const PG_INT8 = 20;
  * millisecond timestamps) come back as numbers, and a connection attempt
  * gives up after a bounded time instead of hanging a request.
  */
-export function connectDatabase(db: DatabaseConfig): Knex {
+export function connectDatabase(db: DatabaseConfig, options: { walCheckpoints?: boolean } = {}): Knex {
   if (db.client === 'sqlite') {
+    // A WAL checkpoint runs inside the commit that crosses the threshold: on the event loop, a stall of
+    // milliseconds. Serving leaves checkpoints to the writer thread's connection.
+    const walCheckpoints = options.walCheckpoints ?? true;
     if (db.filename !== ':memory:') fs.mkdirSync(path.dirname(db.filename), { recursive: true, mode: 0o700 });
     return knexFactory({
       client: 'better-sqlite3',
@@ -25,6 +28,7 @@ export function connectDatabase(db: DatabaseConfig): Knex {
           connection.pragma('synchronous = FULL');
           connection.pragma('busy_timeout = 5000');
           connection.pragma('foreign_keys = ON');
+          if (!walCheckpoints) connection.pragma('wal_autocheckpoint = 0');
           done(null);
         },
       },

@@ -18,6 +18,7 @@ export class SqliteSecretReader {
     this.db.pragma('busy_timeout = 5000');
     // Every commit by another connection empties this one's page cache; mapped pages make the refill cheap.
     this.db.pragma('mmap_size = 268435456');
+    this.db.pragma('wal_autocheckpoint = 0');
     this.current = this.db.prepare(
       `SELECT s.key, s.version, s.created_at, s.updated_at, s.expires_at, v.kek_id, v.wrapped_key, v.ciphertext
          FROM secrets s JOIN secret_versions v ON v.key = s.key AND v.version = s.version
