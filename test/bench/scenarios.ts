@@ -10,7 +10,7 @@ import knexFactory from 'knex';
 import { ManualClock } from '../../src/clock';
 import { hmacKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';
-import { PG_ADMIN_URL, tempDir } from '../support/databases';
+import { dialects, tempDir } from '../support/databases';
 import { startListening, startServer, type RunningServer } from '../support/processes';
 import { numberedKeys, seedSecrets } from '../support/seed';
 import { fixedRateLoad } from './fixed-rate';
@@ -88,16 +88,21 @@ interface ServiceSetup {
   readonly keys: string[];
 }
 
-async function sqliteSetup(settings: BenchSettings, expired: number): Promise<ServiceSetup> {
-  const dir = tempDir('scoped-secrets-bench-');
-  const env = {
-    SECRETS_DB: `sqlite:${path.join(dir, 'secrets.db')}`,
+/** The server's environment: request logs and rate limits off, so that the service itself is measured. */
+function benchEnv(dir: string, db: string): Record<string, string> {
+  return {
+    SECRETS_DB: db,
     SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
     SECRETS_JWT_SECRET: JWT_SECRET,
     SECRETS_LOG_LEVEL: 'warn',
     SECRETS_RATE_LIMIT: 'off',
     SECRETS_RATE_LIMIT_ADDRESS: 'off',
   };
+}
+
+async function sqliteSetup(settings: BenchSettings, expired: number): Promise<ServiceSetup> {
+  const dir = tempDir('scoped-secrets-bench-');
+  const env = benchEnv(dir, `sqlite:${path.join(dir, 'secrets.db')}`);
   const keys = numberedKeys('bench/s', settings.secrets);
   await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
   if (expired > 0) {
@@ -238,24 +243,11 @@ export async function sweepScenario(settings: BenchSettings): Promise<ScenarioRe
 }
 
 export async function postgresScenarios(settings: BenchSettings): Promise<ScenarioResult[]> {
-  const name = `ss_bench_${randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: PG_ADMIN_URL });
-  try {
-    await admin.raw(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.destroy();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
+  const postgres = (await dialects()).find((dialect) => dialect.name === 'postgres');
+  if (!postgres || postgres.skip) throw new Error(`the PostgreSQL scenarios need PostgreSQL: ${postgres?.skip}`);
+  const db = await postgres.create();
   const dir = tempDir('scoped-secrets-bench-');
-  const env = {
-    SECRETS_DB: url.toString(),
-    SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
-    SECRETS_JWT_SECRET: JWT_SECRET,
-    SECRETS_LOG_LEVEL: 'warn',
-    SECRETS_RATE_LIMIT: 'off',
-    SECRETS_RATE_LIMIT_ADDRESS: 'off',
-  };
+  const env = benchEnv(dir, db.url);
   const keys = numberedKeys('bench/s', settings.secrets);
   try {
     await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
@@ -268,8 +260,7 @@ export async function postgresScenarios(settings: BenchSettings): Promise<Scenar
       },
     ]);
   } finally {
-    const cleaner = knexFactory({ client: 'pg', connection: PG_ADMIN_URL });
-    await cleaner.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleaner.destroy());
+    await db.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
