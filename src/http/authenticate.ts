@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { TooManyRequests, Unauthorized } from '../errors';
 import type { Metrics } from '../metrics';
-import { InvalidToken, type TokenVerifier } from '../tokens/token-verifier';
+import { InvalidToken, type Principal, type TokenVerifier } from '../tokens/token-verifier';
 import { locals } from './locals';
 import type { RateLimiter } from './rate-limiter';
 
@@ -20,39 +20,48 @@ export function authenticate(deps: {
   addressLimiter: Pick<RateLimiter, 'take'>;
 }) {
   const { verifier, metrics, subjectLimiter, addressLimiter } = deps;
-  const refuse = (req: Request, error: Unauthorized): never => {
-    const wait = addressLimiter.take(req.socket.remoteAddress ?? 'unknown');
-    if (wait > 0) {
-      metrics.denials.inc({ reason: 'rate_limited' });
-      throw new TooManyRequests(wait);
-    }
-    throw error;
-  };
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.headers.authorization;
+
+  /** The principal behind the Authorization header, or Unauthorized. */
+  const principalOf = (header: string | undefined): Principal => {
     if (header === undefined || header === '') {
       metrics.denials.inc({ reason: 'no_token' });
-      refuse(req, new Unauthorized('a bearer token is required', false));
+      throw new Unauthorized('a bearer token is required', false);
     }
-    const match = BEARER.exec(header as string);
+    const match = BEARER.exec(header);
     if (!match) {
       metrics.denials.inc({ reason: 'invalid_token' });
-      refuse(req, new Unauthorized('the Authorization header must be "Bearer <token>"', true));
+      throw new Unauthorized('the Authorization header must be "Bearer <token>"', true);
     }
     try {
-      locals(res).principal = verifier.verify((match as RegExpExecArray)[1]);
+      const principal = verifier.verify(match[1]);
       metrics.tokenVerifications.inc({ result: 'valid' });
+      return principal;
     } catch (error) {
       if (!(error instanceof InvalidToken)) throw error;
       metrics.tokenVerifications.inc({ result: 'invalid' });
       metrics.denials.inc({ reason: 'invalid_token' });
-      refuse(req, new Unauthorized(`invalid token: ${error.message}`, true));
+      throw new Unauthorized(`invalid token: ${error.message}`, true);
     }
-    const wait = subjectLimiter.take((locals(res).principal as { subject: string }).subject);
+  };
+
+  const rateLimited = (limiter: Pick<RateLimiter, 'take'>, id: string): void => {
+    const wait = limiter.take(id);
     if (wait > 0) {
       metrics.denials.inc({ reason: 'rate_limited' });
       throw new TooManyRequests(wait);
     }
+  };
+
+  return (req: Request, res: Response, next: NextFunction): void => {
+    let principal: Principal;
+    try {
+      principal = principalOf(req.headers.authorization);
+    } catch (error) {
+      if (error instanceof Unauthorized) rateLimited(addressLimiter, req.socket.remoteAddress ?? 'unknown');
+      throw error;
+    }
+    locals(res).principal = principal;
+    rateLimited(subjectLimiter, principal.subject);
     next();
   };
 }
