@@ -15,22 +15,32 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type RequestBody = WithoutId<WriterRequest>;
 
 export class SqliteWriter implements Pick<AuditStore, 'append'> {
-  private readonly worker: Worker;
+  private worker: Worker;
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
+  private closing = false;
 
-  constructor(filename: string) {
-    this.worker = new Worker(path.join(__dirname, 'sqlite-writer-worker.js'), { workerData: { filename } });
-    this.worker.unref();
-    this.worker.on('message', (reply: WriterReply) => {
+  constructor(private readonly filename: string) {
+    this.worker = this.start();
+  }
+
+  /** A thread that dies is replaced at once; what it had in hand fails, later requests go to the new one. */
+  private start(): Worker {
+    const worker = new Worker(path.join(__dirname, 'sqlite-writer-worker.js'), { workerData: { filename: this.filename } });
+    worker.unref();
+    worker.on('message', (reply: WriterReply) => {
       const waiting = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       if (!waiting) return;
       if (reply.error) waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
       else waiting.resolve(reply);
     });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', () => this.failAll(new Error('the SQLite writer thread stopped')));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => {
+      this.failAll(new Error('the SQLite writer thread stopped'));
+      if (!this.closing) this.worker = this.start();
+    });
+    return worker;
   }
 
   async append(events: readonly AuditEventInput[]): Promise<void> {
@@ -43,6 +53,7 @@ export class SqliteWriter implements Pick<AuditStore, 'append'> {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage('close');
     await exited;
