@@ -172,7 +172,6 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       clock,
       continuation,
       historyVersions: config.historyVersions,
-      audit: auditStore,
     });
     const tokens = new TokenService({
       signer: derivationSigner(config, clock, keys),

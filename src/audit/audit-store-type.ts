@@ -1,4 +1,3 @@
-import type { StoreTransaction } from '../secrets/secret-store-type';
 import type { AuditEvent, AuditEventInput, ChainLink } from './audit-event';
 
 export interface AuditQuery {
@@ -10,8 +9,8 @@ export interface AuditQuery {
 }
 
 export interface AuditStore {
-  /** Appends after the chain's head, serialised against every other appender; inside `trx` when given. */
-  append(events: readonly AuditEventInput[], trx?: StoreTransaction): Promise<void>;
+  /** Appends after the chain's head, serialised against every other appender. */
+  append(events: readonly AuditEventInput[]): Promise<void>;
   /** Events matching the query, oldest first. */
   query(query: AuditQuery): Promise<AuditEvent[]>;
   /** Events in seq order after `afterSeq`, for verification. */

@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import { lockMetaRow } from '../db/write-lock';
 import { linkEvents, type AuditEvent, type AuditEventInput, type ChainLink } from './audit-event';
 import { eventToRow, rowToEvent, type AuditRow } from './audit-rows';
-import type { StoreTransaction } from '../secrets/secret-store-type';
 import type { AuditQuery, AuditStore } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
@@ -10,21 +9,18 @@ const INSERT_CHUNK = 200;
 export class KnexAuditStore implements AuditStore {
   constructor(private readonly knex: Knex) {}
 
-  async append(events: readonly AuditEventInput[], trx?: StoreTransaction): Promise<void> {
+  async append(events: readonly AuditEventInput[]): Promise<void> {
     if (events.length === 0) return;
-    if (trx) return this.appendIn(trx as unknown as Knex.Transaction, events);
-    await this.knex.transaction((own) => this.appendIn(own, events));
-  }
-
-  private async appendIn(trx: Knex.Transaction, events: readonly AuditEventInput[]): Promise<void> {
-    // The head row's lock serialises appenders across processes and replicas, so the chain never forks.
-    const head = JSON.parse(await lockMetaRow(trx, 'audit_head')) as ChainLink;
-    const linked = linkEvents(head, events);
-    for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
-      await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
-    }
-    const last = linked[linked.length - 1];
-    await trx('service_meta').where({ name: 'audit_head' }).update({ value: JSON.stringify({ seq: last.seq, hash: last.hash }) });
+    await this.knex.transaction(async (trx) => {
+      // The head row's lock serialises appenders across processes and replicas, so the chain never forks.
+      const head = JSON.parse(await lockMetaRow(trx, 'audit_head')) as ChainLink;
+      const linked = linkEvents(head, events);
+      for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
+        await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
+      }
+      const last = linked[linked.length - 1];
+      await trx('service_meta').where({ name: 'audit_head' }).update({ value: JSON.stringify({ seq: last.seq, hash: last.hash }) });
+    });
   }
 
   async query(query: AuditQuery): Promise<AuditEvent[]> {

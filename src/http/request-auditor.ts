@@ -26,22 +26,6 @@ export class RequestAuditor {
     locals(res).audit = { action, key };
   }
 
-  /**
-   * The noted event, but for its outcome, to be written by the operation
-   * itself (in its own transaction); once it succeeds, `markRecorded`.
-   */
-  pending(req: Request, res: Response): Omit<AuditEventInput, 'outcome'> {
-    const noted = locals(res).audit;
-    if (!noted) throw new Error('no noted audit action');
-    const { outcome: _outcome, ...event } = this.event(req, res, noted.action, noted.key, 0);
-    return event;
-  }
-
-  markRecorded(res: Response): void {
-    const noted = locals(res).audit;
-    if (noted) noted.recorded = true;
-  }
-
   /** Records the noted event now, with `outcome`, and waits until it is durable. */
   async commit(req: Request, res: Response, outcome: number): Promise<void> {
     const noted = locals(res).audit;

@@ -2,8 +2,6 @@
  * The rules of secrets: versions, expiry, preconditions, history and
  * listing. Storage is behind SecretStore; sealing behind Envelope.
  */
-import type { AuditEventInput } from '../audit/audit-event';
-import type { AuditStore } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound } from '../errors';
@@ -21,9 +19,6 @@ export interface ListPage {
   readonly secrets: SecretRecord[];
   readonly continuationToken?: string;
 }
-
-/** The audit event of a write, but for its outcome, which the write decides. */
-export type WriteAuditEvent = Omit<AuditEventInput, 'outcome'>;
 
 export interface ListRequest {
   readonly prefix: string;
@@ -47,18 +42,14 @@ export class SecretService {
   private readonly clock: Clock;
   private readonly continuation: ContinuationTokens;
   private readonly historyVersions: number;
-  private readonly audit: Pick<AuditStore, 'append'>;
 
-  /** `audit` appends a write's event in the write's own transaction: both happen, or neither. */
   constructor(deps: {
     store: Store;
     envelope: Envelope;
     clock: Clock;
     continuation: ContinuationTokens;
     historyVersions: number;
-    audit: Pick<AuditStore, 'append'>;
   }) {
-    this.audit = deps.audit;
     this.store = deps.store;
     this.envelope = deps.envelope;
     this.clock = deps.clock;
@@ -78,7 +69,6 @@ export class SecretService {
     value: SecretValue,
     expiresAt: number,
     preconditions: Preconditions,
-    event?: WriteAuditEvent,
   ): Promise<{ created: boolean; record: SecretRecord }> {
     const now = this.clock.now();
     this.checkExpiry(expiresAt);
@@ -92,7 +82,6 @@ export class SecretService {
       const record: SecretRecord = { key, version, createdAt: live?.createdAt ?? now, updatedAt: now, expiresAt };
       const sealed = await this.envelope.seal(plaintext, { key, version });
       await this.store.writeVersion(record, sealed, this.historyVersions, trx);
-      if (event) await this.audit.append([{ ...event, outcome: live ? 200 : 201 }], trx);
       return { created: live === undefined, record };
     });
   }
@@ -105,14 +94,13 @@ export class SecretService {
   }
 
   /** Deletes with all history; an expired, unswept secret is deleted too. */
-  async delete(key: string, preconditions: Preconditions, event?: WriteAuditEvent): Promise<void> {
+  async delete(key: string, preconditions: Preconditions): Promise<void> {
     const now = this.clock.now();
     await this.store.inTransaction(async (trx) => {
       const existing = await this.store.lockRecord(key, trx);
       if (!existing) throw new SecretNotFound();
       checkPreconditions(preconditions, existing.expiresAt > now ? existing.version : undefined);
       await this.store.remove(key, trx);
-      if (event) await this.audit.append([{ ...event, outcome: 204 }], trx);
     });
   }
 
