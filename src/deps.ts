@@ -120,8 +120,8 @@ function readKeyFile(file: string): string {
   }
 }
 
-export function createSigner(config: Config, clock: Clock): TokenSigner {
-  return new TokenSigner(signingKey(config), clock, { issuer: config.jwtIssuer, audience: config.jwtAudience });
+export function createSigner(config: Config, clock: Clock, key: SigningKey = signingKey(config)): TokenSigner {
+  return new TokenSigner(key, clock, { issuer: config.jwtIssuer, audience: config.jwtAudience });
 }
 
 async function listingHmacKey(knex: Knex): Promise<Buffer> {
@@ -133,13 +133,13 @@ async function listingHmacKey(knex: Knex): Promise<Buffer> {
 /** The signer for derived tokens; its public half must be among the verification keys. */
 function derivationSigner(config: Config, clock: Clock, keys: readonly VerificationKey[]): TokenSigner | undefined {
   if (config.jwtPrivateKey === undefined && config.jwtSecret === undefined) return undefined;
-  const signer = createSigner(config, clock);
+  const key = signingKey(config);
   if (config.jwtPrivateKey !== undefined) {
-    const publicDer = createPublicKey(signingKey(config).key).export({ format: 'der', type: 'spki' });
-    const known = keys.some((key) => key.key.type === 'public' && key.key.export({ format: 'der', type: 'spki' }).equals(publicDer));
+    const publicDer = createPublicKey(key.key).export({ format: 'der', type: 'spki' });
+    const known = keys.some((verification) => verification.key.type === 'public' && verification.key.export({ format: 'der', type: 'spki' }).equals(publicDer));
     if (!known) throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
   }
-  return signer;
+  return createSigner(config, clock, key);
 }
 
 /** Everything the HTTP service needs, on a migrated database. */
