@@ -4,7 +4,7 @@ import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import { parseDuration } from '../durations';
 import { keyProblem } from '../keys';
-import { grantedScopeProblem } from '../scopes';
+import { grantedScopeProblem } from '../scopes/grammar';
 import { clientOptionsFromEnv, SecretsClient } from '../client/secrets-client';
 import { CliError, EXIT_USAGE } from './exit';
 

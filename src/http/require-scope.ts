@@ -1,7 +1,7 @@
 /** The scope check: before any lookup, so a 403 never depends on existence. */
 import { InsufficientScopes } from '../errors';
 import type { Metrics } from '../metrics';
-import { uncoveredScopes } from '../scope-coverage';
+import { uncoveredScopes } from '../scopes/coverage';
 import type { Principal } from '../tokens/token-verifier';
 
 export type RequiredScope = readonly [resource: string, action: string, target: string];

@@ -1,6 +1,6 @@
 /** The claims a token must carry (SPEC section 5), checked the same way for every algorithm. */
 import { keyProblem } from '../keys';
-import { grantedScopeProblem } from '../scopes';
+import { grantedScopeProblem } from '../scopes/grammar';
 
 export interface TokenClaims {
   readonly sub: string;

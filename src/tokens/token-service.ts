@@ -6,8 +6,8 @@
 import type { Clock } from '../clock';
 import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
 import { keyProblem } from '../keys';
-import { uncoveredScopes } from '../scope-coverage';
-import { grantedScopeProblem } from '../scopes';
+import { uncoveredScopes } from '../scopes/coverage';
+import { grantedScopeProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';
 import type { TokenSigner } from './token-signer';
 import type { TokenStore } from './token-store-type';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../clock';
-import { GrantSet } from '../scopes';
+import { GrantSet } from '../scopes/grant-set';
 import { checkClaims, type TokenClaims } from './claims';
 import { verifyEdDsa } from './eddsa-jws';
 import type { TokenAlgorithm, VerificationKey } from './signing-keys';

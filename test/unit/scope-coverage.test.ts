@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { minimatch } from 'minimatch';
-import { scopeCovers, uncoveredScopes } from '../../src/scope-coverage';
-import { GrantSet } from '../../src/scopes';
+import { scopeCovers, uncoveredScopes } from '../../src/scopes/coverage';
+import { GrantSet } from '../../src/scopes/grant-set';
 
 // [caller's pattern P, requested pattern Q, covered?]
 const CASES: Array<[string, string, boolean]> = [

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GrantSet, grantedScopeProblem } from '../../src/scopes';
+import { grantedScopeProblem } from '../../src/scopes/grammar';
+import { GrantSet } from '../../src/scopes/grant-set';
 
 describe('scope matching', () => {
   // [granted pattern, required literal scope, allowed?]
