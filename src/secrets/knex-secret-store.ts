@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import { isPostgres } from '../db/connect';
 import type { SealedSecret, SecretRecord, SecretStore, StoreTransaction } from './secret-store-type';
+import type { KeyRange } from './listing-ranges';
 import { rowToRecord, rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
 import type { SqliteSecretReader } from './sqlite-secret-reader';
 
@@ -117,19 +118,16 @@ export class KnexSecretStore implements SecretStore {
     return row ? rowToSealed(row) : undefined;
   }
 
-  async listPage(prefix: string, afterKey: string | undefined, now: number, limit: number): Promise<SecretRecord[]> {
+  async listRange(range: KeyRange, afterKey: string | undefined, limit: number): Promise<SecretRecord[]> {
+    // A keyset query on the primary key: each call reads at most `limit` index entries, expired ones
+    // included (the caller skips them), however many keys exist outside the range.
     const query = this.knex<SecretRow>('secrets')
       .select('key', 'version', 'created_at', 'updated_at', 'expires_at')
-      .where('expires_at', '>', now)
+      .where('key', '<', range.to)
       .orderBy('key')
       .limit(limit);
-    if (prefix !== '') {
-      // `prefix` itself, or keys in [prefix + '/', prefix + '0'): '0' follows '/' in code-point order.
-      query.andWhere((where) =>
-        where.where('key', prefix).orWhere((range) => range.where('key', '>=', `${prefix}/`).andWhere('key', '<', `${prefix}0`)),
-      );
-    }
-    if (afterKey !== undefined) query.andWhere('key', '>', afterKey);
+    if (afterKey !== undefined && afterKey >= range.from) query.andWhere('key', '>', afterKey);
+    else query.andWhere('key', '>=', range.from);
     return (await query).map(rowToRecord);
   }
 

@@ -2,10 +2,13 @@
  * The rules of secrets: versions, expiry, preconditions, history and
  * listing. Storage is behind SecretStore; sealing behind Envelope.
  */
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound } from '../errors';
+import type { GrantSet } from '../scopes/grant-set';
 import type { ContinuationTokens } from './continuation-token';
+import { listableRanges } from './listing-ranges';
 import { checkPreconditions, type Preconditions } from './preconditions';
 import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
 
@@ -24,17 +27,19 @@ export interface ListRequest {
   readonly prefix: string;
   readonly limit: number;
   readonly continuationToken?: string;
-  /** Whether the caller may see this key in listings. */
-  readonly visible: (key: string) => boolean;
+  /** The caller's scopes: what it may list, and where such keys can lie. */
+  readonly grants: Pick<GrantSet, 'allows' | 'targetsFor'>;
 }
 
 type Store = Pick<
   SecretStore,
-  'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getVersion' | 'listPage'
+  'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getVersion' | 'listRange'
 >;
 
-/** How many rows one listing request may look at before it returns a shorter page. */
-const LIST_SCAN_BUDGET = 5000;
+/** How long one listing request may read before it returns a shorter page (wall time, not the injected clock). */
+const LIST_TIME_BUDGET_MS = 50;
+const MIN_LIST_BATCH = 100;
+const MAX_LIST_BATCH = 1000;
 
 export class SecretService {
   private readonly store: Store;
@@ -105,29 +110,40 @@ export class SecretService {
   }
 
   /**
-   * One page of live secrets the caller may list. Invisible keys are skipped
-   * silently; a page may be short and still carry a token when the scan
-   * budget ran out first.
+   * One page of live secrets the caller may list. Only the key ranges the
+   * caller's list patterns can reach are read, a batch at a time, yielding
+   * between batches; when the time budget runs out first, the page is
+   * short and carries a token to go on from the last key read.
    */
   async list(request: ListRequest): Promise<ListPage> {
-    const { prefix, limit, visible } = request;
+    const { prefix, limit, grants } = request;
     let after = request.continuationToken === undefined ? undefined : this.continuation.resume(request.continuationToken, prefix);
+    const ranges = listableRanges(prefix, grants.targetsFor('secret', 'list')).filter((range) => after === undefined || after < range.to);
     const now = this.clock.now();
+    const deadline = performance.now() + LIST_TIME_BUDGET_MS;
+    const batchSize = Math.min(MAX_LIST_BATCH, Math.max(limit + 1, MIN_LIST_BATCH));
     const secrets: SecretRecord[] = [];
-    for (let scanned = 0; scanned < LIST_SCAN_BUDGET; ) {
-      const rows = await this.store.listPage(prefix, after, now, limit);
-      for (const [index, row] of rows.entries()) {
-        after = row.key;
-        if (visible(row.key)) secrets.push(row);
-        if (secrets.length === limit) {
-          const mayHaveMore = index < rows.length - 1 || rows.length === limit;
-          return mayHaveMore ? { secrets, continuationToken: this.continuation.issue(prefix, after) } : { secrets };
+    for (const [rangeIndex, range] of ranges.entries()) {
+      for (;;) {
+        if (after !== undefined && performance.now() > deadline) {
+          return { secrets, continuationToken: this.continuation.issue(prefix, after) };
         }
+        const rows = await this.store.listRange(range, after, batchSize);
+        for (const [index, row] of rows.entries()) {
+          after = row.key;
+          if (row.expiresAt <= now || !grants.allows('secret', 'list', row.key)) continue;
+          secrets.push(row);
+          if (secrets.length === limit) {
+            const mayHaveMore = index < rows.length - 1 || rows.length === batchSize || rangeIndex < ranges.length - 1;
+            return mayHaveMore ? { secrets, continuationToken: this.continuation.issue(prefix, after) } : { secrets };
+          }
+        }
+        if (rows.length < batchSize) break;
+        // Let other requests run between batches: on SQLite each query holds the event loop.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      scanned += rows.length;
-      if (rows.length < limit) return { secrets };
     }
-    return { secrets, continuationToken: this.continuation.issue(prefix, after as string) };
+    return { secrets };
   }
 
   private async open(found: SealedSecret): Promise<SecretWithValue> {

@@ -1,4 +1,5 @@
 import type { SealedValue } from '../crypto/envelope';
+import type { KeyRange } from './listing-ranges';
 
 /** A secret's metadata, times in milliseconds from the application clock. */
 export interface SecretRecord {
@@ -34,8 +35,8 @@ export interface SecretStore {
   getCurrent(key: string): Promise<SealedSecret | undefined>;
   /** One version; `expiresAt` is the secret's current expiry, which decides 410. */
   getVersion(key: string, version: number): Promise<SealedSecret | undefined>;
-  /** Live secrets under `prefix` (whole segments), after `afterKey`, ordered by key. */
-  listPage(prefix: string, afterKey: string | undefined, now: number, limit: number): Promise<SecretRecord[]>;
+  /** Up to `limit` secrets in `range` after `afterKey`, ordered by key, expired ones included. */
+  listRange(range: KeyRange, afterKey: string | undefined, limit: number): Promise<SecretRecord[]>;
   /** Deletes up to `limit` secrets expired at `now`; replicas never take the same rows. */
   purgeExpiredBatch(now: number, limit: number): Promise<string[]>;
   countLive(now: number): Promise<number>;

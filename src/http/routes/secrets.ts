@@ -92,7 +92,7 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; a
       prefix,
       limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
       continuationToken: req.query.continuationToken as string | undefined,
-      visible: (key) => principal.grants.allows('secret', 'list', key),
+      grants: principal.grants,
     });
     res.json({
       secrets: page.secrets.map((record) => ({
