@@ -41,6 +41,7 @@ export interface AppDeps {
   readonly maxBodyBytes: number;
   readonly subjectLimiter: Pick<RateLimiter, 'take'>;
   readonly addressLimiter: Pick<RateLimiter, 'take'>;
+  readonly tokenLimiter: Pick<RateLimiter, 'take'>;
   /** Checks every response against the OpenAPI document; on in tests. */
   readonly validateResponses?: boolean;
 }

@@ -37,6 +37,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly rateLimitSubject: RateLimitConfig;
   readonly rateLimitAddress: RateLimitConfig;
+  /** Deriving and revoking tokens, per subject: each leaves a row that every replica reads. */
+  readonly rateLimitTokens: RateLimitConfig;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +111,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     rateLimitSubject: parseRateLimit('SECRETS_RATE_LIMIT', read('SECRETS_RATE_LIMIT') ?? '50/s,burst=200'),
     rateLimitAddress: parseRateLimit('SECRETS_RATE_LIMIT_ADDRESS', read('SECRETS_RATE_LIMIT_ADDRESS') ?? '200/s'),
+    rateLimitTokens: parseRateLimit('SECRETS_TOKEN_RATE_LIMIT', read('SECRETS_TOKEN_RATE_LIMIT') ?? '2/s,burst=120'),
   };
   return Object.freeze(config);
 }

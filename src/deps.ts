@@ -52,6 +52,7 @@ export interface ServiceDeps extends StorageDeps {
   readonly metrics: Metrics;
   readonly subjectLimiter: RateLimiter;
   readonly addressLimiter: RateLimiter;
+  readonly tokenLimiter: RateLimiter;
   isReady(): Promise<boolean>;
 }
 
@@ -226,6 +227,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       metrics,
       subjectLimiter: new RateLimiter(config.rateLimitSubject, clock),
       addressLimiter: new RateLimiter(config.rateLimitAddress, clock),
+      tokenLimiter: new RateLimiter(config.rateLimitTokens, clock),
       isReady: () => isMigrated(knex),
       close: async () => {
         await sweeper.stop();

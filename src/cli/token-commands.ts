@@ -4,7 +4,7 @@ import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import { parseDuration } from '../durations';
 import { keyProblem } from '../keys';
-import { grantedScopeProblem } from '../scopes/grammar';
+import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import { clientOptionsFromEnv, SecretsClient } from '../client/secrets-client';
 import { CliError, EXIT_USAGE } from './exit';
 
@@ -22,6 +22,8 @@ function checkScopes(scopes: string[]): void {
     const problem = grantedScopeProblem(scope);
     if (problem) throw new CliError(problem, EXIT_USAGE);
   }
+  const listProblem = scopeListProblem(scopes);
+  if (listProblem) throw new CliError(listProblem, EXIT_USAGE);
 }
 
 export function registerTokenCommands(program: Command): void {

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import * as secrets from '../../migrations/20261122000000_secrets';
 import * as tokensAndAudit from '../../migrations/20261122000100_tokens_and_audit';
+import * as revocationsByTime from '../../migrations/20261123000000_revocations_by_time';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261122000000_secrets', secrets],
   ['20261122000100_tokens_and_audit', tokensAndAudit],
+  ['20261123000000_revocations_by_time', revocationsByTime],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,10 +1,10 @@
 /** Bearer authentication, the first check of every /v1 request. */
 import type { NextFunction, Request, Response } from 'express';
-import { TooManyRequests, Unauthorized } from '../errors';
+import { Unauthorized } from '../errors';
 import type { Metrics } from '../metrics';
 import { InvalidToken, type Principal, type TokenVerifier } from '../tokens/token-verifier';
 import { locals } from './locals';
-import type { RateLimiter } from './rate-limiter';
+import { takeOrRefuse, type RateLimiter } from './rate-limiter';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
 
@@ -44,24 +44,16 @@ export function authenticate(deps: {
     }
   };
 
-  const rateLimited = (limiter: Pick<RateLimiter, 'take'>, id: string): void => {
-    const wait = limiter.take(id);
-    if (wait > 0) {
-      metrics.denials.inc({ reason: 'rate_limited' });
-      throw new TooManyRequests(wait);
-    }
-  };
-
   return (req: Request, res: Response, next: NextFunction): void => {
     let principal: Principal;
     try {
       principal = principalOf(req.headers.authorization);
     } catch (error) {
-      if (error instanceof Unauthorized) rateLimited(addressLimiter, req.socket.remoteAddress ?? 'unknown');
+      if (error instanceof Unauthorized) takeOrRefuse(addressLimiter, req.socket.remoteAddress ?? 'unknown', metrics);
       throw error;
     }
     locals(res).principal = principal;
-    rateLimited(subjectLimiter, principal.subject);
+    takeOrRefuse(subjectLimiter, principal.subject, metrics);
     next();
   };
 }

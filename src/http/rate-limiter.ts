@@ -6,6 +6,9 @@
  */
 import type { Clock } from '../clock';
 import type { RateLimitConfig } from '../config';
+import { TooManyRequests } from '../errors';
+import { LruMap } from '../lru-map';
+import type { Metrics } from '../metrics';
 
 interface Bucket {
   tokens: number;
@@ -13,13 +16,15 @@ interface Bucket {
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: LruMap<string, Bucket>;
 
   constructor(
     private readonly limit: RateLimitConfig,
     private readonly clock: Clock,
-    private readonly maxBuckets = 10_000,
-  ) {}
+    maxBuckets = 10_000,
+  ) {
+    this.buckets = new LruMap({ maxEntries: maxBuckets });
+  }
 
   /** 0 when `id` may proceed, else the whole seconds to wait. */
   take(id: string): number {
@@ -28,12 +33,7 @@ export class RateLimiter {
     const now = this.clock.now();
     const bucket = this.buckets.get(id);
     let tokens = burst;
-    if (bucket) {
-      tokens = Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * perSecond);
-      this.buckets.delete(id);
-    } else if (this.buckets.size >= this.maxBuckets) {
-      this.buckets.delete(this.buckets.keys().next().value as string);
-    }
+    if (bucket) tokens = Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * perSecond);
     const allowed = tokens >= 1;
     this.buckets.set(id, { tokens: allowed ? tokens - 1 : tokens, updatedAt: now });
     return allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond));
@@ -41,5 +41,14 @@ export class RateLimiter {
 
   get size(): number {
     return this.buckets.size;
+  }
+}
+
+/** Takes one request from `id`'s bucket, or refuses it with 429 and the seconds to wait. */
+export function takeOrRefuse(limiter: Pick<RateLimiter, 'take'>, id: string, metrics: Metrics): void {
+  const wait = limiter.take(id);
+  if (wait > 0) {
+    metrics.denials.inc({ reason: 'rate_limited' });
+    throw new TooManyRequests(wait);
   }
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { IssuedToken, TokenStore } from './token-store-type';
+import { REVOCATION_GRACE_MS, type IssuedToken, type Revocation, type TokenStore } from './token-store-type';
 
 interface IssuedRow {
   jti: string;
@@ -17,6 +17,15 @@ function rowToIssued(row: IssuedRow): IssuedToken {
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };
+}
+
+interface RevocationRow {
+  jti: string;
+  expires_at: number | null;
+}
+
+function rowToRevocation(row: RevocationRow): Revocation {
+  return { jti: row.jti, expiresAt: row.expires_at === null ? null : Number(row.expires_at) };
 }
 
 export class KnexTokenStore implements TokenStore {
@@ -41,16 +50,24 @@ export class KnexTokenStore implements TokenStore {
     await this.knex('revocations').insert({ jti, revoked_at: revokedAt, expires_at: expiresAt }).onConflict('jti').ignore();
   }
 
-  async revokedJtis(now: number): Promise<string[]> {
-    return this.knex('revocations')
-      .where((where) => where.whereNull('expires_at').orWhere('expires_at', '>', now))
-      .pluck('jti');
+  async revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]> {
+    const query = this.knex<RevocationRow>('revocations')
+      .select('jti', 'expires_at')
+      .where((where) => where.whereNull('expires_at').orWhere('expires_at', '>', now - REVOCATION_GRACE_MS))
+      .orderBy('jti')
+      .limit(limit);
+    if (afterJti !== undefined) query.andWhere('jti', '>', afterJti);
+    return (await query).map(rowToRevocation);
+  }
+
+  async revokedSince(since: number): Promise<Revocation[]> {
+    return (await this.knex<RevocationRow>('revocations').select('jti', 'expires_at').where('revoked_at', '>=', since)).map(rowToRevocation);
   }
 
   async purgeExpiredBatch(now: number, limit: number): Promise<number> {
     let purged = 0;
     for (const table of ['revocations', 'issued_tokens']) {
-      const doomed = this.knex(table).select('jti').where('expires_at', '<=', now).limit(limit);
+      const doomed = this.knex(table).select('jti').where('expires_at', '<=', now - REVOCATION_GRACE_MS).limit(limit);
       purged += await this.knex(table).whereIn('jti', doomed).delete();
     }
     return purged;

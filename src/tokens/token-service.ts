@@ -7,7 +7,7 @@ import type { Clock } from '../clock';
 import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
 import { keyProblem } from '../keys';
 import { uncoveredScopes } from '../scopes/coverage';
-import { grantedScopeProblem } from '../scopes/grammar';
+import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';
 import type { TokenSigner } from './token-signer';
 import type { TokenStore } from './token-store-type';
@@ -57,6 +57,8 @@ export class TokenService {
       const problem = grantedScopeProblem(scope);
       if (problem) throw new InvalidRequest(problem);
     }
+    const listProblem = scopeListProblem(request.scopes);
+    if (listProblem) throw new InvalidRequest(listProblem);
     if (subject !== parent.subject && !parent.grants.allows('token', 'create', subject)) {
       throw new InsufficientScopes([`token:create:${subject}`]);
     }
@@ -98,6 +100,6 @@ export class TokenService {
     if (!allowed) throw new InsufficientScopes(['token:revoke:<subject of that token>']);
     const expiresAt = record?.expiresAt ?? (jti === caller.jti ? caller.expiresAt : null);
     await this.store.revoke(jti, this.clock.now(), expiresAt);
-    this.revocations.add(jti);
+    this.revocations.add(jti, expiresAt);
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Bearer token verification. A verified token is cached, keyed by a hash
  * of the token, with its scopes compiled, until it expires; the cache is
- * bounded and evicts the least recently used entry.
+ * bounded in entries and in estimated memory, and forgets the least
+ * recently used token first.
  */
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../clock';
+import { LruMap } from '../lru-map';
 import { GrantSet } from '../scopes/grant-set';
 import { checkClaims, type TokenClaims } from './claims';
 import { verifyEdDsa } from './eddsa-jws';
@@ -24,16 +26,25 @@ export interface Principal {
 export class InvalidToken extends Error {}
 
 const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Roughly what a cached principal costs: a fixed part, and its scopes' text with their compiled segments. */
+const PRINCIPAL_OVERHEAD_BYTES = 1024;
+const BYTES_PER_SCOPE_CHARACTER = 16;
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+export function estimatedPrincipalBytes(principal: Principal): number {
+  let characters = 0;
+  for (const scope of principal.grants.scopes) characters += scope.length + 16;
+  return PRINCIPAL_OVERHEAD_BYTES + characters * BYTES_PER_SCOPE_CHARACTER;
+}
 
 export class TokenVerifier {
-  private readonly cache = new Map<string, Principal>();
+  private readonly cache: LruMap<string, Principal>;
   private readonly keys: readonly VerificationKey[];
   private readonly algorithms: ReadonlySet<TokenAlgorithm>;
   private readonly clock: Clock;
   private readonly leewaySeconds: number;
   private readonly issuer?: string;
   private readonly audience?: string;
-  private readonly cacheSize: number;
   private readonly isRevoked: (jti: string) => boolean;
 
   constructor(deps: {
@@ -45,6 +56,7 @@ export class TokenVerifier {
     issuer?: string;
     audience?: string;
     cacheSize?: number;
+    cacheBytes?: number;
   }) {
     this.keys = deps.keys;
     this.algorithms = new Set(deps.keys.map((key) => key.algorithm));
@@ -52,7 +64,7 @@ export class TokenVerifier {
     this.leewaySeconds = deps.leewaySeconds;
     this.issuer = deps.issuer;
     this.audience = deps.audience;
-    this.cacheSize = deps.cacheSize ?? 10_000;
+    this.cache = new LruMap({ maxEntries: deps.cacheSize ?? 10_000, maxWeight: deps.cacheBytes ?? DEFAULT_CACHE_BYTES }, estimatedPrincipalBytes);
     this.isRevoked = deps.isRevoked ?? (() => false);
   }
 
@@ -71,9 +83,13 @@ export class TokenVerifier {
       this.cache.delete(cacheKey);
     }
     const principal = this.verifyUncached(token);
-    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(cacheKey, principal);
     return principal;
+  }
+
+  /** How many tokens are cached, and their estimated bytes. */
+  get cacheUse(): { tokens: number; bytes: number } {
+    return { tokens: this.cache.size, bytes: this.cache.weight };
   }
 
   private revoked(principal: Principal): boolean {

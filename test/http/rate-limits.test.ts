@@ -43,6 +43,31 @@ describe('rate limits', () => {
     assert.equal((await whoami(svc.token(['secret:get:a'], 'carol'))).status, 200);
   });
 
+  it('limits how fast one subject may derive and revoke tokens, apart from its other requests', async () => {
+    const limited = await startTestService(db, { SECRETS_TOKEN_RATE_LIMIT: '1/m,burst=3' });
+    try {
+      const dave = limited.token(['secret:get:**'], 'dave');
+      const derive = () => request(limited.app).post('/v1/tokens').set('Authorization', `Bearer ${dave}`).send({ scopes: [], ttl: 60 });
+      const children: string[] = [];
+      for (let n = 0; n < 2; n++) {
+        const res = await derive();
+        assert.equal(res.status, 201);
+        children.push(res.body.jti);
+      }
+      const revoke = await request(limited.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${dave}`).send({ jti: children[0] });
+      assert.equal(revoke.status, 204, 'deriving and revoking share one budget');
+      const refused = await derive();
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers['retry-after'], '60');
+      const refusedRevoke = await request(limited.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${dave}`).send({ jti: children[1] });
+      assert.equal(refusedRevoke.status, 429);
+      const read = await request(limited.app).get('/v1/whoami').set('Authorization', `Bearer ${dave}`);
+      assert.equal(read.status, 200, 'other requests of the subject go on');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('leaves health, readiness and metrics alone', async () => {
     for (let n = 0; n < 10; n++) assert.equal((await request(svc.app).get('/healthz')).status, 200);
   });

@@ -157,11 +157,46 @@ describeEachDialect('tokens API', (dialect) => {
 
     it('sweeps revocations once the revoked token has expired', async () => {
       const token = svc.token(['secret:get:ci/**']);
-      await revoke(token, claimsOf(token).jti as string);
-      svc.clock.advance(3_700_000);
-      const purged = await svc.services.sweeper.runOnce();
-      assert.ok(purged.revocations >= 1);
+      const jti = claimsOf(token).jti as string;
+      await revoke(token, jti);
+      const kept = () => svc.services.knex('revocations').where({ jti }).count({ n: '*' }).first();
+      svc.clock.advance(3_600_000);
+      await svc.services.sweeper.runOnce();
+      assert.equal(Number((await kept())?.n), 1, 'kept through the leeway after exp');
+      svc.clock.advance(100_000);
+      await svc.services.sweeper.runOnce();
+      assert.equal(Number((await kept())?.n), 0, 'swept after exp and the leeway');
       admin = svc.token(['secret:*:**']);
+    });
+  });
+
+  describe('revocation and clock leeway', () => {
+    let lenient: TestService;
+    before(async () => {
+      lenient = await startTestService(db, { SECRETS_JWT_LEEWAY: '30' });
+    });
+    after(async () => {
+      await lenient.close();
+    });
+
+    it('a revoked token and its descendants stay refused through the leeway after exp', async () => {
+      const parent = lenient.token(['secret:get:**', 'token:create:**']);
+      const child = (
+        await request(lenient.app).post('/v1/tokens').set('Authorization', `Bearer ${parent}`).send({ scopes: ['secret:get:ci/**'], ttl: 3600 })
+      ).body.token as string;
+      const revoked = await request(lenient.app)
+        .post('/v1/tokens/revoke')
+        .set('Authorization', `Bearer ${parent}`)
+        .send({ jti: claimsOf(parent).jti });
+      assert.equal(revoked.status, 204);
+      // Past exp but inside the 30 s leeway, after a sweep and a refresh as another replica would do them.
+      lenient.clock.advance(3_600_000 + 10_000);
+      await lenient.services.sweeper.runOnce();
+      await lenient.services.revocations.refresh();
+      for (const token of [parent, child]) {
+        const res = await request(lenient.app).get('/v1/whoami').set('Authorization', `Bearer ${token}`);
+        assert.equal(res.status, 401);
+      }
     });
   });
 });

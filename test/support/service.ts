@@ -38,6 +38,7 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
     // Suites fire hundreds of requests as one subject; the rate-limit tests turn limits on.
     SECRETS_RATE_LIMIT: 'off',
     SECRETS_RATE_LIMIT_ADDRESS: 'off',
+    SECRETS_TOKEN_RATE_LIMIT: 'off',
     ...env,
   });
   const clock = new ManualClock(Date.UTC(2030, 0, 1));

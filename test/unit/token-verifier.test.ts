@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import jwt from 'jsonwebtoken';
 import { ManualClock } from '../../src/clock';
 import { signEdDsa } from '../../src/tokens/eddsa-jws';
 import { hmacKey, parsePrivateKey, parsePublicKeys, type VerificationKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';
 import { InvalidToken, TokenVerifier } from '../../src/tokens/token-verifier';
+
+// Lets a test collect garbage before it measures the heap.
+setFlagsFromString('--expose-gc');
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!!';
 const clock = new ManualClock(Date.UTC(2030, 0, 1));
@@ -47,6 +52,11 @@ describe('token verification', () => {
     ['a malformed anc', () => hs(claims({ anc: 'j0' }))],
     ['alg none', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`],
     ['HS512', () => jwt.sign(claims(), SECRET, { algorithm: 'HS512' })],
+    ['an exp too far away to be a date', () => hs(claims({ exp: 1e308 }))],
+    ['a negative exp', () => hs(claims({ exp: -5 }))],
+    ['an nbf too far away to be a date', () => hs(claims({ nbf: -1e308 }))],
+    ['more than 256 scopes', () => hs(claims({ scopes: Array.from({ length: 257 }, (_, n) => `secret:get:k${n}`) }))],
+    ['scopes longer than 8192 characters together', () => hs(claims({ scopes: Array.from({ length: 9 }, (_, n) => `secret:get:${String(n).repeat(1000)}`) }))],
     ['garbage', () => 'a.b.c'],
     ['not a JWT', () => 'hello'],
   ];
@@ -74,6 +84,38 @@ describe('token verification', () => {
     assert.equal(cached.verify(token), cached.verify(token));
     clock.advance(11_000);
     assert.throws(() => cached.verify(token), InvalidToken);
+  });
+
+  describe('the verified-token cache', () => {
+    /** A token near the per-token limits: 256 scopes of 8 segments, nearly 8 KiB in all. */
+    const bigToken = (n: number) =>
+      hs(claims({ jti: `big-${n}`, scopes: Array.from({ length: 256 }, (_, j) => `secret:get:a/b/c/d/e/f/${n.toString(36)}/${String(j).padStart(3, '0')}`) }));
+
+    it('keeps recently used tokens and forgets the least recently used first', () => {
+      const small = verifier([hmacKey(SECRET)], { cacheSize: 2 });
+      const [a, b, c] = ['a', 'b', 'c'].map((jti) => hs(claims({ jti })));
+      const first = small.verify(a);
+      small.verify(b);
+      assert.equal(small.verify(a), first, 'a hit returns the cached principal');
+      small.verify(c);
+      assert.equal(small.verify(a), first, 'a, used last, survived');
+      assert.equal(small.cacheUse.tokens, 2);
+    });
+
+    it('stays within its memory budget however many large tokens are used', () => {
+      const budget = 4 * 1024 * 1024;
+      const bounded = verifier([hmacKey(SECRET)], { cacheBytes: budget });
+      const collect = runInNewContext('gc') as () => void;
+      collect();
+      const before = process.memoryUsage().heapUsed;
+      for (let n = 0; n < 1500; n++) bounded.verify(bigToken(n));
+      collect();
+      const grown = process.memoryUsage().heapUsed - before;
+      assert.ok(bounded.cacheUse.bytes <= budget, `the cache accounts ${bounded.cacheUse.bytes} bytes`);
+      assert.ok(bounded.cacheUse.tokens < 1500);
+      // Unbounded, 1,500 such tokens held over a gigabyte of compiled patterns.
+      assert.ok(grown < 64 * 1024 * 1024, `the heap grew by ${(grown / 1048576).toFixed(0)} MiB`);
+    });
   });
 
   describe('public keys', () => {

@@ -4,16 +4,24 @@ import { formatTimestamp } from '../../clock';
 import type { Metrics } from '../../metrics';
 import type { TokenService } from '../../tokens/token-service';
 import { principalOf } from '../locals';
+import { takeOrRefuse, type RateLimiter } from '../rate-limiter';
 import type { RequestAuditor } from '../request-auditor';
 
-export function tokenRoutes(deps: { tokens: TokenService; metrics: Metrics; auditor: RequestAuditor }): Router {
-  const { tokens, metrics, auditor } = deps;
+/** Minting and revoking are limited per subject apart from other requests: each leaves a row every replica reads. */
+export function tokenRoutes(deps: {
+  tokens: TokenService;
+  metrics: Metrics;
+  auditor: RequestAuditor;
+  tokenLimiter: Pick<RateLimiter, 'take'>;
+}): Router {
+  const { tokens, metrics, auditor, tokenLimiter } = deps;
   const router = Router({ caseSensitive: true, strict: true });
 
   router.post('/v1/tokens', async (req, res) => {
     const parent = principalOf(res);
     const body = req.body as { subject?: string; scopes: string[]; ttl: number };
     auditor.note(res, 'token.create', body.subject ?? parent.subject);
+    takeOrRefuse(tokenLimiter, parent.subject, metrics);
     const derived = await tokens.derive(parent, { subject: body.subject, scopes: body.scopes, ttlSeconds: body.ttl });
     metrics.tokensMinted.inc();
     await auditor.commit(req, res, 201);
@@ -29,6 +37,7 @@ export function tokenRoutes(deps: { tokens: TokenService; metrics: Metrics; audi
   router.post('/v1/tokens/revoke', async (req, res) => {
     const { jti } = req.body as { jti: string };
     auditor.note(res, 'token.revoke', jti);
+    takeOrRefuse(tokenLimiter, principalOf(res).subject, metrics);
     await tokens.revoke(principalOf(res), jti);
     metrics.revocations.inc();
     await auditor.commit(req, res, 204);
