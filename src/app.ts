@@ -39,6 +39,7 @@ export interface AppDeps {
   readonly isReady: () => Promise<boolean>;
   readonly openApiDocument: OpenApiDocument;
   readonly maxBodyBytes: number;
+  readonly metricsToken?: string;
   readonly subjectLimiter: Pick<RateLimiter, 'take'>;
   readonly addressLimiter: Pick<RateLimiter, 'take'>;
   readonly tokenLimiter: Pick<RateLimiter, 'take'>;

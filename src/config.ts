@@ -39,6 +39,8 @@ export interface Config {
   readonly rateLimitAddress: RateLimitConfig;
   /** Deriving and revoking tokens, per subject: each leaves a row that every replica reads. */
   readonly rateLimitTokens: RateLimitConfig;
+  /** When set, /metrics answers only `Authorization: Bearer <this>`. */
+  readonly metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +113,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     rateLimitSubject: parseRateLimit('SECRETS_RATE_LIMIT', read('SECRETS_RATE_LIMIT') ?? '50/s,burst=200'),
     rateLimitAddress: parseRateLimit('SECRETS_RATE_LIMIT_ADDRESS', read('SECRETS_RATE_LIMIT_ADDRESS') ?? '200/s'),
+    metricsToken: read('SECRETS_METRICS_TOKEN'),
     rateLimitTokens: parseRateLimit('SECRETS_TOKEN_RATE_LIMIT', read('SECRETS_TOKEN_RATE_LIMIT') ?? '2/s,burst=120'),
   };
   return Object.freeze(config);

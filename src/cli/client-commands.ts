@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { clientOptionsFromEnv, SecretsClient } from '../client/secrets-client';
 import { parseDuration } from '../durations';
 import { keyProblem } from '../keys';
+import { parseTimestamp } from '../timestamps';
 import { CliError, EXIT_USAGE } from './exit';
 import { promptForFields, readJsonObject } from './read-secret-input';
 
@@ -25,7 +26,8 @@ function positiveInteger(text: string, flag: string): number {
 export function expiresFrom(text: string, now = Date.now()): string {
   const duration = parseDuration(text);
   if (duration !== undefined) return new Date(now + duration).toISOString();
-  if (/^\d{4}-\d\d-\d\dT/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(Date.parse(text)).toISOString();
+  const date = parseTimestamp(text);
+  if (date !== undefined) return new Date(date).toISOString();
   throw new CliError('--expires must be a duration such as 30d or 12h, or an RFC 3339 date-time', EXIT_USAGE);
 }
 

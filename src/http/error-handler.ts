@@ -72,12 +72,24 @@ function fromValidator(error: { status: number; errors?: ValidationItem[]; heade
   }
 }
 
+/**
+ * A body that does not inflate (a corrupt gzip, deflate or br stream) reaches
+ * us as the decompressor's own error, marked 400 by body-parser but with no type.
+ */
+function isUndecodableBody(error: object): boolean {
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  return status === 400 && expose === true;
+}
+
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (isValidatorError(error)) return fromValidator(error);
   if (typeof error === 'object' && error !== null && 'type' in error) {
     const mapped = fromBodyParser(error as { type?: string });
     if (mapped) return mapped;
+  }
+  if (typeof error === 'object' && error !== null && isUndecodableBody(error)) {
+    return new InvalidRequest('the body could not be decompressed');
   }
   if (isDatabaseUnavailable(error)) return new Unavailable();
   return undefined;

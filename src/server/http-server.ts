@@ -24,6 +24,7 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
     logger,
     openApiDocument: loadOpenApiDocument(),
     maxBodyBytes: config.maxSecretBytes,
+    metricsToken: config.metricsToken,
   });
   const server = createHttpServer(app);
 

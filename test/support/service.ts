@@ -52,6 +52,7 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
     logger: silentLogger,
     openApiDocument: loadOpenApiDocument(),
     maxBodyBytes: config.maxSecretBytes,
+    metricsToken: config.metricsToken,
     validateResponses: true,
   });
   const signer = new TokenSigner(hmacKey(TEST_JWT_SECRET), clock);

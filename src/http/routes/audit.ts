@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { AuditStore } from '../../audit/audit-store-type';
 import { formatTimestamp } from '../../clock';
 import { InvalidRequest } from '../../errors';
+import { parseTimestamp } from '../../timestamps';
 import type { Metrics } from '../../metrics';
 import type { ContinuationTokens } from '../../secrets/continuation-token';
 import { principalOf } from '../locals';
@@ -20,8 +21,8 @@ export function auditRoutes(deps: {
     const key = req.query.key as string | undefined;
     const subject = req.query.subject as string | undefined;
     const sinceText = req.query.since as string | undefined;
-    const since = sinceText === undefined ? undefined : Date.parse(sinceText);
-    if (since !== undefined && Number.isNaN(since)) throw new InvalidRequest('since must be an RFC 3339 date-time');
+    const since = sinceText === undefined ? undefined : parseTimestamp(sinceText);
+    if (sinceText !== undefined && since === undefined) throw new InvalidRequest('since must be an RFC 3339 date-time that exists');
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     const binding = JSON.stringify([key ?? null, subject ?? null, since ?? null]);
     const token = req.query.continuationToken as string | undefined;

@@ -1,6 +1,11 @@
-/** Health, readiness, metrics and the OpenAPI document: no token needed, no key or value revealed. */
-import { Router } from 'express';
-import { Unavailable } from '../../errors';
+/**
+ * Health, readiness, metrics and the OpenAPI document: no token needed, no
+ * key or value revealed. Metrics do tell how many secrets exist; operators
+ * who mind set SECRETS_METRICS_TOKEN.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { Unauthorized, Unavailable } from '../../errors';
 import type { Metrics } from '../../metrics';
 import type { OpenApiDocument } from '../openapi';
 
@@ -8,8 +13,12 @@ export function operationsRoutes(deps: {
   metrics: Metrics;
   isReady: () => Promise<boolean>;
   openApiDocument: OpenApiDocument;
+  metricsToken?: string;
 }): Router {
-  const { metrics, isReady, openApiDocument } = deps;
+  const { metrics, isReady, openApiDocument, metricsToken } = deps;
+  const expected = metricsToken === undefined ? undefined : digest(`Bearer ${metricsToken}`);
+  const mayReadMetrics = (req: Request): boolean =>
+    expected === undefined || timingSafeEqual(digest(req.headers.authorization ?? ''), expected);
   const router = Router({ caseSensitive: true, strict: true });
 
   router.get('/healthz', (_req, res) => {
@@ -22,7 +31,8 @@ export function operationsRoutes(deps: {
     res.json({ status: 'ready' });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (!mayReadMetrics(req)) throw new Unauthorized('/metrics needs the operators\' metrics token', req.headers.authorization !== undefined);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -31,4 +41,9 @@ export function operationsRoutes(deps: {
   });
 
   return router;
+}
+
+/** Equal-length digests, so that comparing them takes the same time whatever was sent. */
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

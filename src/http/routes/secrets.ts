@@ -2,6 +2,7 @@
 import { Router, type Request } from 'express';
 import { formatTimestamp } from '../../clock';
 import { InvalidRequest } from '../../errors';
+import { parseTimestamp } from '../../timestamps';
 import type { Metrics } from '../../metrics';
 import { entityTag, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
@@ -26,8 +27,8 @@ function header(req: Request, name: string): string | undefined {
 }
 
 function parseExpires(text: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new InvalidRequest('expires must be an RFC 3339 date-time');
+  const ms = parseTimestamp(text);
+  if (ms === undefined) throw new InvalidRequest('expires must be an RFC 3339 date-time that exists');
   return ms;
 }
 
