@@ -17,7 +17,7 @@ export function connectDatabase(db: DatabaseConfig, options: { walCheckpoints?: 
     // A WAL checkpoint runs inside the commit that crosses the threshold: on the event loop, a stall of
     // milliseconds. Serving leaves checkpoints to the writer thread's connection.
     const walCheckpoints = options.walCheckpoints ?? true;
-    if (db.filename !== ':memory:') fs.mkdirSync(path.dirname(db.filename), { recursive: true, mode: 0o700 });
+    if (db.filename !== ':memory:') createPrivately(db.filename);
     return knexFactory({
       client: 'better-sqlite3',
       connection: { filename: db.filename },
@@ -47,6 +47,23 @@ export function connectDatabase(db: DatabaseConfig, options: { walCheckpoints?: 
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: 5000,
   });
+}
+
+/**
+ * Creates the database file 0600 before SQLite opens it (SQLite gives its
+ * WAL and shared-memory files the database file's mode), and takes group
+ * and other access away from files an earlier version left readable.
+ */
+function createPrivately(filename: string): void {
+  fs.mkdirSync(path.dirname(filename), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(filename, 'a', 0o600));
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`, `${filename}-journal`]) {
+    try {
+      if (fs.statSync(file).mode & 0o077) fs.chmodSync(file, 0o600);
+    } catch {
+      // Not there: SQLite creates it with the database file's mode.
+    }
+  }
 }
 
 export function isPostgres(knex: Knex): boolean {

@@ -9,6 +9,7 @@ import { systemClock } from '../clock';
 import type { Config } from '../config';
 import { createStorage } from '../deps';
 import { migrateToLatest } from '../db/migration-source';
+import { openDataFolders } from './data-permissions';
 import { prepareDataDir } from './first-start';
 import { runHttpServer } from './http-server';
 
@@ -32,6 +33,10 @@ export async function serve(config: Config, logger: Logger, flushLogs: () => voi
   }
   const prepared = prepareDataDir(config, systemClock, (line) => process.stderr.write(`scoped-secrets: ${line}\n`));
   await migrate(prepared, logger);
+  for (const warning of openDataFolders(prepared)) {
+    logger.warn(warning);
+    process.stderr.write(`scoped-secrets: warning: ${warning}\n`);
+  }
   if (config.workers === 1) {
     await runHttpServer(prepared, logger, { sweeper: true, flushLogs });
     return;

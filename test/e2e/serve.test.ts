@@ -41,6 +41,31 @@ describe('scoped-secrets serve', () => {
     assert.equal(((await whoami.json()) as { subject: string }).subject, 'root');
   });
 
+  it('keeps the SQLite database and its WAL files 0600', async () => {
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    assert.equal((await call('PUT', 'e2e/perms', { value: { v: 1 }, expires })).status, 201);
+    for (const file of ['secrets.db', 'secrets.db-wal', 'secrets.db-shm']) {
+      assert.equal(fs.statSync(path.join(cwd, 'data', file)).mode & 0o777, 0o600, file);
+    }
+    assert.doesNotMatch(server.output(), /open to other users/);
+  });
+
+  it('warns when the data folder is open to other users, and closes an old database file', async () => {
+    const elsewhere = tempDir('scoped-secrets-e2e-open-');
+    fs.mkdirSync(path.join(elsewhere, 'data'), { mode: 0o755 });
+    fs.chmodSync(path.join(elsewhere, 'data'), 0o755);
+    fs.writeFileSync(path.join(elsewhere, 'data', 'secrets.db'), '', { mode: 0o644 });
+    fs.chmodSync(path.join(elsewhere, 'data', 'secrets.db'), 0o644);
+    const open = await startServer({ cwd: elsewhere });
+    try {
+      assert.match(open.output(), /warning: .*data is open to other users \(mode 0755\)/);
+      assert.equal(fs.statSync(path.join(elsewhere, 'data', 'secrets.db')).mode & 0o777, 0o600);
+    } finally {
+      await open.stop('SIGKILL');
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('a secret written with a 1-second expiry reads as 410, then 404 after the background sweep', async () => {
     const expires = new Date(Date.now() + 1000).toISOString();
     assert.equal((await call('PUT', 'e2e/short', { value: { v: 1 }, expires })).status, 201);
