@@ -1,9 +1,12 @@
 /** proxy: a local auth proxy that attaches a task's token, so the task never holds it. */
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
-import { createAuthProxy, isLoopback } from '../proxy/auth-proxy';
+import { createAuthProxy, isLoopback, type ProxyRules } from '../proxy/auth-proxy';
+import { DEFAULT_CAPABILITIES, hostMatcher, isProxyCapability, PROXY_CAPABILITIES, type ProxyCapability } from '../proxy/forwarding-policy';
 import { TokenFile, TokenFileError } from '../proxy/token-file';
 import { CliError, EXIT_USAGE } from './exit';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 function parseListen(text: string): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(text);
@@ -19,9 +22,24 @@ export function registerProxyCommand(program: Command): void {
     .requiredOption('--upstream <url>', 'the scoped-secrets service, such as http://secrets.internal:8080')
     .requiredOption('--token-file <path>', 'the token to attach; re-read when it changes')
     .option('--allow-remote', 'listen on a non-loopback address')
-    .addHelpText('after', '\nExample:\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token\n  curl http://127.0.0.1:8081/v1/secret/ci/deploy/aws')
-    .action(async (options: { listen: string; upstream: string; tokenFile: string; allowRemote?: boolean }) => {
+    .option(
+      '--allow <capability>',
+      `also forward ${PROXY_CAPABILITIES.filter((c) => !DEFAULT_CAPABILITIES.includes(c)).join(', ')} (reads and listings always pass); repeatable`,
+      collect,
+      [],
+    )
+    .addHelpText('after', '\nExamples:\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token\n  curl http://127.0.0.1:8081/v1/secret/ci/deploy/aws\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token --allow secret:set')
+    .action(async (options: { listen: string; upstream: string; tokenFile: string; allowRemote?: boolean; allow: string[] }) => {
       const { host, port } = parseListen(options.listen);
+      for (const capability of options.allow) {
+        if (!isProxyCapability(capability)) {
+          throw new CliError(`--allow ${capability}: expected one of ${PROXY_CAPABILITIES.join(', ')}`, EXIT_USAGE);
+        }
+      }
+      const rules: ProxyRules = {
+        allowed: new Set([...DEFAULT_CAPABILITIES, ...(options.allow as ProxyCapability[])]),
+        acceptsHost: () => false,
+      };
       if (!isLoopback(host) && !options.allowRemote) {
         throw new CliError(`refusing to listen on ${host}: only loopback addresses unless --allow-remote`, EXIT_USAGE);
       }
@@ -41,12 +59,13 @@ export function registerProxyCommand(program: Command): void {
       }
       const { createLogger } = await import('../logger');
       const { logger, flush } = createLogger('info');
-      const server = createAuthProxy({ upstream, tokenFile, logger });
+      const server = createAuthProxy({ upstream, tokenFile, logger, rules });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, resolve);
       });
       const address = server.address() as AddressInfo;
+      rules.acceptsHost = hostMatcher(host, address.port);
       logger.info({ upstream: upstream.origin }, `proxy listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
       const stop = () => {
         server.close(() => {

@@ -1,12 +1,14 @@
 /**
  * A local auth proxy for CI tasks: forwards /v1/... to the upstream service,
  * streaming both ways, with the Authorization header replaced by the token
- * from a file, so the task itself never holds the token.
+ * from a file, so the task itself never holds the token. What it forwards,
+ * and for which Host, is decided by the forwarding policy.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
+import { refusal, type ProxyCapability } from './forwarding-policy';
 import type { TokenFile } from './token-file';
 
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the caller's credentials never travel upstream. */
@@ -19,8 +21,14 @@ function sendError(res: http.ServerResponse, status: number, code: string, messa
   res.end(body);
 }
 
-export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; logger: Logger }): http.Server {
-  const { upstream, tokenFile, logger } = deps;
+export interface ProxyRules {
+  readonly allowed: ReadonlySet<ProxyCapability>;
+  /** Set once the proxy listens and knows its port. */
+  acceptsHost: (host: string) => boolean;
+}
+
+export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; logger: Logger; rules: ProxyRules }): http.Server {
+  const { upstream, tokenFile, logger, rules } = deps;
   const transport = upstream.protocol === 'https:' ? https : http;
   const basePath = upstream.pathname.replace(/\/+$/, '');
 
@@ -34,8 +42,9 @@ export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; log
         'proxied',
       );
     });
-    if (!path.startsWith('/v1/')) {
-      sendError(res, 404, 'NotFound', 'the proxy forwards /v1/ only');
+    const refused = refusal({ method: req.method ?? '', url, host: req.headers.host, origin: req.headers.origin }, rules);
+    if (refused) {
+      sendError(res, refused.status, refused.code, refused.message);
       return;
     }
     const headers: http.OutgoingHttpHeaders = { ...req.headers };

@@ -1,6 +1,7 @@
 /** The client commands, `run` and `proxy`, against a real `serve`, as a CI task, a worker and an administrator use them. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
@@ -200,6 +201,63 @@ describe('client commands, run and proxy', () => {
         body: JSON.stringify({ value: { a: 1 }, expires: '2030-01-01T00:00:00Z' }),
       });
       assert.equal(body.status, 403);
+    });
+
+    /** A request exactly as given: fetch would normalise the path and set Host itself. */
+    const send = (method: string, target: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { port } = new URL(proxyUrl);
+        const call = http.request({ host: '127.0.0.1', port, method, path: target, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        call.on('error', reject);
+        call.end(method === 'POST' ? JSON.stringify({ scopes: [], ttl: 60 }) : undefined);
+      });
+
+    it('refuses a Host that is not its listen address, and any request from a web page', async () => {
+      const { port } = new URL(proxyUrl);
+      assert.equal((await send('GET', '/v1/secret/ci/db')).status, 200);
+      assert.equal((await send('GET', '/v1/secret/ci/db', { host: `localhost:${port}` })).status, 200);
+      for (const host of ['attacker.example', `attacker.example:${port}`, '127.0.0.1:1']) {
+        const rebound = await send('GET', '/v1/secret/ci/db', { host });
+        assert.equal(rebound.status, 403, host);
+        assert.doesNotMatch(rebound.body, new RegExp(MARKER));
+      }
+      const fromPage = await send('GET', '/v1/secret/ci/db', { origin: 'http://attacker.example' });
+      assert.equal(fromPage.status, 403);
+    });
+
+    it('forwards only reads and listings unless --allow names more', async () => {
+      const mint = await send('POST', '/v1/tokens', { 'content-type': 'application/json' });
+      assert.equal(mint.status, 403);
+      assert.match(mint.body, /--allow token:create/);
+      assert.equal((await send('POST', '/v1/tokens/revoke', { 'content-type': 'application/json' })).status, 403);
+      assert.equal((await send('DELETE', '/v1/secret/ci/db')).status, 403);
+      assert.equal((await send('GET', '/v1/audit')).status, 403);
+      assert.equal((await send('GET', '/v1/secrets?prefix=ci')).status, 200);
+
+      const minting = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--token-file', tokenFile(), '--allow', 'token:create'], { cwd, env: {} });
+      try {
+        const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(minting.output.stdout)?.[1], 10_000, 'the proxy');
+        const res = await fetch(`http://127.0.0.1:${port}/v1/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scopes: [], ttl: 60 }) });
+        assert.equal(res.status, 201);
+      } finally {
+        minting.child.kill('SIGTERM');
+        await minting.exited;
+      }
+      const unknown = cli(['proxy', '--upstream', server.url, '--token-file', tokenFile(), '--allow', 'everything']);
+      assert.equal(unknown.status, 1);
+      assert.match(unknown.stderr, /--allow everything: expected one of/);
+    });
+
+    it('refuses dot segments and encoded dots or slashes in the path', async () => {
+      for (const target of ['/v1/../../admin', '/v1/secret/../../admin', '/v1/secret/ci/./db', '/v1/secret/%2e%2e/x', '/v1/secret/ci%2Fdb', '/v1/%2E%2E/admin', '/v1/secret/ci\\db']) {
+        const res = await send('GET', target);
+        assert.equal(res.status, 400, target);
+        assert.equal(JSON.parse(res.body).code, 'InvalidRequest', target);
+      }
     });
 
     it('picks up a token file replaced by an atomic rename while it runs', async () => {
