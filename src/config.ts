@@ -39,6 +39,8 @@ export interface Config {
   readonly rateLimitAddress: RateLimitConfig;
   /** Deriving and revoking tokens, per subject: each leaves a row that every replica reads. */
   readonly rateLimitTokens: RateLimitConfig;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
   /** When set, /metrics answers only `Authorization: Bearer <this>`. */
   readonly metricsToken?: string;
 }
@@ -114,6 +116,8 @@ export function loadConfig(env: Env): Config {
     rateLimitSubject: parseRateLimit('SECRETS_RATE_LIMIT', read('SECRETS_RATE_LIMIT') ?? '50/s,burst=200'),
     rateLimitAddress: parseRateLimit('SECRETS_RATE_LIMIT_ADDRESS', read('SECRETS_RATE_LIMIT_ADDRESS') ?? '200/s'),
     metricsToken: read('SECRETS_METRICS_TOKEN'),
+    maxConnections: integer('SECRETS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    maxConnectionsPerAddress: integer('SECRETS_MAX_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
     rateLimitTokens: parseRateLimit('SECRETS_TOKEN_RATE_LIMIT', read('SECRETS_TOKEN_RATE_LIMIT') ?? '2/s,burst=120'),
   };
   return Object.freeze(config);

@@ -1,12 +1,15 @@
 /**
  * The node:http server around the app: bounded timeouts so slow or idle
- * clients cannot hold connections for ever, and a JSON 400 (not Node's bare
+ * clients cannot hold connections for ever, capped connections, and a JSON 400 (not Node's bare
  * one) for requests too malformed to reach express.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { RequestListener } from 'node:http';
+import type { Logger } from 'pino';
+import { silentLogger } from '../logger';
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
 
 function clientErrorResponse(error: NodeJS.ErrnoException): string {
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
@@ -38,7 +41,11 @@ export interface ServerTimeouts {
 
 export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
-export function createHttpServer(app: RequestListener, timeouts: ServerTimeouts = DEFAULT_TIMEOUTS): http.Server {
+export function createHttpServer(
+  app: RequestListener,
+  timeouts: ServerTimeouts = DEFAULT_TIMEOUTS,
+  connections: { limits: ConnectionLimits; logger: Logger } = { limits: DEFAULT_CONNECTION_LIMITS, logger: silentLogger },
+): http.Server {
   const server = http.createServer(
     // Timeouts are enforced by a periodic check; check often enough for them to mean what they say.
     { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2) },
@@ -48,6 +55,7 @@ export function createHttpServer(app: RequestListener, timeouts: ServerTimeouts 
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
+  limitConnections(server, connections.limits, connections.logger);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();

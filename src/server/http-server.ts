@@ -10,7 +10,7 @@ import { systemClock } from '../clock';
 import type { Config } from '../config';
 import { createServices } from '../deps';
 import { loadOpenApiDocument } from '../http/openapi';
-import { createHttpServer } from './create-server';
+import { createHttpServer, DEFAULT_TIMEOUTS } from './create-server';
 
 /** Longest a shutdown waits for in-flight requests before closing them. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -26,7 +26,10 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
     maxBodyBytes: config.maxSecretBytes,
     metricsToken: config.metricsToken,
   });
-  const server = createHttpServer(app);
+  const server = createHttpServer(app, DEFAULT_TIMEOUTS, {
+    limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress },
+    logger: logger.child({ component: 'connections' }),
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
