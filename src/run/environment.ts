@@ -60,13 +60,26 @@ export function buildEnvironment(
   return env;
 }
 
-/** Every string worth masking: each injected value, and the string leaves inside JSON-exported ones. */
+/**
+ * Every text worth masking: each injected value; the strings and numbers
+ * inside JSON-exported ones; each line of a multi-line string (printed
+ * line by line, as a PEM key often is); and each string's JSON-escaped
+ * form. The masker ignores any shorter than 4 characters.
+ */
 export function maskableValues(values: Iterable<Record<string, unknown>>, env: Record<string, string>): string[] {
-  const found = new Set<string>(Object.values(env));
+  const found = new Set<string>();
+  const addText = (text: string) => {
+    found.add(text);
+    const escaped = JSON.stringify(text).slice(1, -1);
+    if (escaped !== text) found.add(escaped);
+    if (text.includes('\n')) for (const line of text.split('\n')) found.add(line.replace(/\r$/, ''));
+  };
+  for (const text of Object.values(env)) addText(text);
   const stack: unknown[] = [...values];
   while (stack.length > 0) {
     const current = stack.pop();
-    if (typeof current === 'string') found.add(current);
+    if (typeof current === 'string') addText(current);
+    else if (typeof current === 'number') found.add(String(current));
     else if (typeof current === 'object' && current !== null) stack.push(...Object.values(current));
   }
   return [...found];

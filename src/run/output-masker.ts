@@ -26,7 +26,7 @@ export class OutputMasker {
 
   push(chunk: Buffer): void {
     const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const keepFrom = this.emit(data, this.heldTailStart(data));
+    const keepFrom = this.emit(data, this.holdFrom(data));
     this.pending = Buffer.from(data.subarray(keepFrom));
   }
 
@@ -34,6 +34,21 @@ export class OutputMasker {
   end(): void {
     this.emit(this.pending, this.pending.length);
     this.pending = Buffer.alloc(0);
+  }
+
+  /**
+   * Where the held tail begins: at the longest tail that could start a
+   * secret, or earlier, at a match that runs into that tail, since a longer
+   * overlapping secret may still complete it (the longest match wins across
+   * writes as within one).
+   */
+  private holdFrom(data: Buffer): number {
+    let limit = this.heldTailStart(data);
+    if (limit === data.length) return limit;
+    for (const match of this.findMatches(data)) {
+      if (match.start < limit && match.end > limit) limit = match.start;
+    }
+    return limit;
   }
 
   /** Where the longest tail of `data` that is a proper prefix of some secret begins. */
@@ -50,7 +65,7 @@ export class OutputMasker {
     return data.length - longest;
   }
 
-  /** Writes data before `limit` with secrets masked; a match crossing `limit` is written whole. Returns where it stopped. */
+  /** Writes data before `limit` with secrets masked; a match crossing `limit` (only at the end) is written whole. Returns where it stopped. */
   private emit(data: Buffer, limit: number): number {
     const matches = this.findMatches(data).filter((match) => match.start < limit);
     let written = 0;

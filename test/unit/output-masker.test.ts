@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { maskableValues } from '../../src/run/environment';
 import { OutputMasker } from '../../src/run/output-masker';
 
 function masked(values: string[], chunks: Array<string | Buffer>): { text: string; writes: string[] } {
@@ -59,4 +60,37 @@ describe('output masking', () => {
     const bytes = Buffer.from(`[${secret}]`);
     assert.equal(masked([secret], [bytes.subarray(0, 4), bytes.subarray(4)]).text, '[***]');
   });
+
+  it('keeps the longest match across writes when secrets overlap', () => {
+    // Masking "Hunter2" as soon as it was complete let the rest of the overlapping secret through.
+    assert.equal(masked(['Hunter2', 'er2-P4ssw0rd!'], ['pw=Hunter2', '-P4ssw0rd!\n']).text, 'pw=***\n');
+    for (let split = 0; split <= 20; split++) {
+      const line = 'pw=Hunter2-P4ssw0rd!\n';
+      assert.equal(masked(['Hunter2', 'er2-P4ssw0rd!'], [line.slice(0, split), line.slice(split)]).text, 'pw=***\n', `split at ${split}`);
+    }
+  });
 });
+
+describe('what run masks', () => {
+  const maskedOutput = (value: Record<string, unknown>, output: string) => masked(maskableValues([value], {}), [output]).text;
+
+  it('masks each line of a multi-line value printed on its own', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----';
+    const out = maskedOutput({ key: pem }, 'debug: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\ndebug: BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n');
+    assert.equal(out, 'debug: ***\ndebug: ***\n');
+  });
+
+  it('masks lines of a value written with CRLF line ends', () => {
+    assert.equal(maskedOutput({ key: 'first-line\r\nsecond-line' }, 'x second-line y'), 'x *** y');
+  });
+
+  it('masks numbers inside a value', () => {
+    assert.equal(maskedOutput({ pin: 987654, nested: { port: 55432 } }, 'pin 987654 port 55432\n'), 'pin *** port ***\n');
+  });
+
+  it('masks the JSON-escaped form of a value', () => {
+    assert.equal(maskedOutput({ password: 'Hunter2-Secret"q' }, '{"password":"Hunter2-Secret\\"q"}\n'), '{"password":"***"}\n');
+    assert.equal(maskedOutput({ password: 'line1-abc\nline2-def' }, 'json: "line1-abc\\nline2-def"\n'), 'json: "***"\n');
+  });
+});
+
