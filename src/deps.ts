@@ -20,7 +20,9 @@ import { KnexSecretStore } from './secrets/knex-secret-store';
 import { SqliteSecretReader } from './secrets/sqlite-secret-reader';
 import { SecretService } from './secrets/secret-service';
 import { Sweeper, type SweepJob } from './secrets/sweeper';
+import { AuditChain } from './audit/audit-event';
 import { AuditLog } from './audit/audit-log';
+import { AuditHeadPublisher } from './audit/head-publisher';
 import { KnexAuditStore } from './audit/knex-audit-store';
 import { SqliteWriter } from './db/sqlite-writer';
 import { RateLimiter } from './http/rate-limiter';
@@ -46,6 +48,8 @@ export interface ServiceDeps extends StorageDeps {
   readonly revocations: RevocationList;
   readonly audit: AuditLog;
   readonly auditStore: KnexAuditStore;
+  readonly auditChain: AuditChain;
+  readonly auditHeads: AuditHeadPublisher;
   readonly auditor: RequestAuditor;
   readonly continuation: ContinuationTokens;
   readonly sweeper: Sweeper;
@@ -151,9 +155,11 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const keyring = new LocalKeyring(config.keyringFile);
     const metrics = new Metrics(() => store.countLive(clock.now()));
     const continuation = new ContinuationTokens(await listingHmacKey(knex));
-    const auditStore = new KnexAuditStore(knex);
+    const auditChain = new AuditChain(keyring.auditKey);
+    const auditStore = new KnexAuditStore(knex, auditChain);
+    await auditStore.sealKeyedBoundary();
     // On SQLite, background writes go through a thread of their own, off the event loop.
-    const writer = sqliteFile(config) ? new SqliteWriter(sqliteFile(config) as string) : undefined;
+    const writer = sqliteFile(config) ? new SqliteWriter(sqliteFile(config) as string, keyring.auditKey) : undefined;
     const audit = new AuditLog(writer ?? auditStore);
     const tokenStore = new KnexTokenStore(knex);
     const revocations = new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) });
@@ -200,6 +206,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
         return keysPurged.length;
       },
     };
+    const auditHeads = new AuditHeadPublisher({ store: auditStore, chain: auditChain, clock, logger: logger.child({ component: 'audit' }) });
     const sweeper = new Sweeper({
       jobs: [
         expiredSecrets,
@@ -221,6 +228,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       revocations,
       audit,
       auditStore,
+      auditChain,
+      auditHeads,
       auditor: new RequestAuditor({ audit, clock, logger }),
       continuation,
       sweeper,
@@ -233,6 +242,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
         await sweeper.stop();
         revocations.stop();
         await audit.drain();
+        await auditHeads.stop();
         await writer?.close();
         keyring.close();
         await storage.close();

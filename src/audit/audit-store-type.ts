@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditEventInput, ChainLink } from './audit-event';
+import type { AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
 
 export interface AuditQuery {
   readonly key?: string;
@@ -8,6 +8,13 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
+export interface ChainEndpoints {
+  readonly anchor: ChainAnchor;
+  readonly head: ChainLink;
+  /** Events up to this one were written before the chain was keyed. */
+  readonly keyedFrom: ChainAnchor;
+}
+
 export interface AuditStore {
   /** Appends after the chain's head, serialised against every other appender. */
   append(events: readonly AuditEventInput[]): Promise<void>;
@@ -15,8 +22,10 @@ export interface AuditStore {
   query(query: AuditQuery): Promise<AuditEvent[]>;
   /** Events in seq order after `afterSeq`, for verification. */
   range(afterSeq: number, limit: number): Promise<AuditEvent[]>;
-  /** Where the chain starts (after retention) and where it ends. */
-  endpoints(): Promise<{ anchor: ChainLink; head: ChainLink }>;
+  /** Where the chain starts (after retention), where it ends, and up to where hashes are unkeyed. */
+  endpoints(): Promise<ChainEndpoints>;
+  /** Seals the boundary of unkeyed hashes with a MAC, once keyed events may follow it. */
+  sealKeyedBoundary(): Promise<void>;
   /** Deletes up to `limit` of the oldest events older than `cutoff`, moving the anchor; how many. */
   purgeOlderThan(cutoff: number, limit: number): Promise<number>;
 }

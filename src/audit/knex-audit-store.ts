@@ -1,20 +1,23 @@
 import type { Knex } from 'knex';
 import { lockMetaRow } from '../db/write-lock';
-import { linkEvents, type AuditEvent, type AuditEventInput, type ChainLink } from './audit-event';
+import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
 import { eventToRow, rowToEvent, type AuditRow } from './audit-rows';
-import type { AuditQuery, AuditStore } from './audit-store-type';
+import type { AuditQuery, AuditStore, ChainEndpoints } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
 
 export class KnexAuditStore implements AuditStore {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly chain: AuditChain,
+  ) {}
 
   async append(events: readonly AuditEventInput[]): Promise<void> {
     if (events.length === 0) return;
     await this.knex.transaction(async (trx) => {
       // The head row's lock serialises appenders across processes and replicas, so the chain never forks.
       const head = JSON.parse(await lockMetaRow(trx, 'audit_head')) as ChainLink;
-      const linked = linkEvents(head, events);
+      const linked = this.chain.link(head, events);
       for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
         await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
       }
@@ -36,10 +39,18 @@ export class KnexAuditStore implements AuditStore {
     return this.query({ afterSeq, limit });
   }
 
-  async endpoints(): Promise<{ anchor: ChainLink; head: ChainLink }> {
-    const rows = await this.knex('service_meta').whereIn('name', ['audit_anchor', 'audit_head']).select('name', 'value');
-    const link = (name: string) => JSON.parse(rows.find((row) => row.name === name)?.value ?? 'null') as ChainLink;
-    return { anchor: link('audit_anchor'), head: link('audit_head') };
+  async endpoints(): Promise<ChainEndpoints> {
+    const rows = await this.knex('service_meta').whereIn('name', ['audit_anchor', 'audit_head', 'audit_keyed_from']).select('name', 'value');
+    const link = (name: string) => JSON.parse(rows.find((row) => row.name === name)?.value ?? 'null') as ChainAnchor;
+    return { anchor: link('audit_anchor'), head: link('audit_head'), keyedFrom: link('audit_keyed_from') };
+  }
+
+  async sealKeyedBoundary(): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const boundary = JSON.parse(await lockMetaRow(trx, 'audit_keyed_from')) as ChainAnchor;
+      if (boundary.seq === 0 || boundary.mac !== undefined) return;
+      await trx('service_meta').where({ name: 'audit_keyed_from' }).update({ value: JSON.stringify(this.chain.sealBoundary(boundary)) });
+    });
   }
 
   async purgeOlderThan(cutoff: number, limit: number): Promise<number> {
@@ -58,7 +69,7 @@ export class KnexAuditStore implements AuditStore {
       }
       if (!last) return 0;
       const purged = await trx('audit_events').where('seq', '<=', last.seq).andWhere('seq', '>', anchor.seq).delete();
-      await trx('service_meta').where({ name: 'audit_anchor' }).update({ value: JSON.stringify(last) });
+      await trx('service_meta').where({ name: 'audit_anchor' }).update({ value: JSON.stringify(this.chain.anchor(last)) });
       return purged;
     });
   }

@@ -1,7 +1,10 @@
 /**
- * The local keyring: `{"active":"<id>","keys":{"<id>":"<base64 32 bytes>"}}`
- * in a file of mode 0600, shared by every replica. It is re-read when the
- * file changes and when a row names a key id it does not know yet.
+ * The local keyring: `{"active":"<id>","keys":{"<id>":"<base64 32 bytes>"},
+ * "audit":"<base64 32 bytes>"}` in a file of mode 0600, shared by every
+ * replica. The `keys` wrap data keys; `audit` keys the audit chain's
+ * hashes, so that whoever can write to the database alone cannot rewrite
+ * the chain. It is re-read when the file changes and when a row names a
+ * key id it does not know yet.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,6 +15,8 @@ import type { KeyEncryptionProvider, WrappedDataKey } from './key-encryption-pro
 interface KeyringContents {
   active: string;
   keys: Map<string, Buffer>;
+  /** Keys the audit chain; absent only in keyrings written before the chain was keyed. */
+  audit?: Buffer;
 }
 
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -25,7 +30,7 @@ export function parseKeyring(text: string, file: string): KeyringContents {
   } catch {
     throw new KeyringError(`${file}: not valid JSON`);
   }
-  const doc = json as { active?: unknown; keys?: unknown };
+  const doc = json as { active?: unknown; keys?: unknown; audit?: unknown };
   if (typeof doc !== 'object' || doc === null || typeof doc.keys !== 'object' || doc.keys === null) {
     throw new KeyringError(`${file}: expected {"active": "<id>", "keys": {"<id>": "<base64>"}}`);
   }
@@ -40,13 +45,17 @@ export function parseKeyring(text: string, file: string): KeyringContents {
   if (typeof doc.active !== 'string' || !keys.has(doc.active)) {
     throw new KeyringError(`${file}: "active" must name one of its keys`);
   }
-  return { active: doc.active, keys };
+  if (doc.audit === undefined) return { active: doc.active, keys };
+  const audit = typeof doc.audit === 'string' ? Buffer.from(doc.audit, 'base64') : Buffer.alloc(0);
+  if (audit.length !== 32) throw new KeyringError(`${file}: "audit" must be 32 bytes of base64`);
+  return { active: doc.active, keys, audit };
 }
 
 export function serializeKeyring(contents: KeyringContents): string {
   const keys: Record<string, string> = {};
   for (const [id, key] of contents.keys) keys[id] = key.toString('base64');
-  return `${JSON.stringify({ active: contents.active, keys }, null, 2)}\n`;
+  const audit = contents.audit?.toString('base64');
+  return `${JSON.stringify({ active: contents.active, keys, ...(audit ? { audit } : {}) }, null, 2)}\n`;
 }
 
 export function newKeyId(now: Date): string {
@@ -93,7 +102,7 @@ export function createKeyringIfMissing(file: string, now: Date): boolean {
   if (fs.existsSync(file)) return false;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const id = newKeyId(now);
-  const contents = serializeKeyring({ active: id, keys: new Map([[id, randomBytes(32)]]) });
+  const contents = serializeKeyring({ active: id, keys: new Map([[id, randomBytes(32)]]), audit: randomBytes(32) });
   try {
     fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
   } catch (error) {
@@ -101,6 +110,39 @@ export function createKeyringIfMissing(file: string, now: Date): boolean {
     throw error;
   }
   return true;
+}
+
+const LOCK_WAIT_MS = 5000;
+
+/**
+ * Adds an audit key to a keyring written before the chain was keyed; true
+ * when it added one. A lock file keeps replicas starting together from
+ * writing two different keys.
+ */
+export function addAuditKeyIfMissing(file: string): boolean {
+  if (readKeyringFile(file).audit) return false;
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() > deadline) throw new KeyringError(`${lock} exists: another process is adding the audit key, or remove it if none is`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+    if (readKeyringFile(file).audit) return false;
+  }
+  try {
+    const contents = readKeyringFile(file);
+    if (contents.audit) return false;
+    contents.audit = randomBytes(32);
+    writeKeyringFile(file, contents);
+    return true;
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
 }
 
 export class LocalKeyring implements KeyEncryptionProvider {
@@ -118,6 +160,12 @@ export class LocalKeyring implements KeyEncryptionProvider {
 
   get keyIds(): string[] {
     return [...this.contents.keys.keys()];
+  }
+
+  /** The key of the audit chain's hashes. */
+  get auditKey(): Buffer {
+    if (!this.contents.audit) throw new KeyringError(`${this.file} has no audit key: start scoped-secrets serve once to add one`);
+    return this.contents.audit;
   }
 
   /** Re-reads the file when it changes, checking every `intervalMs`. */

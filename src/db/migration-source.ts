@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as secrets from '../../migrations/20261122000000_secrets';
 import * as tokensAndAudit from '../../migrations/20261122000100_tokens_and_audit';
 import * as revocationsByTime from '../../migrations/20261123000000_revocations_by_time';
+import * as keyedAuditChain from '../../migrations/20261123000100_keyed_audit_chain';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261122000000_secrets', secrets],
   ['20261122000100_tokens_and_audit', tokensAndAudit],
   ['20261123000000_revocations_by_time', revocationsByTime],
+  ['20261123000100_keyed_audit_chain', keyedAuditChain],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { linkEvents, type AuditEventInput, type ChainLink } from '../audit/audit-event';
+import { AuditChain, type AuditEventInput, type ChainLink } from '../audit/audit-event';
 import { eventToRow } from '../audit/audit-rows';
 
 export type WriterRequest =
@@ -21,7 +21,15 @@ export interface WriterReply {
   readonly error?: { message: string; code?: string };
 }
 
-const db = new Database((workerData as { filename: string }).filename, { fileMustExist: true });
+export interface WriterData {
+  readonly filename: string;
+  /** The audit chain's key: it never leaves this process. */
+  readonly auditKey: Uint8Array;
+}
+
+const { filename, auditKey } = workerData as WriterData;
+const chain = new AuditChain(Buffer.from(auditKey));
+const db = new Database(filename, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
@@ -43,7 +51,7 @@ function appendEvents(events: readonly AuditEventInput[]): void {
   if (events.length === 0) return;
   lockHead.run();
   const head = JSON.parse((readHead.get() as { value: string }).value) as ChainLink;
-  const linked = linkEvents(head, events);
+  const linked = chain.link(head, events);
   for (const event of linked) insertEvent.run(eventToRow(event));
   const last = linked[linked.length - 1];
   writeHead.run(JSON.stringify({ seq: last.seq, hash: last.hash }));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AuditEventInput } from '../audit/audit-event';
 import type { AuditStore } from '../audit/audit-store-type';
-import type { WriterReply, WriterRequest } from './sqlite-writer-worker';
+import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer-worker';
 
 interface Waiting {
   resolve(reply: WriterReply): void;
@@ -20,13 +20,16 @@ export class SqliteWriter implements Pick<AuditStore, 'append'> {
   private nextId = 1;
   private closing = false;
 
-  constructor(private readonly filename: string) {
+  constructor(
+    private readonly filename: string,
+    private readonly auditKey: Buffer,
+  ) {
     this.worker = this.start();
   }
 
   /** A thread that dies is replaced at once; what it had in hand fails, later requests go to the new one. */
   private start(): Worker {
-    const worker = new Worker(path.join(__dirname, 'sqlite-writer-worker.js'), { workerData: { filename: this.filename } });
+    const worker = new Worker(path.join(__dirname, 'sqlite-writer-worker.js'), { workerData: { filename: this.filename, auditKey: this.auditKey } satisfies WriterData });
     worker.unref();
     worker.on('message', (reply: WriterReply) => {
       const waiting = this.waiting.get(reply.id);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import { createKeyringIfMissing } from '../crypto/local-keyring';
+import { addAuditKeyIfMissing, createKeyringIfMissing } from '../crypto/local-keyring';
 import { createSigner } from '../deps';
 
 export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**'];
@@ -36,6 +36,8 @@ export function withGeneratedSecret(config: Config): Config {
 export function prepareDataDir(config: Config, clock: Clock, say: (line: string) => void): Config {
   if (createKeyringIfMissing(config.keyringFile, new Date(clock.now()))) {
     say(`created the keyring ${path.resolve(config.keyringFile)}`);
+  } else if (addAuditKeyIfMissing(config.keyringFile)) {
+    say(`added an audit key to the keyring ${path.resolve(config.keyringFile)}: audit events from now on are keyed`);
   }
   if (config.jwtSecret !== undefined || config.jwtPublicKeysFile !== undefined) return config;
 

@@ -40,7 +40,10 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
   logger.info({ address, port, pid: process.pid }, `listening on ${url}`);
   // Also on stderr in plain words, whatever the log level, for operators and scripts waiting on start-up.
   process.stderr.write(`scoped-secrets: listening on ${url} (pid ${process.pid})\n`);
-  if (options.sweeper) services.sweeper.start(config.sweepIntervalMs);
+  if (options.sweeper) {
+    services.sweeper.start(config.sweepIntervalMs);
+    services.auditHeads.start(config.sweepIntervalMs);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

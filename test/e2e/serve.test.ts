@@ -101,6 +101,16 @@ describe('scoped-secrets serve', () => {
     assert.match(sweep.stdout, /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ audit events\n$/);
   });
 
+  it('publishes the audit chain head in the log, and audit verify checks the chain still holds it', async () => {
+    const token = await waitFor(async () => /"auditHead":"(ahead1\.[^"]+)"/.exec(server.output())?.[1], 6000, 'a published head');
+    const verify = runCli(['audit', 'verify', '--since-head', token], { cwd });
+    assert.equal(verify.status, 0, verify.stderr);
+    assert.match(verify.stdout, /^audit chain ok: \d+ events, head \d+\nhead: ahead1\./);
+    const forged = runCli(['audit', 'verify', '--since-head', `${token.slice(0, -4)}0000`], { cwd });
+    assert.equal(forged.status, 1);
+    assert.match(forged.stderr, /not a head this keyring published/);
+  });
+
   it('exits 0 on SIGTERM, and no log line holds a value, a token or the signing secret', async () => {
     const code = await server.stop('SIGTERM');
     assert.equal(code, 0);

@@ -82,7 +82,7 @@ describe('token and audit commands', () => {
       await waitFor(async () => ((db.prepare('select count(*) as n from audit_events').get() as { n: number }).n >= 5 ? true : undefined), 5000, 'audit events');
       const green = runCli(['audit', 'verify'], { cwd });
       assert.equal(green.status, 0, green.stderr);
-      assert.match(green.stdout, /^audit chain ok: \d+ events, head \d+\n$/);
+      assert.match(green.stdout, /^audit chain ok: \d+ events, head \d+\nhead: ahead1\.[\w-]+\.[0-9a-f]{64}\n$/);
 
       const { seq } = db.prepare('select seq from audit_events order by seq limit 1 offset 2').get() as { seq: number };
       db.prepare("update audit_events set subject = 'someone-else' where seq = ?").run(seq);

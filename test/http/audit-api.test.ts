@@ -113,14 +113,14 @@ describeEachDialect('audit API', (dialect) => {
   });
 
   it('keeps a verifiable chain, also across retention', async () => {
-    const before = await verifyAuditChain(svc.services.auditStore);
+    const before = await verifyAuditChain(svc.services.auditStore, svc.services.auditChain);
     assert.equal(before.ok, true);
     svc.clock.advance(2 * 3_600_000);
     await request(svc.app).get('/v1/whoami').set('Authorization', 'Bearer nope');
     await svc.auditWritten();
     const purged = await svc.services.sweeper.runOnce();
     assert.ok(purged['audit events'] >= 7);
-    const after = await verifyAuditChain(svc.services.auditStore);
+    const after = await verifyAuditChain(svc.services.auditStore, svc.services.auditChain);
     assert.equal(after.ok, true, after.ok ? '' : after.problem);
     assert.equal(after.ok && after.events, 1);
     auditor = svc.token(['audit:read:**'], 'auditor');
@@ -134,13 +134,13 @@ describeEachDialect('audit API', (dialect) => {
     const rows = await knex('audit_events').orderBy('seq').select('seq', 'outcome');
     const victim = rows[2];
     await knex('audit_events').where({ seq: victim.seq }).update({ outcome: 200 });
-    const edited = await verifyAuditChain(svc.services.auditStore);
+    const edited = await verifyAuditChain(svc.services.auditStore, svc.services.auditChain);
     assert.equal(edited.ok, false);
     assert.match(edited.ok ? '' : edited.problem, new RegExp(`event ${victim.seq}:`));
     await knex('audit_events').where({ seq: victim.seq }).update({ outcome: victim.outcome });
-    assert.equal((await verifyAuditChain(svc.services.auditStore)).ok, true);
+    assert.equal((await verifyAuditChain(svc.services.auditStore, svc.services.auditChain)).ok, true);
     await knex('audit_events').where({ seq: victim.seq }).delete();
-    const deleted = await verifyAuditChain(svc.services.auditStore);
+    const deleted = await verifyAuditChain(svc.services.auditStore, svc.services.auditChain);
     assert.equal(deleted.ok, false);
     assert.match(deleted.ok ? '' : deleted.problem, new RegExp(`${victim.seq}`));
   });

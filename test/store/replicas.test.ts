@@ -47,7 +47,7 @@ describe('replicas on one PostgreSQL database', async () => {
     it('concurrent audit appends from both instances keep one unbroken chain', async () => {
       const token = a.token(['secret:get:**'], 'reader');
       await Promise.all([a.auditWritten(), b.auditWritten()]);
-      const before = (await verifyAuditChain(a.services.auditStore)) as { events: number };
+      const before = (await verifyAuditChain(a.services.auditStore, a.services.auditChain)) as { events: number };
       await Promise.all(
         Array.from({ length: 200 }, (_, n) =>
           request(n % 2 === 0 ? a.app : b.app)
@@ -57,7 +57,7 @@ describe('replicas on one PostgreSQL database', async () => {
         ),
       );
       await Promise.all([a.auditWritten(), b.auditWritten()]);
-      const verdict = await verifyAuditChain(b.services.auditStore);
+      const verdict = await verifyAuditChain(b.services.auditStore, b.services.auditChain);
       assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.problem);
       assert.equal(verdict.events - before.events, 200);
     });

@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+
+/**
+ * From here on the audit chain's hashes are HMACs under the keyring's audit
+ * key. Events already written keep their SHA-256 hashes: the boundary
+ * records where they end (the genesis on a new database).
+ */
+export async function up(knex: Knex): Promise<void> {
+  const head = await knex('service_meta').where({ name: 'audit_head' }).first('value');
+  await knex('service_meta').insert({ name: 'audit_keyed_from', value: head.value as string });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex('service_meta').where({ name: 'audit_keyed_from' }).delete();
+}

@@ -1,0 +1,52 @@
+/**
+ * Publishes the audit chain's head in the log whenever it has moved, as a
+ * token MAC'd with the chain's key. Kept outside the database (a log
+ * pipeline, a ticket), a published head lets `audit verify --since-head`
+ * prove later that no event was cut off the end of the chain.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock';
+import type { AuditChain } from './audit-event';
+import type { AuditStore } from './audit-store-type';
+
+export class AuditHeadPublisher {
+  private timer?: NodeJS.Timeout;
+  private lastSeq = -1;
+  private readonly store: Pick<AuditStore, 'endpoints'>;
+  private readonly chain: AuditChain;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+
+  constructor(deps: { store: Pick<AuditStore, 'endpoints'>; chain: AuditChain; clock: Clock; logger: Logger }) {
+    this.store = deps.store;
+    this.chain = deps.chain;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+  }
+
+  async publishIfMoved(): Promise<void> {
+    const { head } = await this.store.endpoints();
+    if (head.seq === this.lastSeq) return;
+    this.lastSeq = head.seq;
+    this.logger.info({ auditHead: this.chain.headToken({ ...head, time: this.clock.now() }), seq: head.seq }, 'audit chain head');
+  }
+
+  start(intervalMs: number): void {
+    const tick = () => {
+      this.publishIfMoved()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the audit chain head'))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs).unref();
+  }
+
+  /** Stops, publishing the final head once more if it moved; does nothing if it never started. */
+  async stop(): Promise<void> {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.publishIfMoved().catch(() => {});
+  }
+}
