@@ -2,6 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { silentLogger } from '../../src/logger';
+import { KnexTokenStore } from '../../src/tokens/knex-token-store';
+import { RevocationList } from '../../src/tokens/revocation-list';
 import { describeEachDialect, type TestDatabase } from '../support/databases';
 import { startTestService, type TestService } from '../support/service';
 
@@ -197,6 +200,10 @@ describeEachDialect('tokens API', (dialect) => {
         const res = await request(lenient.app).get('/v1/whoami').set('Authorization', `Bearer ${token}`);
         assert.equal(res.status, 401);
       }
+      // A replica starting now loads the revocations in force: the parent's must still be among them.
+      const replica = new RevocationList({ store: new KnexTokenStore(lenient.services.knex), clock: lenient.clock, logger: silentLogger });
+      await replica.refresh();
+      assert.equal(replica.isRevoked(claimsOf(parent).jti as string), true);
     });
   });
 });
