@@ -240,7 +240,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       isReady: () => isMigrated(knex),
       close: async () => {
         await sweeper.stop();
-        revocations.stop();
+        await revocations.stop();
         await audit.drain();
         await auditHeads.stop();
         await writer?.close();

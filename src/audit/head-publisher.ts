@@ -6,11 +6,12 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import { every, type Periodic } from '../periodic';
 import type { AuditChain } from './audit-event';
 import type { AuditStore } from './audit-store-type';
 
 export class AuditHeadPublisher {
-  private timer?: NodeJS.Timeout;
+  private publisher?: Periodic;
   private lastSeq = -1;
   private readonly store: Pick<AuditStore, 'endpoints'>;
   private readonly chain: AuditChain;
@@ -32,21 +33,18 @@ export class AuditHeadPublisher {
   }
 
   start(intervalMs: number): void {
-    const tick = () => {
-      this.publishIfMoved()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not read the audit chain head'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs).unref();
+    this.publisher = every(
+      intervalMs,
+      () => this.publishIfMoved(),
+      (error) => this.logger.warn({ err: error }, 'could not read the audit chain head'),
+    );
   }
 
   /** Stops, publishing the final head once more if it moved; does nothing if it never started. */
   async stop(): Promise<void> {
-    if (!this.timer) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    if (!this.publisher) return;
+    await this.publisher.stop();
+    this.publisher = undefined;
     await this.publishIfMoved().catch(() => {});
   }
 }

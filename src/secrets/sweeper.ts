@@ -6,6 +6,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import { every, type Periodic } from '../periodic';
 
 export interface SweepJob {
   readonly name: string;
@@ -17,7 +18,7 @@ export interface SweepJob {
 export type SweepResult = Readonly<Record<string, number>>;
 
 export class Sweeper {
-  private timer?: NodeJS.Timeout;
+  private schedule?: Periodic;
   private running?: Promise<SweepResult>;
   private stopped = false;
 
@@ -46,20 +47,13 @@ export class Sweeper {
 
   start(intervalMs: number): void {
     this.stopped = false;
-    const tick = () => {
-      this.runOnce()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'sweep failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs).unref();
+    this.schedule = every(intervalMs, () => this.runOnce(), (error) => this.logger.error({ err: error }, 'sweep failed'));
   }
 
   /** Stops the timer and waits for a sweep in progress to finish its batch. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    await this.schedule?.stop();
     await this.running?.catch(() => undefined);
   }
 

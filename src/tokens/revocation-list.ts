@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import { every, type Periodic } from '../periodic';
 import { REVOCATION_GRACE_MS, type Revocation, type TokenStore } from './token-store-type';
 
 /** How far back each incremental refresh looks again: commit delays and clock skew between replicas. */
@@ -26,7 +27,7 @@ export class RevocationList {
   /** The clock when the last successful refresh began; undefined until the first. */
   private loadedAt?: number;
   private prunedAt = 0;
-  private timer?: NodeJS.Timeout;
+  private refresher?: Periodic;
   private readonly store: Pick<TokenStore, 'revocationsInForce' | 'revokedSince'>;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -80,18 +81,14 @@ export class RevocationList {
   }
 
   start(intervalMs = 1000): void {
-    const tick = () => {
-      this.refresh()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not refresh revocations; keeping the last known set'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs).unref();
+    this.refresher = every(
+      intervalMs,
+      () => this.refresh(),
+      (error) => this.logger.warn({ err: error }, 'could not refresh revocations; keeping the last known set'),
+    );
   }
 
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+  async stop(): Promise<void> {
+    await this.refresher?.stop();
   }
 }
