@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { NotFound } from './errors';
 import { authenticate } from './http/authenticate';
 import { errorHandler } from './http/error-handler';
+import { writesGate } from './http/writes-gate';
 import { jsonBody } from './http/json-body';
 import { openApiValidation, type OpenApiDocument } from './http/openapi';
 import { requestContext } from './http/request-context';
@@ -43,6 +44,8 @@ export interface AppDeps {
   readonly subjectLimiter: Pick<RateLimiter, 'take'>;
   readonly addressLimiter: Pick<RateLimiter, 'take'>;
   readonly tokenLimiter: Pick<RateLimiter, 'take'>;
+  /** False while writes cannot be made; then they answer 503. Always true when absent. */
+  readonly writesAvailable?: () => boolean;
   /** Checks every response against the OpenAPI document; on in tests. */
   readonly validateResponses?: boolean;
 }
@@ -59,6 +62,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(deps.auditor.middleware());
   app.use(operationsRoutes(deps));
   app.use('/v1', authenticate(deps));
+  app.use('/v1', writesGate(deps.writesAvailable ?? (() => true)));
   app.use(secretKeyFromPath);
   app.use(jsonBody(deps.maxBodyBytes));
   app.use(openApiValidation(deps.openApiDocument, deps.validateResponses ?? false));

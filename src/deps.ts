@@ -1,38 +1,41 @@
 /**
- * The composition root: config → knex → stores → services, with plain
- * `new`. Every process (serve, a worker, a CLI command) builds what it
- * needs here and closes it again with `close()`.
+ * The composition root: config → keys → knex → stores → services, with
+ * plain `new`. It holds no SQL and makes no decisions: each resource
+ * registers how to close itself when it is opened, and everything opened
+ * is closed in reverse, on shutdown or when start-up fails halfway.
  */
-import { createPublicKey } from 'node:crypto';
-import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Clock } from './clock';
-import type { Config } from './config';
-import { ConfigError } from './config';
-import { connectDatabase } from './db/connect';
-import { isMigrated } from './db/migration-source';
-import { Envelope } from './crypto/envelope';
-import { LocalKeyring } from './crypto/local-keyring';
-import { Metrics } from './metrics';
-import { ContinuationTokens } from './secrets/continuation-token';
-import { KnexSecretStore } from './secrets/knex-secret-store';
-import { SqliteSecretReader } from './secrets/sqlite-secret-reader';
-import { SecretService } from './secrets/secret-service';
-import { Sweeper, type SweepJob } from './secrets/sweeper';
 import { AuditChain } from './audit/audit-event';
 import { AuditLog } from './audit/audit-log';
+import type { AuditStaging } from './audit/audit-store-type';
 import { AuditHeadPublisher } from './audit/head-publisher';
 import { KnexAuditStore } from './audit/knex-audit-store';
-import { SqliteWriter } from './db/sqlite-writer';
+import { auditRetentionJob } from './audit/retention';
+import type { Clock } from './clock';
+import type { Config } from './config';
+import { Envelope } from './crypto/envelope';
+import { LocalKeyring } from './crypto/local-keyring';
+import { connectDatabase } from './db/connect';
+import { isMigrated } from './db/migration-source';
+import { readMeta } from './db/service-meta';
 import { RateLimiter } from './http/rate-limiter';
 import { RequestAuditor } from './http/request-auditor';
+import { Metrics } from './metrics';
+import { Resources } from './resources';
+import { ContinuationTokens } from './secrets/continuation-token';
+import { expiredSecretsJob, purgeExpiredSecrets } from './secrets/expired-secrets';
+import { KnexSecretStore } from './secrets/knex-secret-store';
+import { SecretService } from './secrets/secret-service';
+import { SqliteSecretReader } from './secrets/sqlite-secret-reader';
+import { Sweeper, SWEEP_PACING } from './sweeper/sweeper';
+import { expiredRevocationsJob } from './tokens/expired-revocations';
 import { KnexTokenStore } from './tokens/knex-token-store';
 import { RevocationList } from './tokens/revocation-list';
+import { tokenKeys } from './tokens/token-keys';
 import { TokenService } from './tokens/token-service';
-import { hmacKey, KeyFileError, parsePrivateKey, parsePublicKeys, type SigningKey, type VerificationKey } from './tokens/signing-keys';
-import { TokenSigner } from './tokens/token-signer';
 import { TokenVerifier } from './tokens/token-verifier';
+import { SqliteWriteThread } from './writer/write-thread';
 
 export interface StorageDeps {
   readonly knex: Knex;
@@ -58,6 +61,10 @@ export interface ServiceDeps extends StorageDeps {
   readonly addressLimiter: RateLimiter;
   readonly tokenLimiter: RateLimiter;
   isReady(): Promise<boolean>;
+  /** False while writes cannot be made (the SQLite write thread is down): writes answer 503. */
+  writesAvailable(): boolean;
+  /** On SQLite, the thread that appends audit events and purges. */
+  readonly writeThread?: SqliteWriteThread;
 }
 
 export function createStorage(config: Config): StorageDeps {
@@ -70,157 +77,72 @@ function sqliteFile(config: Config): string | undefined {
   return config.db.client === 'sqlite' && config.db.filename !== ':memory:' ? config.db.filename : undefined;
 }
 
-/** Storage for serving: on SQLite, reads of single secrets take a prepared-statement path of their own. */
-async function createServingStorage(config: Config): Promise<StorageDeps> {
-  if (!sqliteFile(config)) return createStorage(config);
-  const knex = connectDatabase(config.db, { walCheckpoints: false });
-  // The reader needs the file and its tables: let knex open (and the caller migrate) it first.
-  await knex.raw('select 1');
-  const reader = new SqliteSecretReader(sqliteFile(config) as string);
-  return {
-    knex,
-    store: new KnexSecretStore(knex, reader),
-    close: async () => {
-      reader.close();
-      await knex.destroy();
-    },
-  };
-}
-
-/** Verification keys from the configuration; at least one is required. */
-export function verificationKeys(config: Config): VerificationKey[] {
-  const keys: VerificationKey[] = [];
-  if (config.jwtSecret !== undefined) keys.push(hmacKey(config.jwtSecret));
-  if (config.jwtPublicKeysFile !== undefined) {
-    try {
-      keys.push(...parsePublicKeys(fs.readFileSync(config.jwtPublicKeysFile, 'utf8')));
-    } catch (error) {
-      const reason = error instanceof KeyFileError ? error.message : (error as Error).message;
-      throw new ConfigError('SECRETS_JWT_PUBLIC_KEYS', `cannot use ${config.jwtPublicKeysFile}: ${reason}`);
-    }
-  }
-  if (keys.length === 0) throw new ConfigError('SECRETS_JWT_SECRET', 'set it, or SECRETS_JWT_PUBLIC_KEYS, to verify tokens');
-  return keys;
-}
-
-/** The key that signs tokens: SECRETS_JWT_PRIVATE_KEY (PEM text or a file) when set, else the HS256 secret. */
-export function signingKey(config: Config): SigningKey {
-  if (config.jwtPrivateKey !== undefined) {
-    const pem = config.jwtPrivateKey.includes('-----BEGIN') ? config.jwtPrivateKey : readKeyFile(config.jwtPrivateKey);
-    try {
-      return parsePrivateKey(pem);
-    } catch (error) {
-      throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', (error as Error).message);
-    }
-  }
-  if (config.jwtSecret !== undefined) return hmacKey(config.jwtSecret);
-  throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'set it, or SECRETS_JWT_SECRET, to sign tokens');
-}
-
-function readKeyFile(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
-  }
-}
-
-export function createSigner(config: Config, clock: Clock, key: SigningKey = signingKey(config)): TokenSigner {
-  return new TokenSigner(key, clock, { issuer: config.jwtIssuer, audience: config.jwtAudience });
-}
-
-async function listingHmacKey(knex: Knex): Promise<Buffer> {
-  const row = await knex('service_meta').where({ name: 'listing_hmac_key' }).first('value');
-  if (!row) throw new Error('the database is not migrated: run scoped-secrets migrate');
-  return Buffer.from(row.value as string, 'base64');
-}
-
-/** The signer for derived tokens; its public half must be among the verification keys. */
-function derivationSigner(config: Config, clock: Clock, keys: readonly VerificationKey[]): TokenSigner | undefined {
-  if (config.jwtPrivateKey === undefined && config.jwtSecret === undefined) return undefined;
-  const key = signingKey(config);
-  if (config.jwtPrivateKey !== undefined) {
-    const publicDer = createPublicKey(key.key).export({ format: 'der', type: 'spki' });
-    const known = keys.some((verification) => verification.key.type === 'public' && verification.key.export({ format: 'der', type: 'spki' }).equals(publicDer));
-    if (!known) throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
-  }
-  return createSigner(config, clock, key);
-}
-
 /** Everything the HTTP service needs, on a migrated database. */
 export async function createServices(config: Config, clock: Clock, logger: Logger): Promise<ServiceDeps> {
-  const storage = await createServingStorage(config);
+  const keys = tokenKeys(config, clock);
+  const resources = new Resources();
   try {
-    const { knex, store } = storage;
-    const keyring = new LocalKeyring(config.keyringFile);
+    const file = sqliteFile(config);
+    // Serving leaves SQLite's WAL checkpoints to the write thread: on the event loop each is a stall.
+    const knex = resources.add(connectDatabase(config.db, { walCheckpoints: file === undefined }), (db) => db.destroy());
+    const reader = file ? resources.add(new SqliteSecretReader(file), (r) => r.close()) : undefined;
+    const store = new KnexSecretStore(knex, reader);
+    const keyring = resources.add(new LocalKeyring(config.keyringFile), (k) => k.close());
     const metrics = new Metrics(() => store.countLive(clock.now()));
-    const continuation = new ContinuationTokens(await listingHmacKey(knex));
+    const continuation = new ContinuationTokens(Buffer.from(await readMeta(knex, 'listing_hmac_key'), 'base64'));
+
     const auditChain = new AuditChain(keyring.auditKey);
     const auditStore = new KnexAuditStore(knex, auditChain);
     await auditStore.sealKeyedBoundary();
-    // On SQLite, background writes go through a thread of their own, off the event loop.
-    const writer = sqliteFile(config) ? new SqliteWriter(sqliteFile(config) as string, keyring.auditKey) : undefined;
-    const audit = new AuditLog(writer ?? auditStore);
+    const writer = file
+      ? resources.add(new SqliteWriteThread({ filename: file, auditKey: keyring.auditKey }, logger.child({ component: 'writer' })), (w) => w.close())
+      : undefined;
+    await writer?.start();
+    const audit = resources.add(
+      new AuditLog(writer ?? auditStore, (error) => logger.error({ err: error }, 'could not move staged audit events into the chain')),
+      (log) => log.drain(),
+    );
+    const staging: AuditStaging = { stage: (events, trx) => auditStore.stage(events, trx), kick: () => audit.kick() };
+    // Events a crash left staged go into the chain now.
+    audit.kick();
+    await audit.drain();
+    const auditHeads = resources.add(new AuditHeadPublisher({ store: auditStore, chain: auditChain, clock, logger: logger.child({ component: 'audit' }) }), (p) => p.stop());
+
     const tokenStore = new KnexTokenStore(knex);
-    const revocations = new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) });
+    const revocations = resources.add(new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) }), (r) => r.stop());
     await revocations.refresh();
-    const keys = verificationKeys(config);
     const verifier = new TokenVerifier({
-      keys,
+      keys: keys.verification,
       clock,
       leewaySeconds: config.jwtLeewaySeconds,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
       isRevoked: (jti) => revocations.isRevoked(jti),
     });
-    const secrets = new SecretService({
-      store,
-      envelope: new Envelope(keyring),
-      clock,
-      continuation,
-      historyVersions: config.historyVersions,
-    });
-    const tokens = new TokenService({
-      signer: derivationSigner(config, clock, keys),
-      store: tokenStore,
-      revocations,
-      clock,
-      maxTtlSeconds: config.maxTokenTtlSeconds,
-    });
-    const expiredSecrets: SweepJob = {
-      name: 'secrets',
-      async purgeBatch(now, limit) {
-        if (writer) {
-          // The writer thread deletes and audits each batch in one transaction.
-          const purged = await writer.purgeExpired(now, limit);
-          metrics.secretsSwept.inc(purged.length);
-          return purged.length;
-        }
-        const keysPurged = await store.purgeExpiredBatch(now, limit);
-        metrics.secretsSwept.inc(keysPurged.length);
-        await Promise.all(
-          keysPurged.map((key) =>
-            audit.record({ time: now, subject: null, jti: null, action: 'secret.expired', key, outcome: 200, requestId: null, client: null }),
-          ),
-        );
-        return keysPurged.length;
-      },
-    };
-    const auditHeads = new AuditHeadPublisher({ store: auditStore, chain: auditChain, clock, logger: logger.child({ component: 'audit' }) });
-    const sweeper = new Sweeper({
-      jobs: [
-        expiredSecrets,
-        { name: 'revocations', purgeBatch: (now, limit) => tokenStore.purgeExpiredBatch(now, limit) },
-        { name: 'audit events', purgeBatch: (now, limit) => auditStore.purgeOlderThan(now - config.auditRetentionMs, limit) },
-      ],
-      clock,
-      logger: logger.child({ component: 'sweeper' }),
-      // The SQLite writer thread would otherwise purge flat out and take a core from the requests.
-      batchSize: writer ? 50 : 200,
-      pauseMs: writer ? 5 : 0,
-    });
+    const secrets = new SecretService({ store, envelope: new Envelope(keyring), clock, continuation, historyVersions: config.historyVersions, audit: staging });
+    const tokens = new TokenService({ signer: keys.derivationSigner, store: tokenStore, revocations, clock, maxTtlSeconds: config.maxTokenTtlSeconds, audit: staging });
+
+    const purgeExpired = writer ? (now: number, limit: number) => writer.purgeExpired(now, limit) : purgeExpiredSecrets({ store, audit: auditStore });
+    const sweeper = resources.add(
+      new Sweeper({
+        jobs: [
+          expiredSecretsJob(purgeExpired, (purged) => {
+            metrics.secretsSwept.inc(purged.length);
+            if (purged.length > 0) audit.kick();
+          }),
+          expiredRevocationsJob(tokenStore),
+          auditRetentionJob(auditStore, config.auditRetentionMs),
+        ],
+        clock,
+        logger: logger.child({ component: 'sweeper' }),
+        ...(file ? SWEEP_PACING.sqlite : SWEEP_PACING.pg),
+      }),
+      (s) => s.stop(),
+    );
+
     return {
-      ...storage,
+      knex,
+      store,
       keyring,
       secrets,
       tokens,
@@ -237,19 +159,13 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       subjectLimiter: new RateLimiter(config.rateLimitSubject, clock),
       addressLimiter: new RateLimiter(config.rateLimitAddress, clock),
       tokenLimiter: new RateLimiter(config.rateLimitTokens, clock),
-      isReady: () => isMigrated(knex),
-      close: async () => {
-        await sweeper.stop();
-        await revocations.stop();
-        await audit.drain();
-        await auditHeads.stop();
-        await writer?.close();
-        keyring.close();
-        await storage.close();
-      },
+      isReady: async () => (writer?.healthy ?? true) && (await isMigrated(knex)),
+      writesAvailable: () => writer?.healthy ?? true,
+      writeThread: writer,
+      close: () => resources.closeAll(),
     };
   } catch (error) {
-    await storage.close();
+    await resources.closeAll();
     throw error;
   }
 }

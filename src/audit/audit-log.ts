@@ -1,8 +1,11 @@
 /**
  * Records audit events with group commit: events recorded while a batch is
  * being written go into the next batch, one transaction each, so auditing
- * every request costs a fraction of a write per request.
+ * every request costs a fraction of a write per request. Each batch also
+ * moves the events that writes staged in their own transactions into the
+ * chain; `kick` asks for a batch when only staged events wait.
  */
+import { OUTBOX_BATCH } from './knex-audit-store';
 import type { AuditEventInput } from './audit-event';
 import type { AuditStore } from './audit-store-type';
 
@@ -15,35 +18,58 @@ interface Pending {
 const MAX_BATCH = 500;
 /** How long the first event of a batch waits for company: a few more events per transaction under load. */
 const AUDIT_GROUP_MS = 2;
+const RETRY_STAGED_MS = 1000;
 
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing?: Promise<void>;
+  private stagedWaiting = false;
 
-  constructor(private readonly store: Pick<AuditStore, 'append'>) {}
+  constructor(
+    private readonly store: Pick<AuditStore, 'append'>,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   /** Resolves once the event is durably in the chain. */
   record(event: AuditEventInput): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ event, resolve, reject });
-      this.flushing ??= new Promise<void>((started) => setTimeout(started, AUDIT_GROUP_MS)).then(() => this.flush());
+      this.schedule();
     });
   }
 
-  /** Waits until everything recorded so far is written. */
+  /** Staged events wait to be moved into the chain: write a batch soon, even with nothing queued. */
+  kick(): void {
+    this.stagedWaiting = true;
+    this.schedule();
+  }
+
+  /** Waits until everything recorded and staged so far is in the chain. */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;
   }
 
+  private schedule(): void {
+    this.flushing ??= new Promise<void>((started) => setTimeout(started, AUDIT_GROUP_MS)).then(() => this.flush());
+  }
+
   private async flush(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.stagedWaiting) {
+        this.stagedWaiting = false;
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          await this.store.append(batch.map((pending) => pending.event));
+          const moved = await this.store.append(batch.map((pending) => pending.event));
           for (const pending of batch) pending.resolve();
+          // A full batch of staged events may have left more behind.
+          if (moved >= OUTBOX_BATCH) this.stagedWaiting = true;
         } catch (error) {
           for (const pending of batch) pending.reject(error);
+          if (batch.length === 0) {
+            this.onError(error);
+            // Staged events are safe in the outbox; try again shortly rather than wait for the next write.
+            setTimeout(() => this.kick(), RETRY_STAGED_MS).unref();
+          }
         }
       }
     } finally {

@@ -1,5 +1,5 @@
-/** The audit_events row <-> event mapping, shared by the knex store and the SQLite writer thread. */
-import type { AuditEvent } from './audit-event';
+/** The audit_events and audit_outbox rows <-> events. */
+import type { AuditEvent, AuditEventInput } from './audit-event';
 
 export interface AuditRow {
   seq: number;
@@ -44,5 +44,43 @@ export function eventToRow(event: AuditEvent): AuditRow {
     client: event.client,
     prev_hash: event.prevHash,
     hash: event.hash,
+  };
+}
+
+export interface OutboxRow {
+  id: number;
+  time: number;
+  subject: string | null;
+  jti: string | null;
+  action: string;
+  key: string | null;
+  outcome: number;
+  request_id: string | null;
+  client: string | null;
+}
+
+export function inputToOutboxRow(event: AuditEventInput): Omit<OutboxRow, 'id'> {
+  return {
+    time: event.time,
+    subject: event.subject,
+    jti: event.jti,
+    action: event.action,
+    key: event.key,
+    outcome: event.outcome,
+    request_id: event.requestId,
+    client: event.client,
+  };
+}
+
+export function outboxRowToInput(row: OutboxRow): AuditEventInput {
+  return {
+    time: Number(row.time),
+    subject: row.subject,
+    jti: row.jti,
+    action: row.action as AuditEventInput['action'],
+    key: row.key,
+    outcome: Number(row.outcome),
+    requestId: row.request_id,
+    client: row.client,
   };
 }

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
 
 export interface AuditQuery {
@@ -16,8 +17,14 @@ export interface ChainEndpoints {
 }
 
 export interface AuditStore {
-  /** Appends after the chain's head, serialised against every other appender. */
-  append(events: readonly AuditEventInput[]): Promise<void>;
+  /** Stages events in the transaction of the write they describe: they commit, or vanish, with it. */
+  stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void>;
+  /**
+   * Moves staged events (up to a batch) into the chain, then appends
+   * `events` after them, in one transaction serialised against every other
+   * appender; how many staged events it moved.
+   */
+  append(events: readonly AuditEventInput[]): Promise<number>;
   /** Events matching the query, oldest first. */
   query(query: AuditQuery): Promise<AuditEvent[]>;
   /** Events in seq order after `afterSeq`, for verification. */
@@ -28,4 +35,18 @@ export interface AuditStore {
   sealKeyedBoundary(): Promise<void>;
   /** Deletes up to `limit` of the oldest events older than `cutoff`, moving the anchor; how many. */
   purgeOlderThan(cutoff: number, limit: number): Promise<number>;
+}
+
+/** Who did something: the part of an audit event that the request knows. */
+export interface Actor {
+  readonly subject: string | null;
+  readonly jti: string | null;
+  readonly requestId: string | null;
+  readonly client: string | null;
+}
+
+/** What a write needs to commit its event with it: stage in the transaction, then ask for the move into the chain. */
+export interface AuditStaging {
+  stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void>;
+  kick(): void;
 }

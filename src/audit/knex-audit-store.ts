@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
-import { lockMetaRow } from '../db/write-lock';
+import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
 import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
-import { eventToRow, rowToEvent, type AuditRow } from './audit-rows';
+import { eventToRow, inputToOutboxRow, outboxRowToInput, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
 import type { AuditQuery, AuditStore, ChainEndpoints } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
+/** Staged events moved into the chain per append, at most. */
+export const OUTBOX_BATCH = 1000;
 
 export class KnexAuditStore implements AuditStore {
   constructor(
@@ -12,17 +14,28 @@ export class KnexAuditStore implements AuditStore {
     private readonly chain: AuditChain,
   ) {}
 
-  async append(events: readonly AuditEventInput[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.knex.transaction(async (trx) => {
-      // The head row's lock serialises appenders across processes and replicas, so the chain never forks.
-      const head = JSON.parse(await lockMetaRow(trx, 'audit_head')) as ChainLink;
-      const linked = this.chain.link(head, events);
+  async stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void> {
+    if (events.length > 0) await trx('audit_outbox').insert(events.map(inputToOutboxRow));
+  }
+
+  async append(events: readonly AuditEventInput[]): Promise<number> {
+    return this.knex.transaction(async (trx) => {
+      // The head row's lock serialises appenders across processes and replicas, so the chain never forks,
+      // and no two appenders move the same staged event.
+      const head = JSON.parse(await lockMeta(trx, 'audit_head')) as ChainLink;
+      const staged = await trx<OutboxRow>('audit_outbox').orderBy('id').limit(OUTBOX_BATCH);
+      // Oldest first: a write staged its event before, or after, events still queued for this batch.
+      const all = [...staged.map(outboxRowToInput), ...events].sort((a, b) => a.time - b.time);
+      if (all.length === 0) return 0;
+      const linked = this.chain.link(head, all);
       for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
         await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
       }
-      const last = linked[linked.length - 1];
-      await trx('service_meta').where({ name: 'audit_head' }).update({ value: JSON.stringify({ seq: last.seq, hash: last.hash }) });
+      const lastStaged = staged[staged.length - 1];
+      if (lastStaged) await trx('audit_outbox').where('id', '<=', lastStaged.id).delete();
+      const last = linked[linked.length - 1] as AuditEvent;
+      await writeMeta(trx, 'audit_head', JSON.stringify({ seq: last.seq, hash: last.hash }));
+      return staged.length;
     });
   }
 
@@ -40,22 +53,23 @@ export class KnexAuditStore implements AuditStore {
   }
 
   async endpoints(): Promise<ChainEndpoints> {
-    const rows = await this.knex('service_meta').whereIn('name', ['audit_anchor', 'audit_head', 'audit_keyed_from']).select('name', 'value');
-    const link = (name: string) => JSON.parse(rows.find((row) => row.name === name)?.value ?? 'null') as ChainAnchor;
-    return { anchor: link('audit_anchor'), head: link('audit_head'), keyedFrom: link('audit_keyed_from') };
+    const [anchor, head, keyedFrom] = await Promise.all(
+      ['audit_anchor', 'audit_head', 'audit_keyed_from'].map(async (name) => JSON.parse(await readMeta(this.knex, name)) as ChainAnchor),
+    );
+    return { anchor: anchor as ChainAnchor, head: head as ChainLink, keyedFrom: keyedFrom as ChainAnchor };
   }
 
   async sealKeyedBoundary(): Promise<void> {
     await this.knex.transaction(async (trx) => {
-      const boundary = JSON.parse(await lockMetaRow(trx, 'audit_keyed_from')) as ChainAnchor;
+      const boundary = JSON.parse(await lockMeta(trx, 'audit_keyed_from')) as ChainAnchor;
       if (boundary.seq === 0 || boundary.mac !== undefined) return;
-      await trx('service_meta').where({ name: 'audit_keyed_from' }).update({ value: JSON.stringify(this.chain.sealBoundary(boundary)) });
+      await writeMeta(trx, 'audit_keyed_from', JSON.stringify(this.chain.sealBoundary(boundary)));
     });
   }
 
   async purgeOlderThan(cutoff: number, limit: number): Promise<number> {
     return this.knex.transaction(async (trx) => {
-      const anchor = JSON.parse(await lockMetaRow(trx, 'audit_anchor')) as ChainLink;
+      const anchor = JSON.parse(await lockMeta(trx, 'audit_anchor')) as ChainLink;
       const oldest = await trx<AuditRow>('audit_events')
         .where('seq', '>', anchor.seq)
         .orderBy('seq')
@@ -69,7 +83,7 @@ export class KnexAuditStore implements AuditStore {
       }
       if (!last) return 0;
       const purged = await trx('audit_events').where('seq', '<=', last.seq).andWhere('seq', '>', anchor.seq).delete();
-      await trx('service_meta').where({ name: 'audit_anchor' }).update({ value: JSON.stringify(this.chain.anchor(last)) });
+      await writeMeta(trx, 'audit_anchor', JSON.stringify(this.chain.anchor(last)));
       return purged;
     });
   }

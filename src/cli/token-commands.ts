@@ -40,7 +40,7 @@ export function registerTokenCommands(program: Command): void {
       const subjectProblem = keyProblem(options.subject);
       if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
       checkScopes(options.scope);
-      const { createSigner } = await import('../deps');
+      const { createSigner } = await import('../tokens/token-keys');
       const { withGeneratedSecret } = await import('../server/first-start');
       const config = withGeneratedSecret(loadConfig(process.env));
       const signed = createSigner(config, systemClock).sign({

@@ -15,6 +15,7 @@ const CONNECTION_CODES = new Set([
   'SQLITE_BUSY',
   'SQLITE_CANTOPEN',
   'SQLITE_IOERR',
+  'WRITER_UNAVAILABLE', // the SQLite write thread is restarting
 ]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -7,6 +7,7 @@ import * as secrets from '../../migrations/20261122000000_secrets';
 import * as tokensAndAudit from '../../migrations/20261122000100_tokens_and_audit';
 import * as revocationsByTime from '../../migrations/20261123000000_revocations_by_time';
 import * as keyedAuditChain from '../../migrations/20261123000100_keyed_audit_chain';
+import * as auditOutbox from '../../migrations/20261123000200_audit_outbox';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261122000100_tokens_and_audit', tokensAndAudit],
   ['20261123000000_revocations_by_time', revocationsByTime],
   ['20261123000100_keyed_audit_chain', keyedAuditChain],
+  ['20261123000200_audit_outbox', auditOutbox],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

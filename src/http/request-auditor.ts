@@ -1,8 +1,9 @@
 /**
  * Turns requests into audit events. A route notes its action and key before
  * its checks; the event is recorded when the response finishes, whatever
- * its status, and 401s become `auth.denied`. Successful writes commit their
- * event before answering, so an acknowledged write is always in the chain.
+ * its status, and 401s become `auth.denied`. Successful writes stage their
+ * event in their own transaction instead (see AuditStaging), so a write and
+ * its event commit together.
  *
  * A 429 is recorded too (as `auth.denied` when it came before any route),
  * but only the first per subject or address in each second: a flood of
@@ -12,6 +13,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuditAction, AuditEventInput } from '../audit/audit-event';
 import type { AuditLog } from '../audit/audit-log';
+import type { Actor } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import { LruMap } from '../lru-map';
 import { locals } from './locals';
@@ -33,12 +35,16 @@ export class RequestAuditor {
     locals(res).audit = { action, key };
   }
 
-  /** Records the noted event now, with `outcome`, and waits until it is durable. */
-  async commit(req: Request, res: Response, outcome: number): Promise<void> {
+  /** Who is making this request, for an event a write stages in its own transaction. */
+  actor(req: Request, res: Response): Actor {
+    const { principal, requestId } = locals(res);
+    return { subject: principal?.subject ?? null, jti: principal?.jti ?? null, requestId, client: req.socket.remoteAddress ?? null };
+  }
+
+  /** The noted event was committed with the write: nothing to record when the response finishes. */
+  committedWithWrite(res: Response): void {
     const noted = locals(res).audit;
-    if (!noted) throw new Error('commit without a noted audit action');
-    noted.recorded = true;
-    await this.audit.record(this.event(req, res, noted.action, noted.key, outcome));
+    if (noted) noted.recorded = true;
   }
 
   middleware() {
@@ -68,16 +74,6 @@ export class RequestAuditor {
   }
 
   private event(req: Request, res: Response, action: AuditAction, key: string | null, outcome: number): AuditEventInput {
-    const { principal, requestId } = locals(res);
-    return {
-      time: this.clock.now(),
-      subject: principal?.subject ?? null,
-      jti: principal?.jti ?? null,
-      action,
-      key,
-      outcome,
-      requestId,
-      client: req.socket.remoteAddress ?? null,
-    };
+    return { ...this.actor(req, res), time: this.clock.now(), action, key, outcome };
   }
 }

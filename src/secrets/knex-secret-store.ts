@@ -1,18 +1,11 @@
 /** The SQL behind SecretStore, for SQLite and PostgreSQL alike. */
 import type { Knex } from 'knex';
 import { isPostgres } from '../db/connect';
-import type { SealedSecret, SecretRecord, SecretStore, StoreTransaction } from './secret-store-type';
+import { inTransaction } from '../db/transactions';
+import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
 import type { KeyRange } from './listing-ranges';
 import { rowToRecord, rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
 import type { SqliteSecretReader } from './sqlite-secret-reader';
-
-/** Errors a concurrent writer can cause; the whole transaction is worth one more try. */
-function isWriteConflict(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  return code === '23505' || code === '40001' || code === '40P01' || code.startsWith('SQLITE_BUSY');
-}
-
-const MAX_ATTEMPTS = 4;
 
 export class KnexSecretStore implements SecretStore {
   private readonly pg: boolean;
@@ -25,18 +18,11 @@ export class KnexSecretStore implements SecretStore {
     this.pg = isPostgres(knex);
   }
 
-  async inTransaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.knex.transaction((trx) => work(trx as unknown as StoreTransaction));
-      } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !isWriteConflict(error)) throw error;
-      }
-    }
+  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.knex, work);
   }
 
-  async lockRecord(key: string, trx: StoreTransaction): Promise<SecretRecord | undefined> {
-    const db = trx as unknown as Knex.Transaction;
+  async lockRecord(key: string, db: Knex.Transaction): Promise<SecretRecord | undefined> {
     if (!this.pg) {
       // A write as the first statement takes SQLite's write lock now, waiting on
       // busy_timeout, rather than failing later when a read would upgrade.
@@ -51,9 +37,8 @@ export class KnexSecretStore implements SecretStore {
     record: SecretRecord,
     sealed: SealedSecret['sealed'],
     keepVersions: number,
-    trx: StoreTransaction,
+    db: Knex.Transaction,
   ): Promise<void> {
-    const db = trx as unknown as Knex.Transaction;
     const row = {
       version: record.version,
       created_at: record.createdAt,
@@ -82,8 +67,8 @@ export class KnexSecretStore implements SecretStore {
       .delete();
   }
 
-  async remove(key: string, trx?: StoreTransaction): Promise<void> {
-    const db = (trx as unknown as Knex.Transaction | undefined) ?? this.knex;
+  async remove(key: string, trx?: Knex.Transaction): Promise<void> {
+    const db = trx ?? this.knex;
     await db('secret_versions').where({ key }).delete();
     await db('secrets').where({ key }).delete();
   }
@@ -131,7 +116,7 @@ export class KnexSecretStore implements SecretStore {
     return (await query).map(rowToRecord);
   }
 
-  async purgeExpiredBatch(now: number, limit: number): Promise<string[]> {
+  async purgeExpiredBatch(now: number, limit: number, trx?: Knex.Transaction): Promise<string[]> {
     // SKIP LOCKED lets several replicas sweep at once without waiting on or
     // double-deleting each other's rows; versions go with ON DELETE CASCADE.
     const sql = this.pg
@@ -141,7 +126,7 @@ export class KnexSecretStore implements SecretStore {
       : `DELETE FROM secrets WHERE key IN (
            SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
          ) AND expires_at <= ? RETURNING key`;
-    const result = await this.knex.raw(sql, [now, limit, now]);
+    const result = await (trx ?? this.knex).raw(sql, [now, limit, now]);
     const rows: Array<{ key: string }> = this.pg ? result.rows : result;
     return rows.map((row) => row.key);
   }

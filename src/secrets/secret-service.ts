@@ -3,6 +3,7 @@
  * listing. Storage is behind SecretStore; sealing behind Envelope.
  */
 import { performance } from 'node:perf_hooks';
+import type { Actor, AuditStaging } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound } from '../errors';
@@ -47,6 +48,7 @@ export class SecretService {
   private readonly clock: Clock;
   private readonly continuation: ContinuationTokens;
   private readonly historyVersions: number;
+  private readonly audit: AuditStaging;
 
   constructor(deps: {
     store: Store;
@@ -54,7 +56,9 @@ export class SecretService {
     clock: Clock;
     continuation: ContinuationTokens;
     historyVersions: number;
+    audit: AuditStaging;
   }) {
+    this.audit = deps.audit;
     this.store = deps.store;
     this.envelope = deps.envelope;
     this.clock = deps.clock;
@@ -68,17 +72,21 @@ export class SecretService {
     return expiresAt;
   }
 
-  /** Creates or replaces; an expired secret counts as absent and starts over at version 1. */
+  /**
+   * Creates or replaces; an expired secret counts as absent and starts over
+   * at version 1. The write's `secret.write` event commits with it.
+   */
   async put(
     key: string,
     value: SecretValue,
     expiresAt: number,
     preconditions: Preconditions,
+    actor: Actor,
   ): Promise<{ created: boolean; record: SecretRecord }> {
     const now = this.clock.now();
     this.checkExpiry(expiresAt);
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
-    return this.store.inTransaction(async (trx) => {
+    const written = await this.store.inTransaction(async (trx) => {
       const existing = await this.store.lockRecord(key, trx);
       const live = existing && existing.expiresAt > now ? existing : undefined;
       checkPreconditions(preconditions, live?.version);
@@ -87,8 +95,12 @@ export class SecretService {
       const record: SecretRecord = { key, version, createdAt: live?.createdAt ?? now, updatedAt: now, expiresAt };
       const sealed = await this.envelope.seal(plaintext, { key, version });
       await this.store.writeVersion(record, sealed, this.historyVersions, trx);
-      return { created: live === undefined, record };
+      const created = live === undefined;
+      await this.audit.stage([{ ...actor, time: now, action: 'secret.write', key, outcome: created ? 201 : 200 }], trx);
+      return { created, record };
     });
+    this.audit.kick();
+    return written;
   }
 
   async get(key: string, version?: number): Promise<SecretWithValue> {
@@ -98,15 +110,17 @@ export class SecretService {
     return this.open(found);
   }
 
-  /** Deletes with all history; an expired, unswept secret is deleted too. */
-  async delete(key: string, preconditions: Preconditions): Promise<void> {
+  /** Deletes with all history, and its `secret.delete` event; an expired, unswept secret is deleted too. */
+  async delete(key: string, preconditions: Preconditions, actor: Actor): Promise<void> {
     const now = this.clock.now();
     await this.store.inTransaction(async (trx) => {
       const existing = await this.store.lockRecord(key, trx);
       if (!existing) throw new SecretNotFound();
       checkPreconditions(preconditions, existing.expiresAt > now ? existing.version : undefined);
       await this.store.remove(key, trx);
+      await this.audit.stage([{ ...actor, time: now, action: 'secret.delete', key, outcome: 204 }], trx);
     });
+    this.audit.kick();
   }
 
   /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { addAuditKeyIfMissing, createKeyringIfMissing } from '../crypto/local-keyring';
-import { createSigner } from '../deps';
+import { createSigner } from '../tokens/token-keys';
 
 export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**'];
 export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;

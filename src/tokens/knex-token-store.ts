@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { inTransaction } from '../db/transactions';
 import { REVOCATION_GRACE_MS, type IssuedToken, type Revocation, type TokenStore } from './token-store-type';
 
 interface IssuedRow {
@@ -31,8 +32,12 @@ function rowToRevocation(row: RevocationRow): Revocation {
 export class KnexTokenStore implements TokenStore {
   constructor(private readonly knex: Knex) {}
 
-  async recordIssued(token: IssuedToken): Promise<void> {
-    await this.knex('issued_tokens').insert({
+  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.knex, work);
+  }
+
+  async recordIssued(token: IssuedToken, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.knex)('issued_tokens').insert({
       jti: token.jti,
       subject: token.subject,
       ancestors: JSON.stringify(token.ancestors),
@@ -46,8 +51,8 @@ export class KnexTokenStore implements TokenStore {
     return row ? rowToIssued(row) : undefined;
   }
 
-  async revoke(jti: string, revokedAt: number, expiresAt: number | null): Promise<void> {
-    await this.knex('revocations').insert({ jti, revoked_at: revokedAt, expires_at: expiresAt }).onConflict('jti').ignore();
+  async revoke(jti: string, revokedAt: number, expiresAt: number | null, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.knex)('revocations').insert({ jti, revoked_at: revokedAt, expires_at: expiresAt }).onConflict('jti').ignore();
   }
 
   async revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]> {

@@ -3,6 +3,7 @@
  * scopes its parent covers, never outlives it, and records its ancestry,
  * so that revoking any ancestor revokes it.
  */
+import type { Actor, AuditStaging } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
 import { keyProblem } from '../keys';
@@ -30,18 +31,21 @@ export interface DerivedToken {
 export class TokenService {
   /** Absent when only public keys are configured: then nothing can be derived. */
   private readonly signer?: Pick<TokenSigner, 'sign'>;
-  private readonly store: Pick<TokenStore, 'recordIssued' | 'findIssued' | 'revoke'>;
+  private readonly store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'findIssued' | 'revoke'>;
+  private readonly audit: AuditStaging;
   private readonly revocations: Pick<RevocationList, 'add'>;
   private readonly clock: Clock;
   private readonly maxTtlSeconds: number;
 
   constructor(deps: {
     signer: Pick<TokenSigner, 'sign'> | undefined;
-    store: Pick<TokenStore, 'recordIssued' | 'findIssued' | 'revoke'>;
+    store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'findIssued' | 'revoke'>;
     revocations: Pick<RevocationList, 'add'>;
     clock: Clock;
     maxTtlSeconds: number;
+    audit: AuditStaging;
   }) {
+    this.audit = deps.audit;
     this.signer = deps.signer;
     this.store = deps.store;
     this.revocations = deps.revocations;
@@ -49,7 +53,8 @@ export class TokenService {
     this.maxTtlSeconds = deps.maxTtlSeconds;
   }
 
-  async derive(parent: Principal, request: DeriveRequest): Promise<DerivedToken> {
+  /** Signs and records a derived token; its `token.create` event commits with the record. */
+  async derive(parent: Principal, request: DeriveRequest, actor: Actor): Promise<DerivedToken> {
     const subject = request.subject ?? parent.subject;
     const subjectProblem = keyProblem(subject);
     if (subjectProblem) throw new InvalidRequest(`subject: ${subjectProblem}`);
@@ -73,13 +78,12 @@ export class TokenService {
     if (!this.signer) throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY or SECRETS_JWT_SECRET');
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
-    await this.store.recordIssued({
-      jti: signed.jti,
-      subject,
-      ancestors,
-      createdAt: this.clock.now(),
-      expiresAt: signed.expiresAt,
+    const now = this.clock.now();
+    await this.store.inTransaction(async (trx) => {
+      await this.store.recordIssued({ jti: signed.jti, subject, ancestors, createdAt: now, expiresAt: signed.expiresAt }, trx);
+      await this.audit.stage([{ ...actor, time: now, action: 'token.create', key: subject, outcome: 201 }], trx);
     });
+    this.audit.kick();
     return { ...signed, subject, scopes: [...request.scopes] };
   }
 
@@ -88,7 +92,7 @@ export class TokenService {
    * `token:revoke:<subject>` revokes any recorded token of that subject;
    * a jti this server never minted needs `token:revoke:**`.
    */
-  async revoke(caller: Principal, jti: string): Promise<void> {
+  async revoke(caller: Principal, jti: string, actor: Actor): Promise<void> {
     const record = await this.store.findIssued(jti);
     const own = caller.jti !== undefined && (jti === caller.jti || (record?.ancestors.includes(caller.jti) ?? false));
     const allowed =
@@ -99,7 +103,12 @@ export class TokenService {
     // The same answer whether or not the jti is known: a 403 reveals nothing about other tokens.
     if (!allowed) throw new InsufficientScopes(['token:revoke:<subject of that token>']);
     const expiresAt = record?.expiresAt ?? (jti === caller.jti ? caller.expiresAt : null);
-    await this.store.revoke(jti, this.clock.now(), expiresAt);
+    const now = this.clock.now();
+    await this.store.inTransaction(async (trx) => {
+      await this.store.revoke(jti, now, expiresAt, trx);
+      await this.audit.stage([{ ...actor, time: now, action: 'token.revoke', key: jti, outcome: 204 }], trx);
+    });
+    this.audit.kick();
     this.revocations.add(jti, expiresAt);
   }
 }

@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+
 /** A token this server minted: enough to revoke it by subject or by ancestry. */
 export interface IssuedToken {
   readonly jti: string;
@@ -21,10 +23,11 @@ export interface Revocation {
 export const REVOCATION_GRACE_MS = 60_000;
 
 export interface TokenStore {
-  recordIssued(token: IssuedToken): Promise<void>;
+  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  recordIssued(token: IssuedToken, trx?: Knex.Transaction): Promise<void>;
   findIssued(jti: string): Promise<IssuedToken | undefined>;
   /** Idempotent; `expiresAt` null when the revoked token's exp is unknown. */
-  revoke(jti: string, revokedAt: number, expiresAt: number | null): Promise<void>;
+  revoke(jti: string, revokedAt: number, expiresAt: number | null, trx?: Knex.Transaction): Promise<void>;
   /** Revocations in force at `now`, in jti order after `afterJti`, at most `limit`: a page of the full list. */
   revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]>;
   /** Revocations made at or after `since` (by the clock of the replica that made them). */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { startTestService, TEST_ACTOR, type TestService } from '../support/service';
 
 const HOUR = 3_600_000;
 
@@ -23,7 +23,7 @@ describeEachDialect('secret store', (dialect) => {
   const expiresIn = (ms: number) => svc.clock.now() + ms;
 
   it('stores values sealed, never as plaintext', async () => {
-    await secrets().put('store/plain', { marker: 'plaintext-marker-4711' }, expiresIn(HOUR), {});
+    await secrets().put('store/plain', { marker: 'plaintext-marker-4711' }, expiresIn(HOUR), {}, TEST_ACTOR);
     const rows = await svc.services.knex('secret_versions').where({ key: 'store/plain' });
     assert.equal(rows.length, 1);
     assert.ok(!Buffer.from(rows[0].ciphertext).includes('plaintext-marker-4711'));
@@ -32,14 +32,14 @@ describeEachDialect('secret store', (dialect) => {
   });
 
   it('keeps SECRETS_HISTORY versions, the current one included', async () => {
-    for (let n = 1; n <= 5; n++) await secrets().put('store/history', { n }, expiresIn(HOUR), {});
+    for (let n = 1; n <= 5; n++) await secrets().put('store/history', { n }, expiresIn(HOUR), {}, TEST_ACTOR);
     const versions = await svc.services.knex('secret_versions').where({ key: 'store/history' }).orderBy('version').pluck('version');
     assert.deepEqual(versions.map(Number), [4, 5]);
   });
 
   it('lets exactly one of many concurrent creators win with If-None-Match: *', async () => {
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, n) => secrets().put('store/race', { n }, expiresIn(HOUR), { ifNoneMatch: '*' })),
+      Array.from({ length: 8 }, (_, n) => secrets().put('store/race', { n }, expiresIn(HOUR), { ifNoneMatch: '*' }, TEST_ACTOR)),
     );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     for (const result of results) {
@@ -49,15 +49,15 @@ describeEachDialect('secret store', (dialect) => {
 
   it('gives concurrent writers consecutive versions, none lost', async () => {
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, n) => secrets().put('store/concurrent', { n }, expiresIn(HOUR), {})),
+      Array.from({ length: 10 }, (_, n) => secrets().put('store/concurrent', { n }, expiresIn(HOUR), {}, TEST_ACTOR)),
     );
     assert.deepEqual(results.map((r) => r.record.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it('lets exactly one of concurrent If-Match writers take each version', async () => {
-    await secrets().put('store/cas', { n: 0 }, expiresIn(HOUR), {});
+    await secrets().put('store/cas', { n: 0 }, expiresIn(HOUR), {}, TEST_ACTOR);
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, n) => secrets().put('store/cas', { n }, expiresIn(HOUR), { ifMatch: [1] })),
+      Array.from({ length: 6 }, (_, n) => secrets().put('store/cas', { n }, expiresIn(HOUR), { ifMatch: [1] }, TEST_ACTOR)),
     );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     assert.equal((await secrets().get('store/cas')).version, 2);
@@ -75,9 +75,9 @@ describeEachDialect('secret store', (dialect) => {
         expires_at: start + 1000,
       }));
       for (let i = 0; i < rows.length; i += 100) await knex('secrets').insert(rows.slice(i, i + 100));
-      await secrets().put('sweep/keep', { a: 1 }, expiresIn(HOUR), {});
-      await secrets().put('sweep/versions', { a: 1 }, expiresIn(1000), {});
-      await secrets().put('sweep/versions', { a: 2 }, expiresIn(1000), {});
+      await secrets().put('sweep/keep', { a: 1 }, expiresIn(HOUR), {}, TEST_ACTOR);
+      await secrets().put('sweep/versions', { a: 1 }, expiresIn(1000), {}, TEST_ACTOR);
+      await secrets().put('sweep/versions', { a: 2 }, expiresIn(1000), {}, TEST_ACTOR);
       svc.clock.advance(2000);
 
       const purged = await svc.services.sweeper.runOnce();

@@ -16,6 +16,9 @@ import { tempDir, type TestDatabase } from './databases';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
+/** Who a store test's writes are audited as. */
+export const TEST_ACTOR = { subject: 'store-test', jti: null, requestId: null, client: null } as const;
+
 export interface TestService {
   readonly app: Express;
   readonly clock: ManualClock;

@@ -47,8 +47,8 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; a
       ifNoneMatch: parseTagList(header(req, 'if-none-match'), 'If-None-Match'),
     };
     requireScopes(principalOf(res), [['secret', 'set', key]], metrics);
-    const { created, record } = await secrets.put(key, body.value, expiresAt, preconditions);
-    await auditor.commit(req, res, created ? 201 : 200);
+    const { created, record } = await secrets.put(key, body.value, expiresAt, preconditions, auditor.actor(req, res));
+    auditor.committedWithWrite(res);
     res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
   });
 
@@ -80,8 +80,8 @@ export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; a
     auditor.note(res, 'secret.delete', key);
     const ifMatch = parseTagList(header(req, 'if-match'), 'If-Match');
     requireScopes(principalOf(res), [['secret', 'delete', key]], metrics);
-    await secrets.delete(key, { ifMatch });
-    await auditor.commit(req, res, 204);
+    await secrets.delete(key, { ifMatch }, auditor.actor(req, res));
+    auditor.committedWithWrite(res);
     res.status(204).end();
   });
 

@@ -22,9 +22,9 @@ export function tokenRoutes(deps: {
     const body = req.body as { subject?: string; scopes: string[]; ttl: number };
     auditor.note(res, 'token.create', body.subject ?? parent.subject);
     takeOrRefuse(tokenLimiter, parent.subject, metrics);
-    const derived = await tokens.derive(parent, { subject: body.subject, scopes: body.scopes, ttlSeconds: body.ttl });
+    const derived = await tokens.derive(parent, { subject: body.subject, scopes: body.scopes, ttlSeconds: body.ttl }, auditor.actor(req, res));
+    auditor.committedWithWrite(res);
     metrics.tokensMinted.inc();
-    await auditor.commit(req, res, 201);
     res.status(201).json({
       token: derived.token,
       jti: derived.jti,
@@ -38,9 +38,9 @@ export function tokenRoutes(deps: {
     const { jti } = req.body as { jti: string };
     auditor.note(res, 'token.revoke', jti);
     takeOrRefuse(tokenLimiter, principalOf(res).subject, metrics);
-    await tokens.revoke(principalOf(res), jti);
+    await tokens.revoke(principalOf(res), jti, auditor.actor(req, res));
+    auditor.committedWithWrite(res);
     metrics.revocations.inc();
-    await auditor.commit(req, res, 204);
     res.status(204).end();
   });
 

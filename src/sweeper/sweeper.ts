@@ -14,6 +14,16 @@ export interface SweepJob {
   purgeBatch(now: number, limit: number): Promise<number>;
 }
 
+/**
+ * How hard the sweeper works. On SQLite a purge holds the database's one
+ * write lock, so batches are small and paced, and never take a whole core
+ * from the requests; PostgreSQL takes bigger batches back to back.
+ */
+export const SWEEP_PACING = {
+  sqlite: { batchSize: 50, pauseMs: 5 },
+  pg: { batchSize: 200, pauseMs: 0 },
+} as const;
+
 /** How many items each job purged, by job name. */
 export type SweepResult = Readonly<Record<string, number>>;
 

@@ -1,0 +1,26 @@
+/**
+ * service_meta: one row per named value the service keeps for itself (the
+ * listing key, the audit chain's head, anchor and boundary).
+ */
+import type { Knex } from 'knex';
+
+export async function readMeta(knex: Knex | Knex.Transaction, name: string): Promise<string> {
+  const row = await knex('service_meta').where({ name }).first('value');
+  if (!row) throw new Error(`service_meta has no row ${name}: run scoped-secrets migrate`);
+  return row.value as string;
+}
+
+export async function writeMeta(trx: Knex.Transaction, name: string, value: string): Promise<void> {
+  await trx('service_meta').where({ name }).update({ value });
+}
+
+/**
+ * Takes a lock on one row for the rest of the transaction and reads it.
+ * A no-op UPDATE does it on both databases: a row lock on PostgreSQL, and
+ * on SQLite the database write lock, taken up front (waiting on
+ * busy_timeout) instead of failing later when a read would upgrade.
+ */
+export async function lockMeta(trx: Knex.Transaction, name: string): Promise<string> {
+  await trx('service_meta').where({ name }).update({ value: trx.ref('value') });
+  return readMeta(trx, name);
+}

@@ -1,0 +1,77 @@
+/**
+ * The token keys the configuration names, parsed and checked before any
+ * database is opened: a bad key stops start-up with one line naming its
+ * variable.
+ */
+import { createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
+import type { Clock } from '../clock';
+import { ConfigError, type Config } from '../config';
+import { hmacKey, KeyFileError, parsePrivateKey, parsePublicKeys, type SigningKey, type VerificationKey } from './signing-keys';
+import { TokenSigner } from './token-signer';
+
+/** Verification keys from the configuration; at least one is required. */
+export function verificationKeys(config: Config): VerificationKey[] {
+  const keys: VerificationKey[] = [];
+  if (config.jwtSecret !== undefined) keys.push(hmacKey(config.jwtSecret));
+  if (config.jwtPublicKeysFile !== undefined) {
+    try {
+      keys.push(...parsePublicKeys(fs.readFileSync(config.jwtPublicKeysFile, 'utf8')));
+    } catch (error) {
+      const reason = error instanceof KeyFileError ? error.message : (error as Error).message;
+      throw new ConfigError('SECRETS_JWT_PUBLIC_KEYS', `cannot use ${config.jwtPublicKeysFile}: ${reason}`);
+    }
+  }
+  if (keys.length === 0) throw new ConfigError('SECRETS_JWT_SECRET', 'set it, or SECRETS_JWT_PUBLIC_KEYS, to verify tokens');
+  return keys;
+}
+
+/** The key that signs tokens: SECRETS_JWT_PRIVATE_KEY (PEM text or a file) when set, else the HS256 secret. */
+export function signingKey(config: Config): SigningKey {
+  if (config.jwtPrivateKey !== undefined) {
+    const pem = config.jwtPrivateKey.includes('-----BEGIN') ? config.jwtPrivateKey : readKeyFile(config.jwtPrivateKey);
+    try {
+      return parsePrivateKey(pem);
+    } catch (error) {
+      throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', (error as Error).message);
+    }
+  }
+  if (config.jwtSecret !== undefined) return hmacKey(config.jwtSecret);
+  throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'set it, or SECRETS_JWT_SECRET, to sign tokens');
+}
+
+function readKeyFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', `cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+export function createSigner(config: Config, clock: Clock, key: SigningKey = signingKey(config)): TokenSigner {
+  return new TokenSigner(key, clock, { issuer: config.jwtIssuer, audience: config.jwtAudience });
+}
+
+/** The signer for derived tokens; its public half must be among the verification keys. */
+export function derivationSigner(config: Config, clock: Clock, keys: readonly VerificationKey[]): TokenSigner | undefined {
+  if (config.jwtPrivateKey === undefined && config.jwtSecret === undefined) return undefined;
+  const key = signingKey(config);
+  if (config.jwtPrivateKey !== undefined) {
+    const publicDer = createPublicKey(key.key).export({ format: 'der', type: 'spki' });
+    const known = keys.some((verification) => verification.key.type === 'public' && verification.key.export({ format: 'der', type: 'spki' }).equals(publicDer));
+    if (!known) throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
+  }
+  return createSigner(config, clock, key);
+}
+
+/** Everything about keys that serving needs: what verifies tokens, and what signs derived ones. */
+export interface TokenKeys {
+  readonly verification: readonly VerificationKey[];
+  /** Absent when only public keys are configured: then nothing can be derived. */
+  readonly derivationSigner?: TokenSigner;
+}
+
+export function tokenKeys(config: Config, clock: Clock): TokenKeys {
+  const verification = verificationKeys(config);
+  return { verification, derivationSigner: derivationSigner(config, clock, verification) };
+}

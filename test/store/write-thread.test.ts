@@ -1,0 +1,116 @@
+/** The SQLite write thread: appends and purges off the event loop, and how it fails and comes back. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import pino from 'pino';
+import request from 'supertest';
+import { AuditChain } from '../../src/audit/audit-event';
+import { verifyAuditChain } from '../../src/audit/chain-verifier';
+import { KnexAuditStore } from '../../src/audit/knex-audit-store';
+import { loadConfig } from '../../src/config';
+import { migrateToLatest } from '../../src/db/migration-source';
+import { createStorage } from '../../src/deps';
+import { SqliteWriteThread, WriterUnavailable } from '../../src/writer/write-thread';
+import { dialects, tempDir, type TestDatabase } from '../support/databases';
+import { startTestService, type TestService } from '../support/service';
+
+const AUDIT_KEY = randomBytes(32);
+const event = (n: number) => ({ time: n, subject: 's', jti: null, action: 'secret.read' as const, key: `k/${n}`, outcome: 200, requestId: null, client: null });
+const workerOf = (thread: SqliteWriteThread) => (thread as unknown as { worker: Worker }).worker;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The thread is unref'd, as it is in serve, where a listening server keeps the process alive; here a timer does.
+let keepAlive: NodeJS.Timeout;
+before(() => {
+  keepAlive = setInterval(() => {}, 1000);
+});
+after(() => clearInterval(keepAlive));
+
+describe('SQLite write thread', () => {
+  it('appends a verifiable chain; a thread that dies is replaced, and meanwhile fails requests with an Error that has a code', async () => {
+    const file = path.join(tempDir(), 'secrets.db');
+    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
+    await migrateToLatest(storage.knex);
+    const chain = new AuditChain(AUDIT_KEY);
+    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+    try {
+      await thread.start();
+      await thread.append([event(1), event(2)]);
+      await workerOf(thread).terminate();
+      assert.equal(thread.healthy, false);
+      const refused = await thread.append([event(3)]).catch((error: unknown) => error);
+      assert.ok(refused instanceof WriterUnavailable, 'an Error, not a plain object');
+      assert.equal(refused.code, 'WRITER_UNAVAILABLE');
+      for (let n = 0; n < 40 && !thread.healthy; n++) await sleep(50);
+      assert.equal(thread.healthy, true, 'a new thread took over');
+      await thread.append([event(4)]);
+      const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain);
+      assert.equal(verdict.ok && verdict.events, 3);
+    } finally {
+      await thread.close();
+      await storage.close();
+    }
+  });
+
+  it('refuses to start on a database that is not migrated, with one clear Error', async () => {
+    const file = path.join(tempDir(), 'empty.db');
+    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+    const failed = await thread.start().catch((error: unknown) => error);
+    assert.ok(failed instanceof Error);
+    assert.match(failed.message, /could not start: .*not a migrated database/);
+    await thread.close();
+  });
+
+  it('restarts a thread that keeps dying with a growing backoff, one log line each time', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'secrets.db');
+    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
+    await migrateToLatest(storage.knex);
+    await storage.close();
+    const lines: string[] = [];
+    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'info' }, { write: (line: string) => lines.push(line) }));
+    await thread.start();
+    // From now on every new thread finds an empty file where the database was.
+    fs.renameSync(file, path.join(dir, 'moved.db'));
+    await workerOf(thread).terminate();
+    await sleep(3000);
+    const restarts = lines.filter((line) => line.includes('the SQLite write thread stopped'));
+    // Without a backoff a dying thread was started 37 times in 3 s.
+    assert.ok(restarts.length >= 2 && restarts.length <= 6, `${restarts.length} restarts in 3 s`);
+    assert.match(restarts[1] ?? '', /not a migrated database\); starting another in \d+ ms/);
+    await thread.close();
+  });
+});
+
+describe('while the write thread is down', () => {
+  let db: TestDatabase;
+  let svc: TestService;
+  before(async () => {
+    db = await (await dialects())[0].create();
+    svc = await startTestService(db);
+  });
+  after(async () => {
+    await svc.close();
+    await db.drop();
+  });
+
+  it('writes answer 503 with Retry-After, /readyz is red, reads go on; all recover when it is back', async () => {
+    const token = svc.token(['secret:*:**']);
+    const put = () =>
+      request(svc.app).put('/v1/secret/gate/a').set('Authorization', `Bearer ${token}`).send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' });
+    assert.equal((await put()).status, 201);
+    const thread = svc.services.writeThread as SqliteWriteThread;
+    await workerOf(thread).terminate();
+    const refused = await put();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.equal((await request(svc.app).get('/readyz')).status, 503);
+    assert.equal((await request(svc.app).get('/v1/secret/gate/a').set('Authorization', `Bearer ${token}`)).status, 200);
+    for (let n = 0; n < 40 && !thread.healthy; n++) await sleep(50);
+    assert.equal((await request(svc.app).get('/readyz')).status, 200);
+    assert.equal((await put()).status, 200);
+  });
+});
