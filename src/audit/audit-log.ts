@@ -5,9 +5,8 @@
  * moves the events that writes staged in their own transactions into the
  * chain; `kick` asks for a batch when only staged events wait.
  */
-import { OUTBOX_BATCH } from './knex-audit-store';
 import type { AuditEventInput } from './audit-event';
-import type { AuditStore } from './audit-store-type';
+import { OUTBOX_BATCH, type AuditStore } from './audit-store-type';
 
 interface Pending {
   readonly event: AuditEventInput;

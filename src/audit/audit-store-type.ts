@@ -9,6 +9,9 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
+/** Staged events moved into the chain per append, at most. */
+export const OUTBOX_BATCH = 1000;
+
 export interface ChainEndpoints {
   readonly anchor: ChainAnchor;
   readonly head: ChainLink;

@@ -2,11 +2,9 @@ import type { Knex } from 'knex';
 import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
 import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
 import { eventToRow, inputToOutboxRow, outboxRowToInput, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
-import type { AuditQuery, AuditStore, ChainEndpoints } from './audit-store-type';
+import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
-/** Staged events moved into the chain per append, at most. */
-export const OUTBOX_BATCH = 1000;
 
 export class KnexAuditStore implements AuditStore {
   constructor(

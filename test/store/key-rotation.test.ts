@@ -1,0 +1,54 @@
+/** keys rotate on both databases: the second pass catches what replicas wrote under the old key meanwhile. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, it } from 'node:test';
+import { Envelope } from '../../src/crypto/envelope';
+import { rotateKeys } from '../../src/crypto/key-rotation';
+import { LocalKeyring } from '../../src/crypto/local-keyring';
+import { RewrapStore } from '../../src/crypto/rewrap-store';
+import { describeEachDialect, type TestDatabase } from '../support/databases';
+import { startTestService, TEST_ACTOR, type TestService } from '../support/service';
+
+describeEachDialect('key rotation', (dialect) => {
+  let db: TestDatabase;
+  let svc: TestService;
+
+  before(async () => {
+    db = await dialect.create();
+    svc = await startTestService(db);
+    for (let n = 0; n < 6; n++) await svc.services.secrets.put(`rot/${n}`, { n }, svc.clock.now() + 3_600_000, {}, TEST_ACTOR);
+  });
+  after(async () => {
+    await svc.close();
+    await db.drop();
+  });
+
+  it('re-wraps a version written under the old key behind the first pass', async () => {
+    const oldKeyring = `${svc.config.keyringFile}.before`;
+    fs.copyFileSync(svc.config.keyringFile, oldKeyring);
+    const oldKeyId = new LocalKeyring(oldKeyring).activeKeyId;
+    const lagging = new Envelope(new LocalKeyring(oldKeyring));
+    const { store, knex } = svc.services;
+
+    // A replica that has not yet seen the new key writes `a/late` (before the cursor) once the first batch is done.
+    class LaggingReplica extends RewrapStore {
+      private written = false;
+      override async replaceWrapped(updates: Parameters<RewrapStore['replaceWrapped']>[0]): Promise<void> {
+        await super.replaceWrapped(updates);
+        if (this.written) return;
+        this.written = true;
+        const now = svc.clock.now();
+        const sealed = await lagging.seal(Buffer.from('{"late":true}'), { key: 'a/late', version: 1 });
+        await store.inTransaction((trx) =>
+          store.writeVersion({ key: 'a/late', version: 1, createdAt: now, updatedAt: now, expiresAt: now + 3_600_000 }, sealed, 10, trx),
+        );
+      }
+    }
+
+    const result = await rotateKeys({ keyringFile: svc.config.keyringFile, store: new LaggingReplica(knex), clock: svc.clock, batchSize: 2, onProgress: () => {} });
+    const counts = await new RewrapStore(knex).countByKeyId();
+    assert.deepEqual([...counts.keys()], [result.targetKeyId], `versions still under ${oldKeyId}`);
+    assert.deepEqual((await svc.services.secrets.get('a/late')).value, { late: true });
+    assert.deepEqual((await svc.services.secrets.get('rot/3')).value, { n: 3 });
+  });
+});

@@ -1,0 +1,24 @@
+/** An audit store in memory, for unit tests of what sits on top of one. */
+import type { AuditEventInput } from '../../src/audit/audit-event';
+import { OUTBOX_BATCH, type AuditStore } from '../../src/audit/audit-store-type';
+
+export class FakeAuditStore implements Pick<AuditStore, 'append'> {
+  /** Each append's recorded events. */
+  readonly appends: AuditEventInput[][] = [];
+  /** How many staged events wait in the outbox. */
+  staged = 0;
+  /** The next append fails with this. */
+  failNext?: Error;
+
+  async append(events: readonly AuditEventInput[]): Promise<number> {
+    if (this.failNext) {
+      const failure = this.failNext;
+      this.failNext = undefined;
+      throw failure;
+    }
+    const moved = Math.min(this.staged, OUTBOX_BATCH);
+    this.staged -= moved;
+    this.appends.push([...events]);
+    return moved;
+  }
+}
