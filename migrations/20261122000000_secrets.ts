@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { isPostgres } from '../src/db/connect';
 
 /**
  * Secrets and their versions. Times are integer milliseconds from the
@@ -7,7 +8,7 @@ import type { Knex } from 'knex';
  * sort by code point (COLLATE "C"), as SQLite's BINARY collation does.
  */
 export async function up(knex: Knex): Promise<void> {
-  const pg = knex.client.config.client === 'pg';
+  const pg = isPostgres(knex);
   const keyColumn = (table: Knex.CreateTableBuilder, name: string) =>
     pg ? table.specificType(name, 'varchar(512) COLLATE "C"') : table.string(name, 512);
 

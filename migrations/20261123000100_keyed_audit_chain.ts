@@ -6,8 +6,9 @@ import type { Knex } from 'knex';
  * records where they end (the genesis on a new database).
  */
 export async function up(knex: Knex): Promise<void> {
-  const head = await knex('service_meta').where({ name: 'audit_head' }).first('value');
-  await knex('service_meta').insert({ name: 'audit_keyed_from', value: head.value as string });
+  const head = await knex('service_meta').where({ name: 'audit_head' }).first<{ value: string } | undefined>('value');
+  if (!head) throw new Error('service_meta has no audit_head: an earlier migration did not run');
+  await knex('service_meta').insert({ name: 'audit_keyed_from', value: head.value });
 }
 
 export async function down(knex: Knex): Promise<void> {

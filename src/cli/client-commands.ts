@@ -111,7 +111,7 @@ export function registerClientCommands(program: Command): void {
       }
       if (options.json) return printJson(rows);
       for (const row of rows) {
-        const columns = [row.key, `v${row.version}`, `expires ${row.expires}`];
+        const columns = [String(row.key), `v${String(row.version)}`, `expires ${String(row.expires)}`];
         if (options.showValues) columns.push(JSON.stringify(row.value));
         process.stdout.write(`${columns.join('\t')}\n`);
       }

@@ -10,8 +10,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function parseListen(text: string): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  if (!match || Number(match[2]) > 65_535) throw new CliError(`--listen must be HOST:PORT, not "${text}"`, EXIT_USAGE);
-  return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  const [, host, port] = match ?? [];
+  if (host === undefined || Number(port) > 65_535) throw new CliError(`--listen must be HOST:PORT, not "${text}"`, EXIT_USAGE);
+  return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) };
 }
 
 export function registerProxyCommand(program: Command): void {

@@ -73,9 +73,10 @@ export async function promptForFields(fields: readonly string[]): Promise<Record
     return value;
   }
   const lines = readPipedLines();
-  if (lines.length < fields.length || fields.some((_, index) => lines[index] === undefined)) {
-    throw new CliError(`standard input must hold one line per --prompt field (${fields.length})`, EXIT_USAGE);
+  for (const [index, field] of fields.entries()) {
+    const line = lines[index];
+    if (line === undefined) throw new CliError(`standard input must hold one line per --prompt field (${fields.length})`, EXIT_USAGE);
+    value[field] = line;
   }
-  fields.forEach((field, index) => (value[field] = lines[index]));
   return value;
 }

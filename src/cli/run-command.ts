@@ -58,6 +58,7 @@ export function registerRunCommand(program: Command): void {
       const env: NodeJS.ProcessEnv = { ...process.env, ...injected };
       for (const name of WITHHELD) delete env[name];
       const [command, ...args] = commandLine;
+      if (command === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
       try {
         process.exitCode = await runChild(command, args, env, options.mask ? maskableValues(values.values(), injected) : undefined);
       } catch (error) {

@@ -10,31 +10,42 @@ export interface WrappedVersion {
 
 const ROTATION_STATE = 'key_rotation';
 
+interface VersionRow {
+  key: string;
+  version: number | string;
+  kek_id: string;
+  wrapped_key: Buffer;
+  ciphertext: Buffer;
+}
+
 export class RewrapStore {
   constructor(private readonly knex: Knex) {}
 
   /** Secret versions (history included) per key-encryption key id. */
   async countByKeyId(): Promise<Map<string, number>> {
-    const rows = (await this.knex('secret_versions').select('kek_id').count({ n: '*' }).groupBy('kek_id')) as Array<{ kek_id: string; n: number | string }>;
+    const rows: Array<{ kek_id: string; n: number | string }> = await this.knex('secret_versions').select('kek_id').count({ n: '*' }).groupBy('kek_id');
     return new Map(rows.map((row) => [row.kek_id, Number(row.n)]));
   }
 
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */
   async notWrappedBy(keyId: string, after: { key: string; version: number } | undefined, limit: number): Promise<WrappedVersion[]> {
-    const query = this.knex('secret_versions')
+    const query = this.knex<VersionRow>('secret_versions')
       .select('key', 'version', 'kek_id', 'wrapped_key', 'ciphertext')
       .whereNot('kek_id', keyId)
       .orderBy([{ column: 'key' }, { column: 'version' }])
       .limit(limit);
     if (after) {
-      query.andWhere((where) =>
-        where.where('key', '>', after.key).orWhere((same) => same.where('key', after.key).andWhere('version', '>', after.version)),
-      );
+      void query.andWhere((where) => {
+        void where.where('key', '>', after.key).orWhere((same) => {
+          void same.where('key', after.key).andWhere('version', '>', after.version);
+        });
+      });
     }
-    return (await query).map((row) => ({
-      key: row.key as string,
+    const rows = (await query) as VersionRow[];
+    return rows.map((row) => ({
+      key: row.key,
       version: Number(row.version),
-      sealed: { keyId: row.kek_id as string, wrappedKey: row.wrapped_key as Buffer, ciphertext: row.ciphertext as Buffer },
+      sealed: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
     }));
   }
 
@@ -51,8 +62,8 @@ export class RewrapStore {
 
   /** The key a rotation that has not finished was moving rows to. */
   async unfinishedRotation(): Promise<string | undefined> {
-    const row = await this.knex('service_meta').where({ name: ROTATION_STATE }).first('value');
-    return row ? (row.value as string) : undefined;
+    const row = await this.knex('service_meta').where({ name: ROTATION_STATE }).first<{ value: string } | undefined>('value');
+    return row?.value;
   }
 
   async beginRotation(targetKeyId: string): Promise<void> {

@@ -41,7 +41,7 @@ export function connectDatabase(db: DatabaseConfig, options: { walCheckpoints?: 
       connectionTimeoutMillis: 3000,
       types: {
         getTypeParser: (oid: number, format: string) =>
-          oid === PG_INT8 ? Number : pgTypes.getTypeParser(oid, format as 'text'),
+          oid === PG_INT8 ? Number : (pgTypes.getTypeParser(oid, format as 'text') as (value: string) => unknown),
       },
     },
     pool: { min: 0, max: 10 },
@@ -67,5 +67,5 @@ function createPrivately(filename: string): void {
 }
 
 export function isPostgres(knex: Knex): boolean {
-  return knex.client.config.client === 'pg';
+  return (knex.client as { config: { client?: unknown } }).config.client === 'pg';
 }

@@ -5,9 +5,9 @@
 import type { Knex } from 'knex';
 
 export async function readMeta(knex: Knex | Knex.Transaction, name: string): Promise<string> {
-  const row = await knex('service_meta').where({ name }).first('value');
+  const row = await knex('service_meta').where({ name }).first<{ value: string } | undefined>('value');
   if (!row) throw new Error(`service_meta has no row ${name}: run scoped-secrets migrate`);
-  return row.value as string;
+  return row.value;
 }
 
 export async function writeMeta(trx: Knex.Transaction, name: string, value: string): Promise<void> {

@@ -27,13 +27,13 @@ export function authenticate(deps: {
       metrics.denials.inc({ reason: 'no_token' });
       throw new Unauthorized('a bearer token is required', false);
     }
-    const match = BEARER.exec(header);
-    if (!match) {
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) {
       metrics.denials.inc({ reason: 'invalid_token' });
       throw new Unauthorized('the Authorization header must be "Bearer <token>"', true);
     }
     try {
-      const principal = verifier.verify(match[1]);
+      const principal = verifier.verify(token);
       metrics.tokenVerifications.inc({ result: 'valid' });
       return principal;
     } catch (error) {

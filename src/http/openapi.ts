@@ -26,7 +26,7 @@ function validator(document: OpenApiDocument, validateResponses: boolean): Reque
     validateSecurity: false,
     useRequestUrl: true,
     ignoreUndocumented: false,
-  }) as unknown as RequestHandler[];
+  });
 }
 
 function withPaths(document: OpenApiDocument, keep: (path: string) => boolean): OpenApiDocument {
@@ -48,8 +48,9 @@ export function openApiValidation(document: OpenApiDocument, validateResponses: 
   const chain = (handlers: RequestHandler[]): RequestHandler => (req, res, next) => {
     let index = 0;
     const step = (error?: unknown): void => {
-      if (error !== undefined || index === handlers.length) return next(error);
-      handlers[index++](req, res, step);
+      const handler = handlers[index++];
+      if (error !== undefined || handler === undefined) return next(error);
+      void handler(req, res, step);
     };
     step();
   };

@@ -20,7 +20,7 @@ export function parseEnvBinding(text: string): EnvBinding {
   const equals = text.indexOf('=');
   if (equals < 0) throw new EnvironmentError(`--env ${text}: expected NAME=KEY or NAME=KEY#FIELD`);
   const name = text.slice(0, equals);
-  const [key, ...fieldParts] = text.slice(equals + 1).split('#');
+  const [key = '', ...fieldParts] = text.slice(equals + 1).split('#');
   const field = fieldParts.length === 0 ? undefined : fieldParts.join('#');
   if (!VARIABLE_NAME.test(name)) throw new EnvironmentError(`--env ${text}: "${name}" is not a valid variable name`);
   const problem = keyProblem(key);
@@ -80,7 +80,7 @@ export function maskableValues(values: Iterable<Record<string, unknown>>, env: R
     const current = stack.pop();
     if (typeof current === 'string') addText(current);
     else if (typeof current === 'number') found.add(String(current));
-    else if (typeof current === 'object' && current !== null) stack.push(...Object.values(current));
+    else if (typeof current === 'object' && current !== null) stack.push(...Object.values(current as Record<string, unknown>));
   }
   return [...found];
 }

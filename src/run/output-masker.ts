@@ -96,7 +96,7 @@ export class OutputMasker {
       if (match.start < covered) {
         // Overlapping matches: mask their union.
         const last = chosen[chosen.length - 1];
-        if (match.end > last.end) chosen[chosen.length - 1] = { start: last.start, end: match.end };
+        if (last && match.end > last.end) chosen[chosen.length - 1] = { start: last.start, end: match.end };
         covered = Math.max(covered, match.end);
         continue;
       }

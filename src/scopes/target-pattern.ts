@@ -24,15 +24,15 @@ export function compileSegment(segment: string): SegmentGlob {
 
 /** Whether `text` matches the segment glob; every character of `text` is literal, `*` included. */
 export function segmentMatches(glob: SegmentGlob, text: string): boolean {
-  if (glob.length === 1) return text === glob[0];
-  const head = glob[0];
-  const tail = glob[glob.length - 1];
+  const head = glob[0] ?? '';
+  if (glob.length === 1) return text === head;
+  const tail = glob[glob.length - 1] ?? '';
   const end = text.length - tail.length;
   if (end < head.length || !text.startsWith(head) || !text.endsWith(tail)) return false;
   // Leftmost placement of each middle part leaves the most room for the rest: greedy is exact here.
   let at = head.length;
   for (let index = 1; index < glob.length - 1; index++) {
-    const part = glob[index];
+    const part = glob[index] ?? '';
     if (part === '') continue;
     const found = text.indexOf(part, at);
     if (found < 0 || found + part.length > end) return false;

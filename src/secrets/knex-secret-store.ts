@@ -75,22 +75,22 @@ export class KnexSecretStore implements SecretStore {
 
   async getCurrent(key: string): Promise<SealedSecret | undefined> {
     if (this.reader) return this.reader.getCurrent(key);
-    const row = await this.knex<SealedRow>('secrets as s')
+    const row = await this.knex('secrets as s')
       .join('secret_versions as v', function () {
         this.on('v.key', 's.key').andOn('v.version', 's.version');
       })
       .where('s.key', key)
-      .first('s.key', 's.version', 's.created_at', 's.updated_at', 's.expires_at', 'v.kek_id', 'v.wrapped_key', 'v.ciphertext');
+      .first<SealedRow | undefined>('s.key', 's.version', 's.created_at', 's.updated_at', 's.expires_at', 'v.kek_id', 'v.wrapped_key', 'v.ciphertext');
     return row ? rowToSealed(row) : undefined;
   }
 
   async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
     if (this.reader) return this.reader.getVersion(key, version);
-    const row = await this.knex<SealedRow>('secret_versions as v')
+    const row = await this.knex('secret_versions as v')
       .join('secrets as s', 's.key', 'v.key')
       .where('v.key', key)
       .andWhere('v.version', version)
-      .first(
+      .first<SealedRow | undefined>(
         'v.key',
         'v.version',
         's.created_at',
@@ -126,8 +126,8 @@ export class KnexSecretStore implements SecretStore {
       : `DELETE FROM secrets WHERE key IN (
            SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
          ) AND expires_at <= ? RETURNING key`;
-    const result = await (trx ?? this.knex).raw(sql, [now, limit, now]);
-    const rows: Array<{ key: string }> = this.pg ? result.rows : result;
+    const result = (await (trx ?? this.knex).raw(sql, [now, limit, now])) as Array<{ key: string }> | { rows: Array<{ key: string }> };
+    const rows = Array.isArray(result) ? result : result.rows;
     return rows.map((row) => row.key);
   }
 

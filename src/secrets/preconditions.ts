@@ -21,10 +21,10 @@ export function parseTagList(header: string | undefined, name: string): TagList 
   if (trimmed === '*') return '*';
   const versions: number[] = [];
   for (const part of trimmed.split(',')) {
-    const match = TAG.exec(part.trim());
-    if (!match) throw new InvalidRequest(`${name} must be * or a list of entity tags such as "3"`);
+    const tag = TAG.exec(part.trim())?.[1];
+    if (tag === undefined) throw new InvalidRequest(`${name} must be * or a list of entity tags such as "3"`);
     // A well-formed tag that is not a version can never match; keep it as -1.
-    versions.push(/^[1-9]\d{0,14}$/.test(match[1]) ? Number(match[1]) : -1);
+    versions.push(/^[1-9]\d{0,14}$/.test(tag) ? Number(tag) : -1);
   }
   return versions;
 }

@@ -11,6 +11,7 @@ export function signEdDsa(payload: object, privateKey: KeyObject): string {
 /** The decoded payload when the signature holds, else undefined. */
 export function verifyEdDsa(token: string, publicKey: KeyObject): unknown {
   const [header, body, signature] = token.split('.');
+  if (header === undefined || body === undefined || signature === undefined) return undefined;
   const signed = Buffer.from(`${header}.${body}`);
   if (!verify(null, signed, publicKey, Buffer.from(signature, 'base64url'))) return undefined;
   try {

@@ -58,7 +58,9 @@ export class KnexTokenStore implements TokenStore {
   async revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]> {
     const query = this.knex<RevocationRow>('revocations')
       .select('jti', 'expires_at')
-      .where((where) => where.whereNull('expires_at').orWhere('expires_at', '>', now - REVOCATION_GRACE_MS))
+      .where((where) => {
+        void where.whereNull('expires_at').orWhere('expires_at', '>', now - REVOCATION_GRACE_MS);
+      })
       .orderBy('jti')
       .limit(limit);
     if (afterJti !== undefined) query.andWhere('jti', '>', afterJti);

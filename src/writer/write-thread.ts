@@ -146,7 +146,8 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append'> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, ...body } as WriterRequest);
+      const request = { id, ...body } as WriterRequest;
+      worker.postMessage(request);
     });
   }
 }

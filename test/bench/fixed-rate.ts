@@ -16,7 +16,7 @@ export interface ScheduledRequest {
 
 function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
 }
 
 export async function fixedRateLoad(options: {

@@ -16,7 +16,7 @@ const smoke = args.includes('--smoke');
 const outIndex = args.indexOf('--out');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
-const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.resolve(__dirname, '..', '..', '..', 'test', 'bench', 'results');
+const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? '.') : path.resolve(__dirname, '..', '..', '..', 'test', 'bench', 'results');
 
 const settings: BenchSettings = smoke
   ? { repetitions: 1, warmupSeconds: 0.2, durationSeconds: 0.5, connections: 4, secrets: 100, expiredSecrets: 500, fixedRate: 100, freshTokens: 2000 }

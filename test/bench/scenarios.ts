@@ -42,7 +42,7 @@ const signer = new TokenSigner(hmacKey(JWT_SECRET), new ManualClock(Date.now()))
 const token = (subject = 'bench') => signer.sign({ subject, scopes: BENCH_SCOPES, ttlSeconds: 3600 }).token;
 
 function pick<T>(items: readonly T[]): T {
-  return items[Math.floor(Math.random() * items.length)];
+  return items[Math.floor(Math.random() * items.length)] as T;
 }
 
 async function measure(settings: BenchSettings, load: Omit<Parameters<typeof runLoad>[0], 'durationSeconds' | 'connections'> & { connections?: number }): Promise<LoadResult[]> {
@@ -104,11 +104,11 @@ async function sqliteSetup(settings: BenchSettings, expired: number): Promise<Se
   const dir = tempDir('scoped-secrets-bench-');
   const env = benchEnv(dir, `sqlite:${path.join(dir, 'secrets.db')}`);
   const keys = numberedKeys('bench/s', settings.secrets);
-  await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+  await seedSecrets({ db: env.SECRETS_DB ?? '', keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
   if (expired > 0) {
     await seedSecrets({
-      db: env.SECRETS_DB,
-      keyringFile: env.SECRETS_KEYRING_FILE,
+      db: env.SECRETS_DB ?? '',
+      keyringFile: env.SECRETS_KEYRING_FILE ?? '',
       keys: numberedKeys('bench/expired', expired),
       value: VALUE,
       expiresAt: Date.now() - 1000,
@@ -220,8 +220,8 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
 export async function sweepScenario(settings: BenchSettings): Promise<ScenarioResult> {
   const setup = await sqliteSetup(settings, settings.expiredSecrets);
   const bearer = token();
-  const probe = knexFactory({ client: 'better-sqlite3', connection: { filename: setup.env.SECRETS_DB.slice('sqlite:'.length) }, useNullAsDefault: true });
-  const expiredLeft = async () => Number((await probe('secrets').where('key', 'like', 'bench/expired/%').count({ n: '*' }))[0].n);
+  const probe = knexFactory({ client: 'better-sqlite3', connection: { filename: (setup.env.SECRETS_DB ?? '').slice('sqlite:'.length) }, useNullAsDefault: true });
+  const expiredLeft = async () => Number((await probe('secrets').where('key', 'like', 'bench/expired/%').count({ n: '*' }))[0]?.n);
   try {
     return await withProcess(startServer({ cwd: setup.dir, env: { ...setup.env, SECRETS_SWEEP_INTERVAL: '0.5' } }), async (server) => {
       const started = Date.now();
@@ -250,7 +250,7 @@ export async function postgresScenarios(settings: BenchSettings): Promise<Scenar
   const env = benchEnv(dir, db.url);
   const keys = numberedKeys('bench/s', settings.secrets);
   try {
-    await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+    await seedSecrets({ db: env.SECRETS_DB ?? '', keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
     const bearer = token();
     return await withProcess(startServer({ cwd: dir, env }), async (server) => [
       { name: 'GET (PostgreSQL)', runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       errors,
     });
     const last = samples[samples.length - 1];
+    if (!last) return;
     process.stderr.write(`soak: ${last.minute} min, RSS ${last.rssMiB} MiB, event-loop p99 ${last.loopP99Ms} ms, ${last.rps} req/s, request p99 ${p99Ms} ms, ${errors} non-2xx\n`);
   };
   await sample(0, 0, 0);
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   const first = samples[1] ?? samples[0];
   const last = samples[samples.length - 1];
+  if (!first || !last) throw new Error('the soak took no samples');
   process.stdout.write(
     [
       `soak: ${minutes} min at ${rate} req/s (90% GET, 10% PUT, some listings), one process on SQLite`,

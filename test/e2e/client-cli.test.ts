@@ -1,5 +1,6 @@
 /** The client commands, `run` and `proxy`, against a real `serve`, as a CI task, a worker and an administrator use them. */
 import assert from 'node:assert/strict';
+import { signatureOf } from '../support/tokens';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -184,7 +185,7 @@ describe('client commands, run and proxy', () => {
       assert.equal(code, 0, 'the proxy exits cleanly on SIGTERM');
       assert.ok(!proxy.output.stdout.includes(MARKER) && !proxy.output.stderr.includes(MARKER));
       const taskToken = fs.readFileSync(tokenFile(), 'utf8').trim();
-      assert.ok(!proxy.output.stdout.includes(taskToken.split('.')[2]), 'the proxy logged a token');
+      assert.ok(!proxy.output.stdout.includes(signatureOf(taskToken)), 'the proxy logged a token');
     });
 
     it('replaces a forged Authorization header with the token from the file', async () => {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import knexFactory, { type Knex } from 'knex';
+import { countOf } from '../support/count';
 import { dialects, tempDir, type TestDatabase } from '../support/databases';
 import { runCli, startServer, waitFor, type RunningServer } from '../support/processes';
 
@@ -19,7 +20,7 @@ describe('replicas on PostgreSQL', async () => {
   describe('three serve processes', { skip: postgres.skip }, () => {
     let db: TestDatabase;
     let cwd: string;
-    let replicas: RunningServer[] = [];
+    const replicas: RunningServer[] = [];
     let env: Record<string, string>;
     let admin: string;
     let knex: Knex;
@@ -52,24 +53,29 @@ describe('replicas on PostgreSQL', async () => {
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
       });
     const expiresIn = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const replica = (n: number): RunningServer => {
+      const running = replicas[n % replicas.length];
+      if (!running) throw new Error('no replica is running');
+      return running;
+    };
 
     it('serves concurrent load across replicas without a 5xx, and If-Match lets exactly one writer win each version', async () => {
       const statuses: number[] = [];
       const load = Array.from({ length: 300 }, async (_, n) => {
-        const replica = replicas[n % 3];
+        const server = replica(n);
         const key = `load/${n % 25}`;
-        const res = n % 3 === 0 ? await call(replica, 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(600_000) } }) : await call(replica, 'GET', `/v1/secret/${key}`);
+        const res = n % 3 === 0 ? await call(server, 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(600_000) } }) : await call(server, 'GET', `/v1/secret/${key}`);
         statuses.push(res.status);
         await res.body?.cancel();
       });
       await Promise.all(load);
       assert.deepEqual(statuses.filter((status) => status >= 500), []);
 
-      assert.equal((await call(replicas[0], 'PUT', '/v1/secret/cas/counter', { body: { value: { v: 1 }, expires: expiresIn(600_000) } })).status, 201);
+      assert.equal((await call(replica(0), 'PUT', '/v1/secret/cas/counter', { body: { value: { v: 1 }, expires: expiresIn(600_000) } })).status, 201);
       for (let version = 1; version <= 4; version++) {
         const attempts = await Promise.all(
           Array.from({ length: 12 }, (_, n) =>
-            call(replicas[n % 3], 'PUT', '/v1/secret/cas/counter', { body: { value: { v: version + 1, by: n }, expires: expiresIn(600_000) }, headers: { 'If-Match': `"${version}"` } }),
+            call(replica(n), 'PUT', '/v1/secret/cas/counter', { body: { value: { v: version + 1, by: n }, expires: expiresIn(600_000) }, headers: { 'If-Match': `"${version}"` } }),
           ),
         );
         const codes = attempts.map((res) => res.status).sort();
@@ -80,10 +86,10 @@ describe('replicas on PostgreSQL', async () => {
 
     it('purges every expired secret exactly once, with one secret.expired event each', async () => {
       const keys = Array.from({ length: 150 }, (_, n) => `expiring/${n}`);
-      await Promise.all(keys.map((key, n) => call(replicas[n % 3], 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(1500) } })));
-      await waitFor(async () => (Number((await knex('secrets').where('key', 'like', 'expiring/%').count({ n: '*' }))[0].n) === 0 ? true : undefined), 15_000, 'the purge');
+      await Promise.all(keys.map((key, n) => call(replica(n), 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(1500) } })));
+      await waitFor(async () => ((await countOf(knex('secrets').where('key', 'like', 'expiring/%'))) === 0 ? true : undefined), 15_000, 'the purge');
       await waitFor(
-        async () => (Number((await knex('audit_events').where({ action: 'secret.expired' }).andWhere('key', 'like', 'expiring/%').count({ n: '*' }))[0].n) >= 150 ? true : undefined),
+        async () => ((await countOf(knex('audit_events').where({ action: 'secret.expired' }).andWhere('key', 'like', 'expiring/%'))) >= 150 ? true : undefined),
         5000,
         'the purge events',
       );
@@ -93,10 +99,10 @@ describe('replicas on PostgreSQL', async () => {
     });
 
     it('enforces a revocation on every replica within 5 s', async () => {
-      const derived = (await (await call(replicas[0], 'POST', '/v1/tokens', { body: { scopes: ['secret:get:load/**'], ttl: 600 } })).json()) as { token: string; jti: string };
+      const derived = (await (await call(replica(0), 'POST', '/v1/tokens', { body: { scopes: ['secret:get:load/**'], ttl: 600 } })).json()) as { token: string; jti: string };
       for (const replica of replicas) assert.equal((await call(replica, 'GET', '/v1/whoami', { token: derived.token })).status, 200);
       const revokedAt = Date.now();
-      assert.equal((await call(replicas[1], 'POST', '/v1/tokens/revoke', { body: { jti: derived.jti } })).status, 204);
+      assert.equal((await call(replica(1), 'POST', '/v1/tokens/revoke', { body: { jti: derived.jti } })).status, 204);
       await Promise.all(
         replicas.map((replica) =>
           waitFor(async () => ((await call(replica, 'GET', '/v1/whoami', { token: derived.token })).status === 401 ? true : undefined), 5000, `revocation on ${replica.url}`),

@@ -6,19 +6,19 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { dialects, tempDir, type TestDatabase } from '../support/databases';
+import { sqlite, tempDir, type TestDatabase } from '../support/databases';
 import { startTestService, type TestService } from '../support/service';
 
 describe('asymmetric signing of derived tokens', () => {
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const privatePem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const publicFile = path.join(tempDir(), 'public.pem');
-  fs.writeFileSync(publicFile, pair.publicKey.export({ format: 'pem', type: 'spki' }) as string);
+  fs.writeFileSync(publicFile, pair.publicKey.export({ format: 'pem', type: 'spki' }));
   let db: TestDatabase;
   let svc: TestService;
 
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db, { SECRETS_JWT_PRIVATE_KEY: privatePem, SECRETS_JWT_PUBLIC_KEYS: publicFile });
   });
   after(async () => {
@@ -39,7 +39,7 @@ describe('asymmetric signing of derived tokens', () => {
 
   it('refuses to start when the private key\'s public half is not a verification key', async () => {
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-    const mismatched = await (await dialects())[0].create();
+    const mismatched = await sqlite.create();
     try {
       await assert.rejects(startTestService(mismatched, { SECRETS_JWT_PRIVATE_KEY: other, SECRETS_JWT_PUBLIC_KEYS: publicFile }), /^ConfigError: SECRETS_JWT_PRIVATE_KEY: its public half/);
     } finally {

@@ -1,5 +1,6 @@
 /** The audit trail over HTTP, on SQLite and PostgreSQL. */
 import assert from 'node:assert/strict';
+import { signatureOf } from '../support/tokens';
 import { after, before, it } from 'node:test';
 import request from 'supertest';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
@@ -74,7 +75,7 @@ describeEachDialect('audit API', (dialect) => {
       ],
     );
     assert.deepEqual(events.map((e) => e.id), [...events.map((e) => e.id)].sort((a, b) => a - b));
-    const write = events[0];
+    const write = events[0] as EventBody;
     assert.equal(write.requestId, 'req-put-1');
     assert.equal(typeof write.jti, 'string');
     assert.match(write.client ?? '', /127\.0\.0\.1|::1/);
@@ -116,7 +117,7 @@ describeEachDialect('audit API', (dialect) => {
     const served = (await audit('?limit=1000')).text;
     for (const text of [stored, served]) {
       assert.ok(!text.includes(MARKER), 'a secret value reached the audit trail');
-      assert.ok(!text.includes(admin.split('.')[2]), 'a token reached the audit trail');
+      assert.ok(!text.includes(signatureOf(admin)), 'a token reached the audit trail');
     }
   });
 
@@ -127,7 +128,7 @@ describeEachDialect('audit API', (dialect) => {
     await request(svc.app).get('/v1/whoami').set('Authorization', 'Bearer nope');
     await svc.auditWritten();
     const purged = await svc.services.sweeper.runOnce();
-    assert.ok(purged['audit events'] >= 7);
+    assert.ok((purged['audit events'] ?? 0) >= 7);
     const after = await verifyAuditChain(svc.services.auditStore, svc.services.auditChain);
     assert.equal(after.ok, true, after.ok ? '' : after.problem);
     assert.equal(after.ok && after.events, 1);

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { createHttpServer, DEFAULT_TIMEOUTS } from '../../src/server/create-server';
-import { dialects, type TestDatabase } from '../support/databases';
+import { sqlite, type TestDatabase } from '../support/databases';
 import { startTestService, type TestService } from '../support/service';
 
 /** Opens `count` connections from `localAddress` that send half a request and wait; resolves with the sockets. */
@@ -43,7 +43,7 @@ describe('connection limits', () => {
   const logged: string[] = [];
 
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db);
     const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
     server = createHttpServer(svc.app, DEFAULT_TIMEOUTS, { limits: { total: 60, perAddress: 20 }, logger });

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { isValidKey } from '../../src/keys';
 import { createHttpServer } from '../../src/server/create-server';
-import { dialects, type TestDatabase } from '../support/databases';
+import { sqlite, type TestDatabase } from '../support/databases';
 import { rawRequest } from '../support/raw-http';
 import { waitFor } from '../support/processes';
 import { startTestService, type TestService } from '../support/service';
@@ -29,7 +29,7 @@ describe('hostile input', () => {
   let tokens: string[];
 
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db);
     admin = svc.token(['secret:*:**']);
     const expires = new Date(svc.clock.now() + 3_600_000).toISOString();

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createHttpServer } from '../../src/server/create-server';
-import { dialects, type TestDatabase } from '../support/databases';
+import { sqlite, type TestDatabase } from '../support/databases';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../support/service';
 
 describe('hostile requests', () => {
@@ -19,7 +19,7 @@ describe('hostile requests', () => {
   let admin: string;
 
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db, { SECRETS_RATE_LIMIT: '1/m,burst=2', SECRETS_METRICS_TOKEN: 'metrics-token-of-the-operators' });
     admin = svc.token(['secret:*:**', 'token:*:**', 'audit:read:**'], 'admin');
   });

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHttpServer } from '../../src/server/create-server';
-import { dialects, type TestDatabase } from '../support/databases';
+import { sqlite, type TestDatabase } from '../support/databases';
 import { rawRequest } from '../support/raw-http';
 import { startTestService, type TestService } from '../support/service';
 
@@ -21,7 +21,7 @@ function random(seed: number) {
   };
   return {
     int: (max: number) => Math.floor(next() * max),
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T,
     bytes: (length: number) => Buffer.from(Array.from({ length }, () => Math.floor(next() * 256))),
   };
 }
@@ -34,7 +34,7 @@ describe('malformed input', () => {
   let token: string;
 
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db);
     token = svc.token(['secret:*:**']);
     server = createHttpServer(svc.app);

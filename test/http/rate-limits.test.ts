@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { dialects, type TestDatabase } from '../support/databases';
+import { sqlite, type TestDatabase } from '../support/databases';
 import { startTestService, type TestService } from '../support/service';
 
 describe('rate limits', () => {
@@ -10,7 +10,7 @@ describe('rate limits', () => {
   let svc: TestService;
 
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db, { SECRETS_RATE_LIMIT: '1/m,burst=5', SECRETS_RATE_LIMIT_ADDRESS: '1/m,burst=3' });
   });
   after(async () => {

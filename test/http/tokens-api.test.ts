@@ -6,11 +6,8 @@ import { silentLogger } from '../../src/logger';
 import { KnexTokenStore } from '../../src/tokens/knex-token-store';
 import { RevocationList } from '../../src/tokens/revocation-list';
 import { describeEachDialect, type TestDatabase } from '../support/databases';
+import { claimsOf } from '../support/tokens';
 import { startTestService, type TestService } from '../support/service';
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-}
 
 describeEachDialect('tokens API', (dialect) => {
   let db: TestDatabase;

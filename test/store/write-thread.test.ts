@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config';
 import { migrateToLatest } from '../../src/db/migration-source';
 import { createStorage } from '../../src/deps';
 import { SqliteWriteThread, WriterUnavailable } from '../../src/writer/write-thread';
-import { dialects, tempDir, type TestDatabase } from '../support/databases';
+import { sqlite, tempDir, type TestDatabase } from '../support/databases';
 import { startTestService, type TestService } from '../support/service';
 
 const AUDIT_KEY = randomBytes(32);
@@ -89,7 +89,7 @@ describe('while the write thread is down', () => {
   let db: TestDatabase;
   let svc: TestService;
   before(async () => {
-    db = await (await dialects())[0].create();
+    db = await sqlite.create();
     svc = await startTestService(db);
   });
   after(async () => {

@@ -30,7 +30,7 @@ export function tempDir(prefix = 'scoped-secrets-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-const sqlite: Dialect = {
+export const sqlite: Dialect = {
   name: 'sqlite',
   skip: false,
   async create() {

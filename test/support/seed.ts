@@ -28,10 +28,9 @@ export async function seedSecrets(options: SeedOptions): Promise<void> {
     const now = Date.now();
     for (let start = 0; start < options.keys.length; start += 1000) {
       await storage.store.inTransaction(async (trx) => {
-        for (let index = start; index < Math.min(start + 1000, options.keys.length); index++) {
-          const key = options.keys[index];
+        for (const [index, key] of options.keys.slice(start, start + 1000).entries()) {
           const record = { key, version: 1, createdAt: now, updatedAt: now, expiresAt: options.expiresAt };
-          const sealed = await envelope.seal(Buffer.from(JSON.stringify(options.value(key, index))), { key, version: 1 });
+          const sealed = await envelope.seal(Buffer.from(JSON.stringify(options.value(key, start + index))), { key, version: 1 });
           await storage.store.writeVersion(record, sealed, 10, trx);
         }
       });

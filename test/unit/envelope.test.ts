@@ -42,7 +42,7 @@ describe('envelope encryption', () => {
     const envelope = new Envelope(freshKeyring().keyring);
     const sealed = await envelope.seal(plaintext, { key: 'k', version: 1 });
     const tampered = Buffer.from(sealed.ciphertext);
-    tampered[15] ^= 1;
+    tampered.writeUInt8(tampered.readUInt8(15) ^ 1, 15);
     await assert.rejects(envelope.open({ ...sealed, ciphertext: tampered }, { key: 'k', version: 1 }));
   });
 

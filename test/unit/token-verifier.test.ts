@@ -93,7 +93,7 @@ describe('token verification', () => {
 
     it('keeps recently used tokens and forgets the least recently used first', () => {
       const small = verifier([hmacKey(SECRET)], { cacheSize: 2 });
-      const [a, b, c] = ['a', 'b', 'c'].map((jti) => hs(claims({ jti })));
+      const [a, b, c] = ['a', 'b', 'c'].map((jti) => hs(claims({ jti }))) as [string, string, string];
       const first = small.verify(a);
       small.verify(b);
       assert.equal(small.verify(a), first, 'a hit returns the cached principal');
