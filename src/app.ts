@@ -73,6 +73,6 @@ export function buildApp(deps: AppDeps): Express {
   app.use(() => {
     throw new NotFound();
   });
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.metrics));
   return app;
 }

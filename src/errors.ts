@@ -3,6 +3,9 @@
  * them into `{code, message, requestId}` with the status they carry.
  */
 export class AppError extends Error {
+  /** For refusals of the caller: the reason the denials metric counts it under. */
+  readonly denial?: string;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -34,20 +37,27 @@ export class InvalidContinuationToken extends AppError {
 }
 
 export class Unauthorized extends AppError {
+  override readonly denial: string;
+
   constructor(message: string, tokenPresented: boolean) {
     super(401, 'Unauthorized', message, {
       'WWW-Authenticate': tokenPresented ? 'Bearer error="invalid_token"' : 'Bearer',
     });
+    this.denial = tokenPresented ? 'invalid_token' : 'no_token';
   }
 }
 
 export class InsufficientScopes extends AppError {
+  override readonly denial = 'insufficient_scopes';
+
   constructor(readonly required: string[]) {
     super(403, 'InsufficientScopes', `this request requires the scope ${required.join(' and ')}`);
   }
 }
 
 export class ScopeEscalation extends AppError {
+  override readonly denial = 'scope_escalation';
+
   constructor(readonly uncovered: string[]) {
     super(403, 'ScopeEscalation', `the caller's scopes do not cover: ${uncovered.join(', ')}`, {}, { uncovered });
   }
@@ -84,6 +94,8 @@ export class UnsupportedMediaType extends AppError {
 }
 
 export class TooManyRequests extends AppError {
+  override readonly denial = 'rate_limited';
+
   constructor(retryAfterSeconds: number) {
     super(429, 'TooManyRequests', 'too many requests', { 'Retry-After': String(retryAfterSeconds) });
   }

@@ -24,12 +24,10 @@ export function authenticate(deps: {
   /** The principal behind the Authorization header, or Unauthorized. */
   const principalOf = (header: string | undefined): Principal => {
     if (header === undefined || header === '') {
-      metrics.denials.inc({ reason: 'no_token' });
       throw new Unauthorized('a bearer token is required', false);
     }
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) {
-      metrics.denials.inc({ reason: 'invalid_token' });
       throw new Unauthorized('the Authorization header must be "Bearer <token>"', true);
     }
     try {
@@ -39,7 +37,6 @@ export function authenticate(deps: {
     } catch (error) {
       if (!(error instanceof InvalidToken)) throw error;
       metrics.tokenVerifications.inc({ result: 'invalid' });
-      metrics.denials.inc({ reason: 'invalid_token' });
       throw new Unauthorized(`invalid token: ${error.message}`, true);
     }
   };
@@ -49,11 +46,11 @@ export function authenticate(deps: {
     try {
       principal = principalOf(req.headers.authorization);
     } catch (error) {
-      if (error instanceof Unauthorized) takeOrRefuse(addressLimiter, req.socket.remoteAddress ?? 'unknown', metrics);
+      if (error instanceof Unauthorized) takeOrRefuse(addressLimiter, req.socket.remoteAddress ?? 'unknown');
       throw error;
     }
     locals(res).principal = principal;
-    takeOrRefuse(subjectLimiter, principal.subject, metrics);
+    takeOrRefuse(subjectLimiter, principal.subject);
     next();
   };
 }

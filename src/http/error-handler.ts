@@ -17,6 +17,7 @@ import {
   UnsupportedMediaType,
 } from '../errors';
 import { isDatabaseUnavailable } from '../db/availability';
+import type { Metrics } from '../metrics';
 import { locals } from './locals';
 
 interface ValidationItem {
@@ -95,7 +96,8 @@ export function toAppError(error: unknown): AppError | undefined {
   return undefined;
 }
 
-export function errorHandler(logger: Logger) {
+/** The one place errors become responses, and refusals are counted: once each, by their class's reason. */
+export function errorHandler(logger: Logger, metrics: Pick<Metrics, 'denials'>) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     const requestId = locals(res).requestId;
     let appError = toAppError(error);
@@ -103,6 +105,7 @@ export function errorHandler(logger: Logger) {
       logger.error({ err: error, requestId }, 'unhandled error');
       appError = new Internal();
     }
+    if (appError.denial !== undefined) metrics.denials.inc({ reason: appError.denial });
     if (res.headersSent) {
       res.destroy();
       return;

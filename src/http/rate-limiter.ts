@@ -8,7 +8,6 @@ import type { Clock } from '../clock';
 import type { RateLimitConfig } from '../config';
 import { TooManyRequests } from '../errors';
 import { LruMap } from '../lru-map';
-import type { Metrics } from '../metrics';
 
 interface Bucket {
   tokens: number;
@@ -45,10 +44,7 @@ export class RateLimiter {
 }
 
 /** Takes one request from `id`'s bucket, or refuses it with 429 and the seconds to wait. */
-export function takeOrRefuse(limiter: Pick<RateLimiter, 'take'>, id: string, metrics: Metrics): void {
+export function takeOrRefuse(limiter: Pick<RateLimiter, 'take'>, id: string): void {
   const wait = limiter.take(id);
-  if (wait > 0) {
-    metrics.denials.inc({ reason: 'rate_limited' });
-    throw new TooManyRequests(wait);
-  }
+  if (wait > 0) throw new TooManyRequests(wait);
 }

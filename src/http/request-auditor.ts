@@ -1,7 +1,7 @@
 /**
- * Turns requests into audit events. A route notes its action and key before
- * its checks; the event is recorded when the response finishes, whatever
- * its status, and 401s become `auth.denied`. Successful writes stage their
+ * Turns requests into audit events. A route declares its action and key
+ * (see secured-route), noted before its checks; the event is recorded when
+ * the response finishes, whatever its status, and 401s become `auth.denied`. Successful writes stage their
  * event in their own transaction instead (see AuditStaging), so a write and
  * its event commit together.
  *
@@ -29,10 +29,6 @@ export class RequestAuditor {
     this.audit = deps.audit;
     this.clock = deps.clock;
     this.logger = deps.logger;
-  }
-
-  note(res: Response, action: AuditAction, key: string | null): void {
-    locals(res).audit = { action, key };
   }
 
   /** Who is making this request, for an event a write stages in its own transaction. */

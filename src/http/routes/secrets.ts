@@ -1,15 +1,14 @@
-/** PUT, GET and DELETE /v1/secret/{key}, and GET /v1/secrets. Each route names its scopes first. */
+/** PUT, GET and DELETE /v1/secret/{key}, and GET /v1/secrets, each with the scopes it needs beside its path. */
 import { Router, type Request } from 'express';
 import { formatTimestamp } from '../../clock';
 import { InvalidRequest } from '../../errors';
-import { parseTimestamp } from '../../timestamps';
-import type { Metrics } from '../../metrics';
 import { entityTag, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
 import type { SecretRecord } from '../../secrets/secret-store-type';
+import { parseTimestamp } from '../../timestamps';
 import { keyOf, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
-import { requireScopes } from '../require-scope';
+import { secured } from '../secured-route';
 
 function metadataBody(record: SecretRecord) {
   return {
@@ -32,79 +31,97 @@ function parseExpires(text: string): number {
   return ms;
 }
 
-export function secretRoutes(deps: { secrets: SecretService; metrics: Metrics; auditor: RequestAuditor }): Router {
-  const { secrets, metrics, auditor } = deps;
+export function secretRoutes(deps: { secrets: SecretService; auditor: RequestAuditor }): Router {
+  const { secrets, auditor } = deps;
   const router = Router({ caseSensitive: true, strict: true });
 
-  router.put('/v1/secret/:key', async (req, res) => {
-    const key = keyOf(res);
-    auditor.note(res, 'secret.write', key);
-    // The request's shape (400) is judged before the caller's scope (403).
-    const body = req.body as { value: SecretValue; expires: string };
-    const expiresAt = secrets.checkExpiry(parseExpires(body.expires));
-    const preconditions = {
-      ifMatch: parseTagList(header(req, 'if-match'), 'If-Match'),
-      ifNoneMatch: parseTagList(header(req, 'if-none-match'), 'If-None-Match'),
-    };
-    requireScopes(principalOf(res), [['secret', 'set', key]], metrics);
-    const { created, record } = await secrets.put(key, body.value, expiresAt, preconditions, auditor.actor(req, res));
-    auditor.committedWithWrite(res);
-    res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
-  });
+  router.put(
+    '/v1/secret/:key',
+    secured({
+      audit: (_req, res) => ['secret.write', keyOf(res)],
+      parse: (req, res) => {
+        const body = req.body as { value: SecretValue; expires: string };
+        return {
+          key: keyOf(res),
+          value: body.value,
+          expiresAt: secrets.checkExpiry(parseExpires(body.expires)),
+          preconditions: {
+            ifMatch: parseTagList(header(req, 'if-match'), 'If-Match'),
+            ifNoneMatch: parseTagList(header(req, 'if-none-match'), 'If-None-Match'),
+          },
+        };
+      },
+      scopes: ({ key }) => [['secret', 'set', key]],
+      async handle({ key, value, expiresAt, preconditions }, req, res) {
+        const { created, record } = await secrets.put(key, value, expiresAt, preconditions, auditor.actor(req, res));
+        auditor.committedWithWrite(res);
+        res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
+      },
+    }),
+  );
 
-  router.get('/v1/secret/:key', async (req, res) => {
-    const key = keyOf(res);
-    auditor.note(res, 'secret.read', key);
-    const version = req.query.version === undefined ? undefined : Number(req.query.version);
-    requireScopes(
-      principalOf(res),
-      version === undefined ? [['secret', 'get', key]] : [['secret', 'get', key], ['secret', 'history', key]],
-      metrics,
-    );
-    const secret = await secrets.get(key, version);
-    // GET ignores conditional headers: express would otherwise answer 304 to a matching If-None-Match.
-    delete req.headers['if-none-match'];
-    delete req.headers['if-modified-since'];
-    res.set('ETag', entityTag(secret.version)).json({
-      key: secret.key,
-      value: secret.value,
-      expires: formatTimestamp(secret.expiresAt),
-      version: secret.version,
-      created: formatTimestamp(secret.createdAt),
-      updated: formatTimestamp(secret.updatedAt),
-    });
-  });
+  router.get(
+    '/v1/secret/:key',
+    secured({
+      audit: (_req, res) => ['secret.read', keyOf(res)],
+      parse: (req, res) => ({ key: keyOf(res), version: req.query.version === undefined ? undefined : Number(req.query.version) }),
+      scopes: ({ key, version }) => (version === undefined ? [['secret', 'get', key]] : [['secret', 'get', key], ['secret', 'history', key]]),
+      async handle({ key, version }, req, res) {
+        const secret = await secrets.get(key, version);
+        // GET ignores conditional headers: express would otherwise answer 304 to a matching If-None-Match.
+        delete req.headers['if-none-match'];
+        delete req.headers['if-modified-since'];
+        res.set('ETag', entityTag(secret.version)).json({
+          key: secret.key,
+          value: secret.value,
+          expires: formatTimestamp(secret.expiresAt),
+          version: secret.version,
+          created: formatTimestamp(secret.createdAt),
+          updated: formatTimestamp(secret.updatedAt),
+        });
+      },
+    }),
+  );
 
-  router.delete('/v1/secret/:key', async (req, res) => {
-    const key = keyOf(res);
-    auditor.note(res, 'secret.delete', key);
-    const ifMatch = parseTagList(header(req, 'if-match'), 'If-Match');
-    requireScopes(principalOf(res), [['secret', 'delete', key]], metrics);
-    await secrets.delete(key, { ifMatch }, auditor.actor(req, res));
-    auditor.committedWithWrite(res);
-    res.status(204).end();
-  });
+  router.delete(
+    '/v1/secret/:key',
+    secured({
+      audit: (_req, res) => ['secret.delete', keyOf(res)],
+      parse: (req, res) => ({ key: keyOf(res), ifMatch: parseTagList(header(req, 'if-match'), 'If-Match') }),
+      scopes: ({ key }) => [['secret', 'delete', key]],
+      async handle({ key, ifMatch }, req, res) {
+        await secrets.delete(key, { ifMatch }, auditor.actor(req, res));
+        auditor.committedWithWrite(res);
+        res.status(204).end();
+      },
+    }),
+  );
 
-  router.get('/v1/secrets', async (req, res) => {
-    const principal = principalOf(res);
-    const prefix = typeof req.query.prefix === 'string' ? req.query.prefix : '';
-    auditor.note(res, 'secret.list', prefix === '' ? null : prefix);
-    const page = await secrets.list({
-      prefix,
-      limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
-      continuationToken: req.query.continuationToken as string | undefined,
-      grants: principal.grants,
-    });
-    res.json({
-      secrets: page.secrets.map((record) => ({
-        key: record.key,
-        version: record.version,
-        expires: formatTimestamp(record.expiresAt),
-        updated: formatTimestamp(record.updatedAt),
-      })),
-      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
-    });
-  });
+  router.get(
+    '/v1/secrets',
+    secured({
+      audit: (req) => ['secret.list', typeof req.query.prefix === 'string' && req.query.prefix !== '' ? req.query.prefix : null],
+      parse: (req) => ({
+        prefix: typeof req.query.prefix === 'string' ? req.query.prefix : '',
+        limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
+        continuationToken: req.query.continuationToken as string | undefined,
+      }),
+      // Any valid token may list: each key is shown only to a caller holding secret:list for it.
+      scopes: () => [],
+      async handle(request, _req, res) {
+        const page = await secrets.list({ ...request, grants: principalOf(res).grants });
+        res.json({
+          secrets: page.secrets.map((record) => ({
+            key: record.key,
+            version: record.version,
+            expires: formatTimestamp(record.expiresAt),
+            updated: formatTimestamp(record.updatedAt),
+          })),
+          ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+        });
+      },
+    }),
+  );
 
   return router;
 }
