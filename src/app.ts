@@ -23,7 +23,7 @@ import { whoamiRoutes } from './http/routes/whoami';
 import { secretKeyFromPath } from './http/secret-key-path';
 import type { Metrics } from './metrics';
 import type { AuditStore } from './audit/audit-store-type';
-import type { ContinuationTokens } from './secrets/continuation-token';
+import type { ContinuationTokens } from './continuation-tokens';
 import type { SecretService } from './secrets/secret-service';
 import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';

@@ -23,7 +23,7 @@ import { RateLimiter } from './http/rate-limiter';
 import { RequestAuditor } from './http/request-auditor';
 import { Metrics } from './metrics';
 import { Resources } from './resources';
-import { ContinuationTokens } from './secrets/continuation-token';
+import { ContinuationTokens } from './continuation-tokens';
 import { expiredSecretsJob, purgeExpiredSecrets } from './secrets/expired-secrets';
 import { KnexSecretStore } from './secrets/knex-secret-store';
 import { SecretService } from './secrets/secret-service';

@@ -4,12 +4,12 @@ import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import type { RotationProgress } from '../crypto/key-rotation';
 import { LocalKeyring, removeKey } from '../crypto/local-keyring';
-import type { RewrapStore } from '../crypto/rewrap-store';
+import type { RewrapStore } from '../secrets/rewrap-store';
 import { CliError, EXIT_USAGE } from './exit';
 
 async function withRewrapStore<T>(work: (store: RewrapStore, keyringFile: string) => Promise<T>): Promise<T> {
   const { createStorage } = await import('../deps');
-  const { RewrapStore } = await import('../crypto/rewrap-store');
+  const { RewrapStore } = await import('../secrets/rewrap-store');
   const config = loadConfig(process.env);
   const storage = createStorage(config);
   try {

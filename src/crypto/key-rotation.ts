@@ -6,7 +6,7 @@
 import type { Clock } from '../clock';
 import { Envelope } from './envelope';
 import { addActiveKey, LocalKeyring } from './local-keyring';
-import type { RewrapStore } from './rewrap-store';
+import type { RewrapStore } from '../secrets/rewrap-store';
 
 export interface RotationProgress {
   readonly targetKeyId: string;

@@ -4,10 +4,24 @@
  */
 import type { Knex } from 'knex';
 
-export async function readMeta(knex: Knex | Knex.Transaction, name: string): Promise<string> {
+export async function readMetaIfPresent(knex: Knex | Knex.Transaction, name: string): Promise<string | undefined> {
   const row = await knex('service_meta').where({ name }).first<{ value: string } | undefined>('value');
-  if (!row) throw new Error(`service_meta has no row ${name}: run scoped-secrets migrate`);
-  return row.value;
+  return row?.value;
+}
+
+export async function readMeta(knex: Knex | Knex.Transaction, name: string): Promise<string> {
+  const value = await readMetaIfPresent(knex, name);
+  if (value === undefined) throw new Error(`service_meta has no row ${name}: run scoped-secrets migrate`);
+  return value;
+}
+
+/** Sets a row that may not exist yet. */
+export async function upsertMeta(knex: Knex, name: string, value: string): Promise<void> {
+  await knex('service_meta').insert({ name, value }).onConflict('name').merge();
+}
+
+export async function deleteMeta(knex: Knex, name: string): Promise<void> {
+  await knex('service_meta').where({ name }).delete();
 }
 
 export async function writeMeta(trx: Knex.Transaction, name: string, value: string): Promise<void> {

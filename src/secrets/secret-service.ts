@@ -8,7 +8,7 @@ import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound } from '../errors';
 import type { GrantSet } from '../scopes/grant-set';
-import type { ContinuationTokens } from './continuation-token';
+import type { ContinuationTokens } from '../continuation-tokens';
 import { listableRanges } from './listing-ranges';
 import { checkPreconditions, type Preconditions } from './preconditions';
 import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';

@@ -5,7 +5,7 @@ import { after, before, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
 import { rotateKeys } from '../../src/crypto/key-rotation';
 import { LocalKeyring } from '../../src/crypto/local-keyring';
-import { RewrapStore } from '../../src/crypto/rewrap-store';
+import { RewrapStore } from '../../src/secrets/rewrap-store';
 import { describeEachDialect, type TestDatabase } from '../support/databases';
 import { startTestService, TEST_ACTOR, type TestService } from '../support/service';
 

@@ -4,7 +4,7 @@ import type { AuditStore } from '../../audit/audit-store-type';
 import { formatTimestamp } from '../../clock';
 import { InvalidRequest } from '../../errors';
 import { parseTimestamp } from '../../timestamps';
-import type { ContinuationTokens } from '../../secrets/continuation-token';
+import type { ContinuationTokens } from '../../continuation-tokens';
 import { secured } from '../secured-route';
 
 export function auditRoutes(deps: { auditStore: Pick<AuditStore, 'query'>; continuation: ContinuationTokens }): Router {

@@ -1,6 +1,7 @@
-/** The SQL behind key rotation: which versions each key wraps, and re-wrapping them one by one. */
+/** The SQL behind key rotation, on the secrets feature's tables: which versions each key wraps, and re-wrapping them one by one. */
 import type { Knex } from 'knex';
-import type { SealedValue } from './envelope';
+import type { SealedValue } from '../crypto/envelope';
+import { deleteMeta, readMetaIfPresent, upsertMeta } from '../db/service-meta';
 
 export interface WrappedVersion {
   readonly key: string;
@@ -62,15 +63,14 @@ export class RewrapStore {
 
   /** The key a rotation that has not finished was moving rows to. */
   async unfinishedRotation(): Promise<string | undefined> {
-    const row = await this.knex('service_meta').where({ name: ROTATION_STATE }).first<{ value: string } | undefined>('value');
-    return row?.value;
+    return readMetaIfPresent(this.knex, ROTATION_STATE);
   }
 
   async beginRotation(targetKeyId: string): Promise<void> {
-    await this.knex('service_meta').insert({ name: ROTATION_STATE, value: targetKeyId }).onConflict('name').merge();
+    await upsertMeta(this.knex, ROTATION_STATE, targetKeyId);
   }
 
   async finishRotation(): Promise<void> {
-    await this.knex('service_meta').where({ name: ROTATION_STATE }).delete();
+    await deleteMeta(this.knex, ROTATION_STATE);
   }
 }

@@ -6,8 +6,8 @@
  * after a key the caller cannot see; the token must not tell which.
  */
 import { createHash, hkdfSync } from 'node:crypto';
-import { InvalidContinuationToken } from '../errors';
-import { openAesGcm, sealAesGcm } from '../crypto/aes-gcm';
+import { InvalidContinuationToken } from './errors';
+import { openAesGcm, sealAesGcm } from './crypto/aes-gcm';
 
 const BINDING_BYTES = 16;
 /** Room for the longest position: a key of 512 characters. */
