@@ -3,28 +3,18 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import {  describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { sqlite, tempDir, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { sqlite, tempDir } from '../support/databases';
+import { startTestService, useTestService } from '../support/service';
 
 describe('asymmetric signing of derived tokens', () => {
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const privatePem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const publicFile = path.join(tempDir(), 'public.pem');
   fs.writeFileSync(publicFile, pair.publicKey.export({ format: 'pem', type: 'spki' }));
-  let db: TestDatabase;
-  let svc: TestService;
-
-  before(async () => {
-    db = await sqlite.create();
-    svc = await startTestService(db, { SECRETS_JWT_PRIVATE_KEY: privatePem, SECRETS_JWT_PUBLIC_KEYS: publicFile });
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
-  });
+  const svc = useTestService(sqlite, { SECRETS_JWT_PRIVATE_KEY: privatePem, SECRETS_JWT_PUBLIC_KEYS: publicFile });
 
   it('signs derived tokens with the private key, and they verify', async () => {
     const res = await request(svc.app)

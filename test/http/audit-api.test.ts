@@ -1,11 +1,11 @@
 /** The audit trail over HTTP, on SQLite and PostgreSQL. */
 import assert from 'node:assert/strict';
 import { signatureOf } from '../support/tokens';
-import { after, before, it } from 'node:test';
+import { before, it } from 'node:test';
 import request from 'supertest';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { describeEachDialect } from '../support/databases';
+import { useTestService } from '../support/service';
 
 const MARKER = 'audit-marker-value-5e1d';
 
@@ -22,14 +22,11 @@ interface EventBody {
 }
 
 describeEachDialect('audit API', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(dialect, { SECRETS_AUDIT_RETENTION: '1h' });
   let admin: string;
   let auditor: string;
 
   before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db, { SECRETS_AUDIT_RETENTION: '1h' });
     admin = svc.token(['secret:*:**', 'token:create:**'], 'admin');
     auditor = svc.token(['audit:read:**'], 'auditor');
     const expires = new Date(svc.clock.now() + 600_000).toISOString();
@@ -50,10 +47,6 @@ describeEachDialect('audit API', (dialect) => {
     tick();
     await request(svc.app).delete('/v1/secret/ci/audited').set(as(admin));
     await svc.auditWritten();
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   const audit = (query: string, token = auditor) => request(svc.app).get(`/v1/audit${query}`).set('Authorization', `Bearer ${token}`);

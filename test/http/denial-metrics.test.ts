@@ -1,21 +1,12 @@
 /** Every refused request is counted once in scoped_secrets_denials_total, under the reason of its error. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import {  describe, it } from 'node:test';
 import request from 'supertest';
-import { sqlite, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { sqlite } from '../support/databases';
+import { useTestService } from '../support/service';
 
 describe('denial metrics', () => {
-  let db: TestDatabase;
-  let svc: TestService;
-  before(async () => {
-    db = await sqlite.create();
-    svc = await startTestService(db);
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
-  });
+  const svc = useTestService(sqlite);
 
   const denials = async (): Promise<Record<string, number>> => {
     const text = (await request(svc.app).get('/metrics')).text;

@@ -5,20 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, before, it } from 'node:test';
+import { before, it } from 'node:test';
 import request from 'supertest';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { describeEachDialect } from '../support/databases';
+import { useTestService } from '../support/service';
 
 const HIDDEN = 5200;
 
 describeEachDialect('listings under hidden keys', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(dialect);
 
   before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db);
     // Metadata rows are all a listing reads; thousands of sealed PUTs would only slow the set-up.
     const now = svc.clock.now();
     const rows = Array.from({ length: HIDDEN }, (_, n) => ({
@@ -29,10 +26,6 @@ describeEachDialect('listings under hidden keys', (dialect) => {
       expires_at: now + 3_600_000,
     }));
     await svc.services.knex.batchInsert('secrets', rows, 500);
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   /** Runs `attack` while probing /healthz; the slowest probe and the attack's own duration, in ms. */

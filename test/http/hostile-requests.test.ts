@@ -10,22 +10,15 @@ import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createHttpServer } from '../../src/server/create-server';
-import { sqlite, type TestDatabase } from '../support/databases';
-import { startTestService, TEST_JWT_SECRET, type TestService } from '../support/service';
+import { sqlite } from '../support/databases';
+import { TEST_JWT_SECRET, useTestService } from '../support/service';
 
 describe('hostile requests', () => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(sqlite, { SECRETS_RATE_LIMIT: '1/m,burst=2', SECRETS_METRICS_TOKEN: 'metrics-token-of-the-operators' });
   let admin: string;
 
   before(async () => {
-    db = await sqlite.create();
-    svc = await startTestService(db, { SECRETS_RATE_LIMIT: '1/m,burst=2', SECRETS_METRICS_TOKEN: 'metrics-token-of-the-operators' });
     admin = svc.token(['secret:*:**', 'token:*:**', 'audit:read:**'], 'admin');
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   const body = { value: { a: 1 }, expires: '2031-01-01T00:00:00Z' };

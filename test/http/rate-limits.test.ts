@@ -1,22 +1,12 @@
 /** 429 with Retry-After, per token subject and per client address. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import {  describe, it } from 'node:test';
 import request from 'supertest';
-import { sqlite, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { sqlite } from '../support/databases';
+import { startTestService, useTestService } from '../support/service';
 
 describe('rate limits', () => {
-  let db: TestDatabase;
-  let svc: TestService;
-
-  before(async () => {
-    db = await sqlite.create();
-    svc = await startTestService(db, { SECRETS_RATE_LIMIT: '1/m,burst=5', SECRETS_RATE_LIMIT_ADDRESS: '1/m,burst=3' });
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
-  });
+  const svc = useTestService(sqlite, { SECRETS_RATE_LIMIT: '1/m,burst=5', SECRETS_RATE_LIMIT_ADDRESS: '1/m,burst=3' });
 
   const whoami = (token?: string) => {
     const call = request(svc.app).get('/v1/whoami');
@@ -44,7 +34,7 @@ describe('rate limits', () => {
   });
 
   it('limits how fast one subject may derive and revoke tokens, apart from its other requests', async () => {
-    const limited = await startTestService(db, { SECRETS_TOKEN_RATE_LIMIT: '1/m,burst=3' });
+    const limited = await startTestService(svc.db, { SECRETS_TOKEN_RATE_LIMIT: '1/m,burst=3' });
     try {
       const dave = limited.token(['secret:get:**'], 'dave');
       const derive = () => request(limited.app).post('/v1/tokens').set('Authorization', `Bearer ${dave}`).send({ scopes: [], ttl: 60 });

@@ -1,25 +1,18 @@
 /** The secrets API over HTTP, on SQLite and PostgreSQL: every status code of SPEC section 4. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import request from 'supertest';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { describeEachDialect } from '../support/databases';
+import { useTestService } from '../support/service';
 
 const HOUR = 3_600_000;
 
 describeEachDialect('secrets API', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(dialect, { SECRETS_HISTORY: '3' });
   let admin: string;
 
   before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db, { SECRETS_HISTORY: '3' });
     admin = svc.token(['secret:*:**']);
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   const future = (ms = HOUR) => new Date(svc.clock.now() + ms).toISOString();

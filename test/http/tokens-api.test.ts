@@ -5,18 +5,15 @@ import request from 'supertest';
 import { silentLogger } from '../../src/logger';
 import { KnexTokenStore } from '../../src/tokens/knex-token-store';
 import { RevocationList } from '../../src/tokens/revocation-list';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
+import { describeEachDialect } from '../support/databases';
 import { claimsOf } from '../support/tokens';
-import { startTestService, type TestService } from '../support/service';
+import { startTestService, useTestService, type TestService } from '../support/service';
 
 describeEachDialect('tokens API', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(dialect, { SECRETS_MAX_TOKEN_TTL: '1800' });
   let admin: string;
 
   before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db, { SECRETS_MAX_TOKEN_TTL: '1800' });
     admin = svc.token(['secret:*:**']);
     for (const key of ['ci/a/x', 'ci/b', 'prod/db']) {
       await request(svc.app)
@@ -24,10 +21,6 @@ describeEachDialect('tokens API', (dialect) => {
         .set('Authorization', `Bearer ${admin}`)
         .send({ value: { k: key }, expires: new Date(svc.clock.now() + 86_400_000).toISOString() });
     }
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   const derive = (token: string, body: object) => request(svc.app).post('/v1/tokens').set('Authorization', `Bearer ${token}`).send(body);
@@ -173,7 +166,7 @@ describeEachDialect('tokens API', (dialect) => {
   describe('revocation and clock leeway', () => {
     let lenient: TestService;
     before(async () => {
-      lenient = await startTestService(db, { SECRETS_JWT_LEEWAY: '30' });
+      lenient = await startTestService(svc.db, { SECRETS_JWT_LEEWAY: '30' });
     });
     after(async () => {
       await lenient.close();

@@ -1,26 +1,19 @@
 /** keys rotate on both databases: the second pass catches what replicas wrote under the old key meanwhile. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, it } from 'node:test';
+import { before, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
 import { rotateKeys } from '../../src/crypto/key-rotation';
 import { LocalKeyring } from '../../src/crypto/local-keyring';
 import { RewrapStore } from '../../src/secrets/rewrap-store';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, TEST_ACTOR, type TestService } from '../support/service';
+import { describeEachDialect } from '../support/databases';
+import { TEST_ACTOR, useTestService } from '../support/service';
 
 describeEachDialect('key rotation', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(dialect);
 
   before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db);
     for (let n = 0; n < 6; n++) await svc.services.secrets.put(`rot/${n}`, { n }, svc.clock.now() + 3_600_000, {}, TEST_ACTOR);
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   it('re-wraps a version written under the old key behind the first pass', async () => {

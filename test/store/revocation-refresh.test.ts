@@ -3,22 +3,19 @@
  * load, a refresh reads only what is new, however many rows there are.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { before, it } from 'node:test';
 import { silentLogger } from '../../src/logger';
 import { KnexTokenStore } from '../../src/tokens/knex-token-store';
 import { RevocationList } from '../../src/tokens/revocation-list';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { describeEachDialect } from '../support/databases';
+import { useTestService } from '../support/service';
 
 const ROWS = 20_000;
 
 describeEachDialect('revocation refresh', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
+  const svc = useTestService(dialect);
 
   before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db);
     const now = svc.clock.now();
     const rows = Array.from({ length: ROWS }, (_, n) => ({
       jti: `flood-${n}`,
@@ -26,10 +23,6 @@ describeEachDialect('revocation refresh', (dialect) => {
       expires_at: now + 86_400_000,
     }));
     await svc.services.knex.batchInsert('revocations', rows, 400);
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
   });
 
   it('loads every revocation once, then reads only those made since', async () => {

@@ -1,24 +1,14 @@
 /** The secret store and sweeper against both databases, concurrency included. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import {  describe, it } from 'node:test';
 import { countOf } from '../support/count';
-import { describeEachDialect, type TestDatabase } from '../support/databases';
-import { startTestService, TEST_ACTOR, type TestService } from '../support/service';
+import { describeEachDialect } from '../support/databases';
+import { TEST_ACTOR, useTestService } from '../support/service';
 
 const HOUR = 3_600_000;
 
 describeEachDialect('secret store', (dialect) => {
-  let db: TestDatabase;
-  let svc: TestService;
-
-  before(async () => {
-    db = await dialect.create();
-    svc = await startTestService(db, { SECRETS_HISTORY: '2' });
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
-  });
+  const svc = useTestService(dialect, { SECRETS_HISTORY: '2' });
 
   const secrets = () => svc.services.secrets;
   const expiresIn = (ms: number) => svc.clock.now() + ms;

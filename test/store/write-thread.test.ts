@@ -14,8 +14,8 @@ import { loadConfig } from '../../src/config';
 import { migrateToLatest } from '../../src/db/migration-source';
 import { createStorage } from '../../src/deps';
 import { SqliteWriteThread, WriterUnavailable } from '../../src/writer/write-thread';
-import { sqlite, tempDir, type TestDatabase } from '../support/databases';
-import { startTestService, type TestService } from '../support/service';
+import { sqlite, tempDir } from '../support/databases';
+import { useTestService } from '../support/service';
 
 const AUDIT_KEY = randomBytes(32);
 const event = (n: number) => ({ time: n, subject: 's', jti: null, action: 'secret.read' as const, key: `k/${n}`, outcome: 200, requestId: null, client: null });
@@ -86,16 +86,7 @@ describe('SQLite write thread', () => {
 });
 
 describe('while the write thread is down', () => {
-  let db: TestDatabase;
-  let svc: TestService;
-  before(async () => {
-    db = await sqlite.create();
-    svc = await startTestService(db);
-  });
-  after(async () => {
-    await svc.close();
-    await db.drop();
-  });
+  const svc = useTestService(sqlite);
 
   it('writes answer 503 with Retry-After, /readyz is red, reads go on; all recover when it is back', async () => {
     const token = svc.token(['secret:*:**']);

@@ -1,6 +1,7 @@
 /** A fully wired service over a fresh database, with a manual clock, for HTTP and store tests. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import type { Express } from 'express';
 import { buildApp } from '../../src/app';
 import { ManualClock } from '../../src/clock';
@@ -12,7 +13,7 @@ import { loadOpenApiDocument } from '../../src/http/openapi';
 import { silentLogger } from '../../src/logger';
 import { TokenSigner } from '../../src/tokens/token-signer';
 import { hmacKey } from '../../src/tokens/signing-keys';
-import { tempDir, type TestDatabase } from './databases';
+import { tempDir, type Dialect, type TestDatabase } from './databases';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
@@ -74,5 +75,54 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
       await services.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A test service with the database it runs on: what `useTestService` hands a suite. */
+export interface SuiteService extends TestService {
+  readonly db: TestDatabase;
+}
+
+/**
+ * The one set-up of a suite's service: a fresh database of `dialect` and a
+ * service on it, created before the suite's tests and closed (and the
+ * database dropped) after them. The handle is usable as soon as the
+ * suite's first `before` hook has run.
+ */
+export function useTestService(dialect: Pick<Dialect, 'create'>, env: Record<string, string> = {}): SuiteService {
+  let db: TestDatabase | undefined;
+  let current: TestService | undefined;
+  before(async () => {
+    db = await dialect.create();
+    current = await startTestService(db, env);
+  });
+  after(async () => {
+    await current?.close();
+    await db?.drop();
+  });
+  const service = (): TestService => {
+    if (!current) throw new Error('the test service is used before its suite started it');
+    return current;
+  };
+  return {
+    get app() {
+      return service().app;
+    },
+    get clock() {
+      return service().clock;
+    },
+    get services() {
+      return service().services;
+    },
+    get config() {
+      return service().config;
+    },
+    get db() {
+      if (!db) throw new Error('the test database is used before its suite created it');
+      return db;
+    },
+    token: (scopes, subject) => service().token(scopes, subject),
+    auditWritten: () => service().auditWritten(),
+    close: () => service().close(),
   };
 }
