@@ -128,7 +128,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
         jobs: [
           expiredSecretsJob(purgeExpired, (purged) => {
             metrics.secretsSwept.inc(purged.length);
-            if (purged.length > 0) audit.kick();
+            // Also moves what a replica that died, and never came back, left staged.
+            audit.kick();
           }),
           expiredRevocationsJob(tokenStore),
           auditRetentionJob(auditStore, config.auditRetentionMs),

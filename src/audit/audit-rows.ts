@@ -1,8 +1,8 @@
 /** The audit_events and audit_outbox rows <-> events. */
 import type { AuditEvent, AuditEventInput } from './audit-event';
 
-export interface AuditRow {
-  seq: number;
+/** What an event says, as columns: the same in the chain and in the outbox. */
+interface EventColumns {
   time: number;
   subject: string | null;
   jti: string | null;
@@ -11,55 +11,19 @@ export interface AuditRow {
   outcome: number;
   request_id: string | null;
   client: string | null;
+}
+
+export interface AuditRow extends EventColumns {
+  seq: number;
   prev_hash: string;
   hash: string;
 }
 
-export function rowToEvent(row: AuditRow): AuditEvent {
-  return {
-    seq: Number(row.seq),
-    time: Number(row.time),
-    subject: row.subject,
-    jti: row.jti,
-    action: row.action as AuditEvent['action'],
-    key: row.key,
-    outcome: Number(row.outcome),
-    requestId: row.request_id,
-    client: row.client,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
-export function eventToRow(event: AuditEvent): AuditRow {
-  return {
-    seq: event.seq,
-    time: event.time,
-    subject: event.subject,
-    jti: event.jti,
-    action: event.action,
-    key: event.key,
-    outcome: event.outcome,
-    request_id: event.requestId,
-    client: event.client,
-    prev_hash: event.prevHash,
-    hash: event.hash,
-  };
-}
-
-export interface OutboxRow {
+export interface OutboxRow extends EventColumns {
   id: number;
-  time: number;
-  subject: string | null;
-  jti: string | null;
-  action: string;
-  key: string | null;
-  outcome: number;
-  request_id: string | null;
-  client: string | null;
 }
 
-export function inputToOutboxRow(event: AuditEventInput): Omit<OutboxRow, 'id'> {
+export function inputToColumns(event: AuditEventInput): EventColumns {
   return {
     time: event.time,
     subject: event.subject,
@@ -72,7 +36,7 @@ export function inputToOutboxRow(event: AuditEventInput): Omit<OutboxRow, 'id'> 
   };
 }
 
-export function outboxRowToInput(row: OutboxRow): AuditEventInput {
+export function columnsToInput(row: EventColumns): AuditEventInput {
   return {
     time: Number(row.time),
     subject: row.subject,
@@ -83,4 +47,12 @@ export function outboxRowToInput(row: OutboxRow): AuditEventInput {
     requestId: row.request_id,
     client: row.client,
   };
+}
+
+export function rowToEvent(row: AuditRow): AuditEvent {
+  return { ...columnsToInput(row), seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
+}
+
+export function eventToRow(event: AuditEvent): AuditRow {
+  return { ...inputToColumns(event), seq: event.seq, prev_hash: event.prevHash, hash: event.hash };
 }

@@ -23,11 +23,11 @@ export interface AuditStore {
   /** Stages events in the transaction of the write they describe: they commit, or vanish, with it. */
   stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void>;
   /**
-   * Moves staged events (up to a batch) into the chain, then appends
-   * `events` after them, in one transaction serialised against every other
-   * appender; how many staged events it moved.
+   * Appends `events` and, when `moveStaged`, moves staged events (up to a
+   * batch) into the chain with them, in one transaction serialised against
+   * every other appender; how many staged events it moved.
    */
-  append(events: readonly AuditEventInput[]): Promise<number>;
+  append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number>;
   /** Events matching the query, oldest first. */
   query(query: AuditQuery): Promise<AuditEvent[]>;
   /** Events in seq order after `afterSeq`, for verification. */

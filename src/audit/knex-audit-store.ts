@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
 import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
-import { eventToRow, inputToOutboxRow, outboxRowToInput, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
+import { columnsToInput, eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
 import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
@@ -13,17 +13,18 @@ export class KnexAuditStore implements AuditStore {
   ) {}
 
   async stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void> {
-    if (events.length > 0) await trx('audit_outbox').insert(events.map(inputToOutboxRow));
+    if (events.length > 0) await trx('audit_outbox').insert(events.map(inputToColumns));
   }
 
-  async append(events: readonly AuditEventInput[]): Promise<number> {
+  async append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
+    if (events.length === 0 && !moveStaged) return 0;
     return this.knex.transaction(async (trx) => {
       // The head row's lock serialises appenders across processes and replicas, so the chain never forks,
       // and no two appenders move the same staged event.
       const head = JSON.parse(await lockMeta(trx, 'audit_head')) as ChainLink;
-      const staged = await trx<OutboxRow>('audit_outbox').orderBy('id').limit(OUTBOX_BATCH);
+      const staged = moveStaged ? await trx<OutboxRow>('audit_outbox').orderBy('id').limit(OUTBOX_BATCH) : [];
       // Oldest first: a write staged its event before, or after, events still queued for this batch.
-      const all = [...staged.map(outboxRowToInput), ...events].sort((a, b) => a.time - b.time);
+      const all = [...staged.map(columnsToInput), ...events].sort((a, b) => a.time - b.time);
       if (all.length === 0) return 0;
       const linked = this.chain.link(head, all);
       for (let i = 0; i < linked.length; i += INSERT_CHUNK) {

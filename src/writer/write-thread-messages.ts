@@ -8,7 +8,7 @@ export interface WriterData {
 }
 
 export type WriterRequest =
-  | { readonly id: number; readonly kind: 'append'; readonly events: readonly AuditEventInput[] }
+  | { readonly id: number; readonly kind: 'append'; readonly events: readonly AuditEventInput[]; readonly moveStaged: boolean }
   | { readonly id: number; readonly kind: 'purge'; readonly now: number; readonly limit: number };
 
 export interface WriterFailure {

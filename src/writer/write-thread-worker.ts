@@ -21,7 +21,7 @@ const purge = purgeExpiredSecrets({ store: new KnexSecretStore(knex), audit });
 async function handle(request: WriterRequest): Promise<WriterReply> {
   switch (request.kind) {
     case 'append':
-      return { id: request.id, staged: await audit.append(request.events) };
+      return { id: request.id, staged: await audit.append(request.events, request.moveStaged) };
     case 'purge':
       return { id: request.id, keys: await purge(request.now, request.limit) };
   }

@@ -68,9 +68,9 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append'> {
     return this.ready;
   }
 
-  /** Moves staged events into the chain, then appends `events`; how many staged events it moved. */
-  async append(events: readonly AuditEventInput[]): Promise<number> {
-    return (await this.send({ kind: 'append', events })).staged ?? 0;
+  /** Appends `events`, moving staged events into the chain with them when asked; how many staged events it moved. */
+  async append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
+    return (await this.send({ kind: 'append', events, moveStaged })).staged ?? 0;
   }
 
   /** Purges up to `limit` secrets expired at `now`, each with its staged `secret.expired` event; the keys purged. */

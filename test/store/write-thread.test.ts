@@ -38,15 +38,15 @@ describe('SQLite write thread', () => {
     const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
     try {
       await thread.start();
-      await thread.append([event(1), event(2)]);
+      await thread.append([event(1), event(2)], false);
       await workerOf(thread).terminate();
       assert.equal(thread.healthy, false);
-      const refused = await thread.append([event(3)]).catch((error: unknown) => error);
+      const refused = await thread.append([event(3)], false).catch((error: unknown) => error);
       assert.ok(refused instanceof WriterUnavailable, 'an Error, not a plain object');
       assert.equal(refused.code, 'WRITER_UNAVAILABLE');
       for (let n = 0; n < 40 && !thread.healthy; n++) await sleep(50);
       assert.equal(thread.healthy, true, 'a new thread took over');
-      await thread.append([event(4)]);
+      await thread.append([event(4)], true);
       const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain);
       assert.equal(verdict.ok && verdict.events, 3);
     } finally {

@@ -10,13 +10,13 @@ export class FakeAuditStore implements Pick<AuditStore, 'append'> {
   /** The next append fails with this. */
   failNext?: Error;
 
-  async append(events: readonly AuditEventInput[]): Promise<number> {
+  async append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
     if (this.failNext) {
       const failure = this.failNext;
       this.failNext = undefined;
       throw failure;
     }
-    const moved = Math.min(this.staged, OUTBOX_BATCH);
+    const moved = moveStaged ? Math.min(this.staged, OUTBOX_BATCH) : 0;
     this.staged -= moved;
     this.appends.push([...events]);
     return moved;
