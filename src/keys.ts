@@ -1,4 +1,4 @@
-/** The key grammar (SPEC section 2). Pure: no I/O. */
+/** The key grammar: segments of [A-Za-z0-9_.-] joined by single slashes. Pure: no I/O. */
 
 export const MAX_KEY_LENGTH = 512;
 const SEGMENT = /^[A-Za-z0-9_.-]+$/;

@@ -1,4 +1,4 @@
-/** The claims a token must carry (SPEC section 5), checked the same way for every algorithm. */
+/** The claims a token must carry, checked the same way for every algorithm. */
 import { keyProblem } from '../keys';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 

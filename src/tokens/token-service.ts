@@ -1,5 +1,5 @@
 /**
- * Delegation and revocation (SPEC section 5). A derived token carries only
+ * Delegation and revocation. A derived token carries only
  * scopes its parent covers, never outlives it, and records its ancestry,
  * so that revoking any ancestor revokes it.
  */

@@ -1,4 +1,4 @@
-/** The secrets API over HTTP, on SQLite and PostgreSQL: every status code of SPEC section 4. */
+/** The secrets API over HTTP, on SQLite and PostgreSQL: every status code of every secret route. */
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 import request from 'supertest';
