@@ -100,7 +100,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     await writer?.start();
     const audit = resources.add(
       new AuditLog(writer ?? auditStore, (error) => logger.error({ err: error }, 'could not move staged audit events into the chain')),
-      (log) => log.drain(),
+      (log) => log.close(),
     );
     const staging: AuditStaging = { stage: (events, trx) => auditStore.stage(events, trx), kick: () => audit.kick() };
     // Events a crash left staged go into the chain now.

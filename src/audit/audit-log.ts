@@ -29,6 +29,7 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing?: Promise<void>;
   private stagedWaiting = false;
+  private closed = false;
 
   constructor(
     private readonly store: Pick<AuditStore, 'append'>,
@@ -45,8 +46,15 @@ export class AuditLog {
 
   /** Staged events wait to be moved into the chain: write a batch soon, even with nothing queued. */
   kick(): void {
+    if (this.closed) return;
     this.stagedWaiting = true;
     this.schedule();
+  }
+
+  /** Writes what is queued, then stops retrying: for shutdown. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
   }
 
   /** Waits until everything recorded and staged so far is in the chain. */

@@ -7,6 +7,19 @@ import type { KeyRange } from './listing-ranges';
 import { rowToRecord, rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
 import type { SqliteSecretReader } from './sqlite-secret-reader';
 
+/**
+ * The two reads of a sealed secret. The same text runs through knex on
+ * PostgreSQL and as statements prepared once on SQLite's read connection
+ * (sqlite-secret-reader.ts).
+ */
+export const CURRENT_VERSION_SQL = `SELECT s.key, s.version, s.created_at, s.updated_at, s.expires_at, v.kek_id, v.wrapped_key, v.ciphertext
+  FROM secrets s JOIN secret_versions v ON v.key = s.key AND v.version = s.version
+ WHERE s.key = ?`;
+
+export const ONE_VERSION_SQL = `SELECT v.key, v.version, s.created_at, v.created_at AS updated_at, s.expires_at, v.kek_id, v.wrapped_key, v.ciphertext
+  FROM secret_versions v JOIN secrets s ON s.key = v.key
+ WHERE v.key = ? AND v.version = ?`;
+
 export class KnexSecretStore implements SecretStore {
   private readonly pg: boolean;
 
@@ -75,31 +88,17 @@ export class KnexSecretStore implements SecretStore {
 
   async getCurrent(key: string): Promise<SealedSecret | undefined> {
     if (this.reader) return this.reader.getCurrent(key);
-    const row = await this.knex('secrets as s')
-      .join('secret_versions as v', function () {
-        this.on('v.key', 's.key').andOn('v.version', 's.version');
-      })
-      .where('s.key', key)
-      .first<SealedRow | undefined>('s.key', 's.version', 's.created_at', 's.updated_at', 's.expires_at', 'v.kek_id', 'v.wrapped_key', 'v.ciphertext');
-    return row ? rowToSealed(row) : undefined;
+    return this.readOne(CURRENT_VERSION_SQL, [key]);
   }
 
   async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
     if (this.reader) return this.reader.getVersion(key, version);
-    const row = await this.knex('secret_versions as v')
-      .join('secrets as s', 's.key', 'v.key')
-      .where('v.key', key)
-      .andWhere('v.version', version)
-      .first<SealedRow | undefined>(
-        'v.key',
-        'v.version',
-        's.created_at',
-        { updated_at: 'v.created_at' },
-        's.expires_at',
-        'v.kek_id',
-        'v.wrapped_key',
-        'v.ciphertext',
-      );
+    return this.readOne(ONE_VERSION_SQL, [key, version]);
+  }
+
+  private async readOne(sql: string, bindings: readonly (string | number)[]): Promise<SealedSecret | undefined> {
+    const result = (await this.knex.raw(sql, bindings)) as SealedRow[] | { rows: SealedRow[] };
+    const row = (Array.isArray(result) ? result : result.rows)[0];
     return row ? rowToSealed(row) : undefined;
   }
 
