@@ -8,7 +8,6 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AuditChain } from './audit/audit-event';
 import { AuditLog } from './audit/audit-log';
-import type { AuditStaging } from './audit/audit-store-type';
 import { AuditHeadPublisher } from './audit/head-publisher';
 import { KnexAuditStore } from './audit/knex-audit-store';
 import { auditRetentionJob } from './audit/retention';
@@ -27,6 +26,7 @@ import { ContinuationTokens } from './continuation-tokens';
 import { expiredSecretsJob, purgeExpiredSecrets } from './secrets/expired-secrets';
 import { KnexSecretStore } from './secrets/knex-secret-store';
 import { SecretService } from './secrets/secret-service';
+import { secretWrites } from './secrets/secret-writes';
 import { SqliteSecretReader } from './secrets/sqlite-secret-reader';
 import { Sweeper, SWEEP_PACING } from './sweeper/sweeper';
 import { expiredRevocationsJob } from './tokens/expired-revocations';
@@ -34,6 +34,7 @@ import { KnexTokenStore } from './tokens/knex-token-store';
 import { RevocationList } from './tokens/revocation-list';
 import { tokenKeys } from './tokens/token-keys';
 import { TokenService } from './tokens/token-service';
+import { tokenWrites } from './tokens/token-writes';
 import { TokenVerifier } from './tokens/token-verifier';
 import { SqliteWriteThread } from './writer/write-thread';
 
@@ -93,16 +94,16 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
 
     const auditChain = new AuditChain(keyring.auditKey);
     const auditStore = new KnexAuditStore(knex, auditChain);
-    await auditStore.sealKeyedBoundary();
+    // On SQLite every write goes through one thread with a connection of its own; on PostgreSQL the stores write directly.
     const writer = file
       ? resources.add(new SqliteWriteThread({ filename: file, auditKey: keyring.auditKey }, logger.child({ component: 'writer' })), (w) => w.close())
       : undefined;
-    await writer?.start();
+    if (writer) await writer.start();
+    else await auditStore.sealKeyedBoundary();
     const audit = resources.add(
       new AuditLog(writer ?? auditStore, (error) => logger.error({ err: error }, 'could not move staged audit events into the chain')),
       (log) => log.close(),
     );
-    const staging: AuditStaging = { stage: (events, trx) => auditStore.stage(events, trx), kick: () => audit.kick() };
     // Events a crash left staged go into the chain now.
     audit.kick();
     await audit.drain();
@@ -119,8 +120,24 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       audience: config.jwtAudience,
       isRevoked: (jti) => revocations.isRevoked(jti),
     });
-    const secrets = new SecretService({ store, envelope: new Envelope(keyring), clock, continuation, historyVersions: config.historyVersions, audit: staging });
-    const tokens = new TokenService({ signer: keys.derivationSigner, store: tokenStore, revocations, clock, maxTtlSeconds: config.maxTokenTtlSeconds, audit: staging });
+    const secrets = new SecretService({
+      store,
+      writes: writer ?? secretWrites({ store, audit: auditStore }),
+      envelope: new Envelope(keyring),
+      clock,
+      continuation,
+      historyVersions: config.historyVersions,
+      audit,
+    });
+    const tokens = new TokenService({
+      signer: keys.derivationSigner,
+      store: tokenStore,
+      writes: writer ?? tokenWrites({ store: tokenStore, audit: auditStore }),
+      revocations,
+      clock,
+      maxTtlSeconds: config.maxTokenTtlSeconds,
+      audit,
+    });
 
     const purgeExpired = writer ? (now: number, limit: number) => writer.purgeExpired(now, limit) : purgeExpiredSecrets({ store, audit: auditStore });
     const sweeper = resources.add(
@@ -131,8 +148,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
             // Also moves what a replica that died, and never came back, left staged.
             audit.kick();
           }),
-          expiredRevocationsJob(tokenStore),
-          auditRetentionJob(auditStore, config.auditRetentionMs),
+          expiredRevocationsJob(writer ?? tokenStore),
+          auditRetentionJob(writer ?? auditStore, config.auditRetentionMs),
         ],
         clock,
         logger: logger.child({ component: 'sweeper' }),

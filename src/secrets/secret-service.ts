@@ -6,11 +6,12 @@ import { performance } from 'node:perf_hooks';
 import type { Actor, AuditStaging } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
-import { InvalidRequest, SecretExpired, SecretNotFound } from '../errors';
+import { InvalidRequest, SecretExpired, SecretNotFound, Unavailable } from '../errors';
 import type { GrantSet } from '../scopes/grant-set';
 import type { ContinuationTokens } from '../continuation-tokens';
 import { listableRanges } from './listing-ranges';
 import { checkPreconditions, type Preconditions } from './preconditions';
+import type { Expected, SecretWrites } from './secret-writes';
 import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
 
 export type SecretValue = Record<string, unknown>;
@@ -32,10 +33,14 @@ export interface ListRequest {
   readonly grants: Pick<GrantSet, 'allows' | 'targetsFor'>;
 }
 
-type Store = Pick<
-  SecretStore,
-  'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getVersion' | 'listRange'
->;
+type Store = Pick<SecretStore, 'getCurrent' | 'getVersion' | 'listRange'>;
+
+/** How often a write plans again when concurrent writes keep coming first. */
+const MAX_WRITE_ATTEMPTS = 32;
+
+function expectedOf(existing: SecretRecord | undefined): Expected {
+  return existing ? { version: existing.version, expiresAt: existing.expiresAt } : null;
+}
 
 /** How long one listing request may read before it returns a shorter page (wall time, not the injected clock). */
 const LIST_TIME_BUDGET_MS = 50;
@@ -48,7 +53,8 @@ export class SecretService {
   private readonly clock: Clock;
   private readonly continuation: ContinuationTokens;
   private readonly historyVersions: number;
-  private readonly audit: AuditStaging;
+  private readonly writes: SecretWrites;
+  private readonly audit: Pick<AuditStaging, 'kick'>;
 
   constructor(deps: {
     store: Store;
@@ -56,8 +62,10 @@ export class SecretService {
     clock: Clock;
     continuation: ContinuationTokens;
     historyVersions: number;
-    audit: AuditStaging;
+    writes: SecretWrites;
+    audit: Pick<AuditStaging, 'kick'>;
   }) {
+    this.writes = deps.writes;
     this.audit = deps.audit;
     this.store = deps.store;
     this.envelope = deps.envelope;
@@ -74,7 +82,9 @@ export class SecretService {
 
   /**
    * Creates or replaces; an expired secret counts as absent and starts over
-   * at version 1. The write's `secret.write` event commits with it.
+   * at version 1. The write's `secret.write` event commits with it. Planned
+   * on the record as read, committed only if it is still so: a concurrent
+   * write makes it plan again (and a precondition may then fail).
    */
   async put(
     key: string,
@@ -86,21 +96,21 @@ export class SecretService {
     const now = this.clock.now();
     this.checkExpiry(expiresAt);
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
-    const written = await this.store.inTransaction(async (trx) => {
-      const existing = await this.store.lockRecord(key, trx);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const existing = await this.store.getCurrent(key);
       const live = existing && existing.expiresAt > now ? existing : undefined;
       checkPreconditions(preconditions, live?.version);
-      if (existing && !live) await this.store.remove(key, trx);
       const version = live ? live.version + 1 : 1;
       const record: SecretRecord = { key, version, createdAt: live?.createdAt ?? now, updatedAt: now, expiresAt };
       const sealed = await this.envelope.seal(plaintext, { key, version });
-      await this.store.writeVersion(record, sealed, this.historyVersions, trx);
       const created = live === undefined;
-      await this.audit.stage([{ ...actor, time: now, action: 'secret.write', key, outcome: created ? 201 : 200 }], trx);
-      return { created, record };
-    });
-    this.audit.kick();
-    return written;
+      const events = [{ ...actor, time: now, action: 'secret.write' as const, key, outcome: created ? 201 : 200 }];
+      if (await this.writes.put({ expected: expectedOf(existing), record, sealed, keepVersions: this.historyVersions, events })) {
+        this.audit.kick();
+        return { created, record };
+      }
+    }
+    throw new Unavailable('the secret kept changing under concurrent writes; try again');
   }
 
   async get(key: string, version?: number): Promise<SecretWithValue> {
@@ -113,14 +123,17 @@ export class SecretService {
   /** Deletes with all history, and its `secret.delete` event; an expired, unswept secret is deleted too. */
   async delete(key: string, preconditions: Preconditions, actor: Actor): Promise<void> {
     const now = this.clock.now();
-    await this.store.inTransaction(async (trx) => {
-      const existing = await this.store.lockRecord(key, trx);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const existing = await this.store.getCurrent(key);
       if (!existing) throw new SecretNotFound();
       checkPreconditions(preconditions, existing.expiresAt > now ? existing.version : undefined);
-      await this.store.remove(key, trx);
-      await this.audit.stage([{ ...actor, time: now, action: 'secret.delete', key, outcome: 204 }], trx);
-    });
-    this.audit.kick();
+      const events = [{ ...actor, time: now, action: 'secret.delete' as const, key, outcome: 204 }];
+      if (await this.writes.delete({ key, expected: { version: existing.version, expiresAt: existing.expiresAt }, events })) {
+        this.audit.kick();
+        return;
+      }
+    }
+    throw new Unavailable('the secret kept changing under concurrent writes; try again');
   }
 
   /**

@@ -12,6 +12,7 @@ import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';
 import type { TokenSigner } from './token-signer';
 import type { TokenStore } from './token-store-type';
+import type { TokenWrites } from './token-writes';
 import type { Principal } from './token-verifier';
 
 export interface DeriveRequest {
@@ -46,20 +47,23 @@ export interface DerivedToken {
 export class TokenService {
   /** Absent when only public keys are configured: then nothing can be derived. */
   private readonly signer?: Pick<TokenSigner, 'sign'>;
-  private readonly store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'findIssued' | 'revoke'>;
-  private readonly audit: AuditStaging;
+  private readonly store: Pick<TokenStore, 'findIssued'>;
+  private readonly writes: TokenWrites;
+  private readonly audit: Pick<AuditStaging, 'kick'>;
   private readonly revocations: Pick<RevocationList, 'add'>;
   private readonly clock: Clock;
   private readonly maxTtlSeconds: number;
 
   constructor(deps: {
     signer: Pick<TokenSigner, 'sign'> | undefined;
-    store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'findIssued' | 'revoke'>;
+    store: Pick<TokenStore, 'findIssued'>;
+    writes: TokenWrites;
     revocations: Pick<RevocationList, 'add'>;
     clock: Clock;
     maxTtlSeconds: number;
-    audit: AuditStaging;
+    audit: Pick<AuditStaging, 'kick'>;
   }) {
+    this.writes = deps.writes;
     this.audit = deps.audit;
     this.signer = deps.signer;
     this.store = deps.store;
@@ -87,10 +91,9 @@ export class TokenService {
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
-    await this.store.inTransaction(async (trx) => {
-      await this.store.recordIssued({ jti: signed.jti, subject, ancestors, createdAt: now, expiresAt: signed.expiresAt }, trx);
-      await this.audit.stage([{ ...actor, time: now, action: 'token.create', key: subject, outcome: 201 }], trx);
-    });
+    await this.writes.recordIssued({ jti: signed.jti, subject, ancestors, createdAt: now, expiresAt: signed.expiresAt }, [
+      { ...actor, time: now, action: 'token.create', key: subject, outcome: 201 },
+    ]);
     this.audit.kick();
     return { ...signed, subject, scopes: [...request.scopes] };
   }
@@ -112,10 +115,7 @@ export class TokenService {
     if (!allowed) throw new InsufficientScopes(['token:revoke:<subject of that token>']);
     const expiresAt = record?.expiresAt ?? (jti === caller.jti ? caller.expiresAt : null);
     const now = this.clock.now();
-    await this.store.inTransaction(async (trx) => {
-      await this.store.revoke(jti, now, expiresAt, trx);
-      await this.audit.stage([{ ...actor, time: now, action: 'token.revoke', key: jti, outcome: 204 }], trx);
-    });
+    await this.writes.revoke({ jti, revokedAt: now, expiresAt }, [{ ...actor, time: now, action: 'token.revoke', key: jti, outcome: 204 }]);
     this.audit.kick();
     this.revocations.add(jti, expiresAt);
   }

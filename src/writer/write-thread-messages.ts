@@ -1,5 +1,8 @@
 /** What the main thread and the SQLite write thread say to each other. */
 import type { AuditEventInput } from '../audit/audit-event';
+import type { DeleteCommand, PutCommand } from '../secrets/secret-writes';
+import type { Revocation } from '../tokens/token-writes';
+import type { IssuedToken } from '../tokens/token-store-type';
 
 export interface WriterData {
   readonly filename: string;
@@ -7,9 +10,25 @@ export interface WriterData {
   readonly auditKey: Uint8Array;
 }
 
-export type WriterRequest =
-  | { readonly id: number; readonly kind: 'append'; readonly events: readonly AuditEventInput[]; readonly moveStaged: boolean }
-  | { readonly id: number; readonly kind: 'purge'; readonly now: number; readonly limit: number };
+/** Every write the thread runs, by name, with its arguments. */
+export interface WriterCommands {
+  append: { events: readonly AuditEventInput[]; moveStaged: boolean };
+  putSecret: PutCommand;
+  deleteSecret: DeleteCommand;
+  recordIssued: { token: IssuedToken; events: readonly AuditEventInput[] };
+  revoke: { revocation: Revocation; events: readonly AuditEventInput[] };
+  purgeSecrets: { now: number; limit: number };
+  purgeRevocations: { now: number; limit: number };
+  purgeAudit: { cutoff: number; limit: number };
+}
+
+export type WriterCommand = keyof WriterCommands;
+
+export interface WriterRequest<K extends WriterCommand = WriterCommand> {
+  readonly id: number;
+  readonly kind: K;
+  readonly args: WriterCommands[K];
+}
 
 export interface WriterFailure {
   readonly message: string;
@@ -18,10 +37,7 @@ export interface WriterFailure {
 
 export interface WriterReply {
   readonly id: number;
-  /** For an append: how many staged events it moved into the chain. */
-  readonly staged?: number;
-  /** For a purge: the keys purged. */
-  readonly keys?: string[];
+  readonly result?: unknown;
   readonly error?: WriterFailure;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The SQLite write thread: a connection of its own that runs the stores'
- * own write methods (audit appends, purges of expired secrets) off the
+ * The SQLite write thread: the one connection that writes while `serve`
+ * runs on SQLite. It runs the features' own write methods (secrets and
+ * their versions, tokens, revocations, audit appends, purges) off the
  * event loop. better-sqlite3 is synchronous: on the main thread each of
  * these transactions, and its fsync, would stall every request.
  */
@@ -11,20 +12,37 @@ import { connectDatabase } from '../db/connect';
 import { isMigrated } from '../db/migration-source';
 import { purgeExpiredSecrets } from '../secrets/expired-secrets';
 import { KnexSecretStore } from '../secrets/knex-secret-store';
-import type { WriterData, WriterReply, WriterRequest } from './write-thread-messages';
+import { secretWrites } from '../secrets/secret-writes';
+import { KnexTokenStore } from '../tokens/knex-token-store';
+import { tokenWrites } from '../tokens/token-writes';
+import type { WriterCommand, WriterCommands, WriterData, WriterReply, WriterRequest } from './write-thread-messages';
 
 const { filename, auditKey } = workerData as WriterData;
 const knex = connectDatabase({ client: 'sqlite', filename });
 const audit = new KnexAuditStore(knex, new AuditChain(Buffer.from(auditKey)));
-const purge = purgeExpiredSecrets({ store: new KnexSecretStore(knex), audit });
+const secretStore = new KnexSecretStore(knex);
+const tokenStore = new KnexTokenStore(knex);
+const secrets = secretWrites({ store: secretStore, audit });
+const tokens = tokenWrites({ store: tokenStore, audit });
+const purgeSecrets = purgeExpiredSecrets({ store: secretStore, audit });
 
-async function handle(request: WriterRequest): Promise<WriterReply> {
-  switch (request.kind) {
-    case 'append':
-      return { id: request.id, staged: await audit.append(request.events, request.moveStaged) };
-    case 'purge':
-      return { id: request.id, keys: await purge(request.now, request.limit) };
-  }
+/** Buffers arrive as plain Uint8Arrays. */
+const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unknown> } = {
+  append: ({ events, moveStaged }) => audit.append(events, moveStaged),
+  putSecret: (command) =>
+    secrets.put({ ...command, sealed: { ...command.sealed, wrappedKey: buffer(command.sealed.wrappedKey), ciphertext: buffer(command.sealed.ciphertext) } }),
+  deleteSecret: (command) => secrets.delete(command),
+  recordIssued: ({ token, events }) => tokens.recordIssued(token, events),
+  revoke: ({ revocation, events }) => tokens.revoke(revocation, events),
+  purgeSecrets: ({ now, limit }) => purgeSecrets(now, limit),
+  purgeRevocations: ({ now, limit }) => tokenStore.purgeExpiredBatch(now, limit),
+  purgeAudit: ({ cutoff, limit }) => audit.purgeOlderThan(cutoff, limit),
+};
+
+function run<K extends WriterCommand>(request: WriterRequest<K>): Promise<unknown> {
+  return handlers[request.kind](request.args);
 }
 
 function replyError(id: number, error: unknown): WriterReply {
@@ -35,13 +53,14 @@ function replyError(id: number, error: unknown): WriterReply {
 async function start(): Promise<void> {
   // A thread that cannot write says so once and stops; the main thread decides when to try again.
   if (!(await isMigrated(knex))) throw Object.assign(new Error(`${filename} is not a migrated database`), { code: 'WRITER_NOT_READY' });
+  await audit.sealKeyedBoundary();
   parentPort?.on('message', (request: WriterRequest | 'close') => {
     if (request === 'close') {
       void knex.destroy().then(() => process.exit(0));
       return;
     }
-    handle(request).then(
-      (reply) => parentPort?.postMessage(reply),
+    run(request).then(
+      (result) => parentPort?.postMessage({ id: request.id, result } satisfies WriterReply),
       (error: unknown) => parentPort?.postMessage(replyError(request.id, error)),
     );
   });

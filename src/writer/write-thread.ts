@@ -1,6 +1,6 @@
 /**
- * The main thread's side of the SQLite write thread: hands it audit
- * appends and purges, and waits for each. A thread that stops is replaced
+ * The main thread's side of the SQLite write thread: hands it every write
+ * (secrets, tokens, revocations, audit appends, purges) and waits for each. A thread that stops is replaced
  * after a backoff that starts at 250 ms and doubles up to 30 s (with jitter), one log line per
  * stop; meanwhile every request to it fails at once with WriterUnavailable
  * (a 503), and `healthy` is false, which turns /readyz red.
@@ -10,7 +10,10 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { AuditEventInput } from '../audit/audit-event';
 import type { AuditStore } from '../audit/audit-store-type';
-import type { WriterData, WriterFailure, WriterReply, WriterRequest, WriterStatus } from './write-thread-messages';
+import type { DeleteCommand, PutCommand, SecretWrites } from '../secrets/secret-writes';
+import type { IssuedToken, TokenStore } from '../tokens/token-store-type';
+import type { Revocation, TokenWrites } from '../tokens/token-writes';
+import type { WriterCommand, WriterCommands, WriterData, WriterFailure, WriterReply, WriterRequest, WriterStatus } from './write-thread-messages';
 
 export class WriterUnavailable extends Error {
   readonly code = 'WRITER_UNAVAILABLE';
@@ -31,15 +34,12 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-/** A request before it is numbered (Omit over each member of the union). */
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
 /** A thread that ran this long before stopping starts the backoff over. */
 const STABLE_MS = 10_000;
 
-export class SqliteWriteThread implements Pick<AuditStore, 'append'> {
+export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlderThan'>, Pick<TokenStore, 'purgeExpiredBatch'>, SecretWrites, TokenWrites {
   private worker?: Worker;
   private ready = false;
   private readyAt = 0;
@@ -70,12 +70,38 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append'> {
 
   /** Appends `events`, moving staged events into the chain with them when asked; how many staged events it moved. */
   async append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
-    return (await this.send({ kind: 'append', events, moveStaged })).staged ?? 0;
+    return (await this.send('append', { events, moveStaged })) as number;
+  }
+
+  async put(command: PutCommand): Promise<boolean> {
+    return (await this.send('putSecret', command)) as boolean;
+  }
+
+  async delete(command: DeleteCommand): Promise<boolean> {
+    return (await this.send('deleteSecret', command)) as boolean;
+  }
+
+  async recordIssued(token: IssuedToken, events: readonly AuditEventInput[]): Promise<void> {
+    await this.send('recordIssued', { token, events });
+  }
+
+  async revoke(revocation: Revocation, events: readonly AuditEventInput[]): Promise<void> {
+    await this.send('revoke', { revocation, events });
   }
 
   /** Purges up to `limit` secrets expired at `now`, each with its staged `secret.expired` event; the keys purged. */
   async purgeExpired(now: number, limit: number): Promise<string[]> {
-    return (await this.send({ kind: 'purge', now, limit })).keys ?? [];
+    return (await this.send('purgeSecrets', { now, limit })) as string[];
+  }
+
+  /** Revocations and issued-token records whose token can no longer be used. */
+  async purgeExpiredBatch(now: number, limit: number): Promise<number> {
+    return (await this.send('purgeRevocations', { now, limit })) as number;
+  }
+
+  /** Audit events older than `cutoff`, moving the chain's anchor. */
+  async purgeOlderThan(cutoff: number, limit: number): Promise<number> {
+    return (await this.send('purgeAudit', { cutoff, limit })) as number;
   }
 
   async close(): Promise<void> {
@@ -140,15 +166,15 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append'> {
     this.restartTimer = setTimeout(() => this.spawn(), delay).unref();
   }
 
-  private send(body: WithoutId<WriterRequest>): Promise<WriterReply> {
+  private async send<K extends WriterCommand>(kind: K, args: WriterCommands[K]): Promise<unknown> {
     const worker = this.worker;
-    if (!this.ready || !worker) return Promise.reject(new WriterUnavailable('the SQLite write thread is not running'));
-    return new Promise((resolve, reject) => {
+    if (!this.ready || !worker) throw new WriterUnavailable('the SQLite write thread is not running');
+    const reply = await new Promise<WriterReply>((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
-      const request = { id, ...body } as WriterRequest;
-      worker.postMessage(request);
+      worker.postMessage({ id, kind, args } satisfies WriterRequest<K>);
     });
+    return reply.result;
   }
 }
 

@@ -104,4 +104,29 @@ describe('while the write thread is down', () => {
     assert.equal((await request(svc.app).get('/readyz')).status, 200);
     assert.equal((await put()).status, 200);
   });
+
+  it('is the only connection that writes: requests write nothing through the serving connection', async () => {
+    const statements: string[] = [];
+    const listen = (query: { sql: string }) => statements.push(query.sql);
+    svc.services.knex.on('query', listen);
+    try {
+      const token = svc.token(['secret:*:**', 'token:*:**']);
+      const as = { Authorization: `Bearer ${token}` };
+      assert.equal((await request(svc.app).put('/v1/secret/one/door').set(as).send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' })).status, 201);
+      assert.equal((await request(svc.app).put('/v1/secret/one/door').set(as).set('If-Match', '"1"').send({ value: { a: 2 }, expires: '2031-01-01T00:00:00Z' })).status, 200);
+      const derived = await request(svc.app).post('/v1/tokens').set(as).send({ scopes: [], ttl: 60 });
+      assert.equal(derived.status, 201);
+      assert.equal((await request(svc.app).post('/v1/tokens/revoke').set(as).send({ jti: derived.body.jti })).status, 204);
+      assert.equal((await request(svc.app).delete('/v1/secret/one/door').set(as)).status, 204);
+      assert.equal((await request(svc.app).get('/v1/secrets?prefix=one').set(as)).status, 200);
+      await svc.auditWritten();
+      await svc.services.sweeper.runOnce();
+    } finally {
+      svc.services.knex.off('query', listen);
+    }
+    assert.ok(statements.some((sql) => /^\s*select\b/i.test(sql)), 'the serving connection was watched: the listing read through it');
+    const writes = statements.filter((sql) => /^\s*(insert|update|delete|replace)\b/i.test(sql));
+    assert.deepEqual(writes, []);
+  });
 });
+

@@ -10,6 +10,7 @@ import { createKeyringIfMissing, LocalKeyring } from '../../src/crypto/local-key
 import { PreconditionFailed, SecretExpired, SecretNotFound } from '../../src/errors';
 import { GrantSet } from '../../src/scopes/grant-set';
 import { SecretService } from '../../src/secrets/secret-service';
+import { secretWrites } from '../../src/secrets/secret-writes';
 import { tempDir } from '../support/databases';
 import { FakeSecretStore } from '../support/fake-secret-store';
 
@@ -27,7 +28,15 @@ describe('secret service', () => {
   beforeEach(() => {
     clock = new ManualClock(Date.UTC(2030, 0, 1));
     store = new FakeSecretStore();
-    secrets = new SecretService({ store, envelope, clock, continuation: new ContinuationTokens(randomBytes(32)), historyVersions: 3, audit: store.staging });
+    secrets = new SecretService({
+      store,
+      writes: secretWrites({ store, audit: store.staging }),
+      envelope,
+      clock,
+      continuation: new ContinuationTokens(randomBytes(32)),
+      historyVersions: 3,
+      audit: store.staging,
+    });
   });
 
   it('creates at version 1 and counts up, committing one secret.write event with each write', async () => {
