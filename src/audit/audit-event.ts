@@ -49,7 +49,8 @@ export interface ChainAnchor extends ChainLink {
   readonly mac?: string;
 }
 
-export const GENESIS: ChainLink = { seq: 0, hash: '0'.repeat(64) };
+/** Where every chain begins: the head and anchor a new database starts with. */
+const GENESIS: ChainLink = { seq: 0, hash: '0'.repeat(64) };
 
 function canonical(seq: number, event: AuditEventInput): string {
   return JSON.stringify([seq, event.time, event.subject, event.jti, event.action, event.key, event.outcome, event.requestId, event.client]);

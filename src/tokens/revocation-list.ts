@@ -47,10 +47,6 @@ export class RevocationList {
     this.revoked.set(jti, expiresAt);
   }
 
-  get size(): number {
-    return this.revoked.size;
-  }
-
   /** Reads what is new; how many revocations it read. */
   async refresh(): Promise<number> {
     const started = this.clock.now();
