@@ -30,8 +30,8 @@ export class KnexAuditStore implements AuditStore {
       for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
         await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
       }
-      const lastStaged = staged[staged.length - 1];
-      if (lastStaged) await trx('audit_outbox').where('id', '<=', lastStaged.id).delete();
+      // Exactly the rows moved: on PostgreSQL a write with a lower id may commit while this runs, unmoved.
+      if (staged.length > 0) await trx('audit_outbox').whereIn('id', staged.map((row) => row.id)).delete();
       const last = linked[linked.length - 1] as AuditEvent;
       await writeMeta(trx, 'audit_head', JSON.stringify({ seq: last.seq, hash: last.hash }));
       return staged.length;
