@@ -7,7 +7,8 @@ import type { AuditEventInput } from '../audit/audit-event';
 import type { AuditStore } from '../audit/audit-store-type';
 import type { IssuedToken, TokenStore } from './token-store-type';
 
-export interface Revocation {
+/** A revocation being made; what the store keeps of it is a Revocation (token-store-type). */
+export interface NewRevocation {
   readonly jti: string;
   readonly revokedAt: number;
   /** The revoked token's exp; null when unknown. */
@@ -16,7 +17,7 @@ export interface Revocation {
 
 export interface TokenWrites {
   recordIssued(token: IssuedToken, events: readonly AuditEventInput[]): Promise<void>;
-  revoke(revocation: Revocation, events: readonly AuditEventInput[]): Promise<void>;
+  revoke(revocation: NewRevocation, events: readonly AuditEventInput[]): Promise<void>;
 }
 
 export function tokenWrites(deps: { store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'revoke'>; audit: Pick<AuditStore, 'stage'> }): TokenWrites {

@@ -1,7 +1,7 @@
 /** What the main thread and the SQLite write thread say to each other. */
 import type { AuditEventInput } from '../audit/audit-event';
 import type { DeleteCommand, PutCommand } from '../secrets/secret-writes';
-import type { Revocation } from '../tokens/token-writes';
+import type { NewRevocation } from '../tokens/token-writes';
 import type { IssuedToken } from '../tokens/token-store-type';
 
 export interface WriterData {
@@ -16,7 +16,7 @@ export interface WriterCommands {
   putSecret: PutCommand;
   deleteSecret: DeleteCommand;
   recordIssued: { token: IssuedToken; events: readonly AuditEventInput[] };
-  revoke: { revocation: Revocation; events: readonly AuditEventInput[] };
+  revoke: { revocation: NewRevocation; events: readonly AuditEventInput[] };
   purgeSecrets: { now: number; limit: number };
   purgeRevocations: { now: number; limit: number };
   purgeAudit: { cutoff: number; limit: number };

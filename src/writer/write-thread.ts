@@ -1,9 +1,10 @@
 /**
  * The main thread's side of the SQLite write thread: hands it every write
- * (secrets, tokens, revocations, audit appends, purges) and waits for each. A thread that stops is replaced
- * after a backoff that starts at 250 ms and doubles up to 30 s (with jitter), one log line per
- * stop; meanwhile every request to it fails at once with WriterUnavailable
- * (a 503), and `healthy` is false, which turns /readyz red.
+ * (secrets, tokens, revocations, audit appends, purges) and waits for each.
+ * A thread that stops is replaced after a backoff that starts at 250 ms and
+ * doubles up to 30 s (with jitter), one log line per stop; meanwhile every
+ * request to it fails at once with WriterUnavailable (a 503), and `healthy`
+ * is false, which turns /readyz red.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -12,7 +13,7 @@ import type { AuditEventInput } from '../audit/audit-event';
 import type { AuditStore } from '../audit/audit-store-type';
 import type { DeleteCommand, PutCommand, SecretWrites } from '../secrets/secret-writes';
 import type { IssuedToken, TokenStore } from '../tokens/token-store-type';
-import type { Revocation, TokenWrites } from '../tokens/token-writes';
+import type { NewRevocation, TokenWrites } from '../tokens/token-writes';
 import type { WriterCommand, WriterCommands, WriterData, WriterFailure, WriterReply, WriterRequest, WriterStatus } from './write-thread-messages';
 
 export class WriterUnavailable extends Error {
@@ -85,7 +86,7 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlde
     await this.send('recordIssued', { token, events });
   }
 
-  async revoke(revocation: Revocation, events: readonly AuditEventInput[]): Promise<void> {
+  async revoke(revocation: NewRevocation, events: readonly AuditEventInput[]): Promise<void> {
     await this.send('revoke', { revocation, events });
   }
 
