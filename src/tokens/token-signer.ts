@@ -28,7 +28,8 @@ export class TokenSigner {
   sign(request: TokenRequest): SignedToken {
     const iat = Math.floor(this.clock.now() / 1000);
     const exp = iat + request.ttlSeconds;
-    const jti = randomBytes(16).toString('base64url');
+    // Hex, so that a jti never begins with '-' and reads as an option on a command line (token revoke JTI).
+    const jti = randomBytes(16).toString('hex');
     const payload = {
       sub: request.subject,
       scopes: [...request.scopes],

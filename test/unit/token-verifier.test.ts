@@ -118,6 +118,13 @@ describe('token verification', () => {
     });
   });
 
+  it('gives every signed token a jti that a command line cannot take for an option', () => {
+    const signer = new TokenSigner(hmacKey(SECRET), clock);
+    for (let n = 0; n < 300; n++) {
+      assert.match(signer.sign({ subject: 'a', scopes: [], ttlSeconds: 60 }).jti, /^[0-9a-f]{32}$/);
+    }
+  });
+
   describe('public keys', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
