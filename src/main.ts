@@ -2,27 +2,41 @@
 /** The `scoped-secrets` executable: parse the command line, dispatch. */
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './cli/audit-commands';
+import { addClientFlags } from './cli/client-flags';
 import { registerClientCommands } from './cli/client-commands';
+import { registerCompletionCommand } from './cli/completion-command';
+import { EXIT_USAGE, failAndExit } from './cli/exit';
+import { registerExportCommand } from './cli/export-command';
 import { registerKeysCommands } from './cli/keys-commands';
 import { registerProxyCommand } from './cli/proxy-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerServerCommands } from './cli/server-commands';
 import { registerTokenCommands } from './cli/token-commands';
-import { EXIT_USAGE, failAndExit } from './cli/exit';
+import { oneLineUsageErrors } from './cli/usage-errors';
+import { registerVersionCommand } from './cli/version-command';
 
-const program = new Command('scoped-secrets')
+// `scoped-secrets list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+const program = addClientFlags(new Command('scoped-secrets'))
   .description('a secrets service with scoped bearer tokens and envelope encryption')
   .exitOverride()
-  .enablePositionalOptions()
-  .showHelpAfterError();
+  .enablePositionalOptions();
 
+registerVersionCommand(program);
 registerServerCommands(program);
 registerTokenCommands(program);
 registerClientCommands(program);
+registerExportCommand(program);
 registerRunCommand(program);
 registerProxyCommand(program);
 registerKeysCommands(program);
 registerAuditCommands(program);
+registerCompletionCommand(program);
+oneLineUsageErrors(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);

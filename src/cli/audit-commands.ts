@@ -1,41 +1,126 @@
-/** audit verify: walk the chain in the database and name the first event that does not fit. */
+/** audit verify (on the server host), and audit list / audit tail (through the API, with audit:read). */
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditEvent, AuditQuery, SecretsClient } from '../client/secrets-client';
+import { parseDuration } from '../durations';
+import { parseTimestamp } from '../timestamps';
+import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
+import { printJson, withExamples } from './output';
+import { SERVER_HOST_NOTE, withInstallation } from './server-host';
+
+/** How far back each poll of `audit tail` looks again: an event's time can trail its position by a commit's delay. */
+const TAIL_OVERLAP_MS = 5000;
+
+function eventLine(event: AuditEvent): string {
+  return [event.time, event.action, String(event.outcome), event.subject ?? '-', event.key ?? '-', event.client ?? '-'].join('\t');
+}
+
+/** `--since`: a duration back from now (1h) or an RFC 3339 date-time. */
+function sinceFrom(text: string | undefined, now = Date.now()): string | undefined {
+  if (text === undefined) return undefined;
+  const back = parseDuration(text);
+  const at = back !== undefined ? now - back : parseTimestamp(text);
+  if (at === undefined) throw new CliError(`--since must be a duration back from now (1h, 7d) or an RFC 3339 date-time, not "${text}"`, EXIT_USAGE);
+  return new Date(at).toISOString();
+}
+
+async function* allEvents(client: SecretsClient, query: AuditQuery): AsyncGenerator<AuditEvent> {
+  let continuationToken: string | undefined;
+  do {
+    const page = await client.listAuditEvents({ ...query, limit: 1000, continuationToken });
+    yield* page.events;
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+}
+
+function addFilters(command: Command): Command {
+  return command
+    .option('--key <key>', 'only events about this key (needs audit:read on it; without it, audit:read:**)')
+    .option('--subject <subject>', 'only events by this subject')
+    .option('--since <when>', 'only events from this long ago (1h, 7d) or since an RFC 3339 date-time');
+}
+
+interface Filters {
+  key?: string;
+  subject?: string;
+  since?: string;
+  json?: boolean;
+}
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('the audit chain');
+  const audit = program.command('audit').description('the audit trail: verify the chain on the server host, list and tail events through the API');
 
-  audit
-    .command('verify')
-    .description('check that no audit event was removed or edited (exit 2 and the first bad event if one was); runs on the server host')
-    .option('--since-head <token>', 'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  scoped-secrets audit verify\n  scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
-    )
-    .action(async (options: { sinceHead?: string }) => {
-      const { AuditChain } = await import('../audit/audit-event');
-      const { KnexAuditStore } = await import('../audit/knex-audit-store');
-      const { verifyAuditChain } = await import('../audit/chain-verifier');
-      const { LocalKeyring } = await import('../crypto/local-keyring');
-      const { createStorage } = await import('../deps');
-      const config = loadConfig(process.env);
-      const keyring = new LocalKeyring(config.keyringFile);
-      const chain = new AuditChain(keyring.auditKey);
+  withExamples(
+    audit
+      .command('verify')
+      .description(`check that no audit event was removed or edited (exit 2 and the first bad event if one was); ${SERVER_HOST_NOTE}`)
+      .option('--since-head <token>', 'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain'),
+    'scoped-secrets audit verify',
+    'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
+  ).action(async (options: { sinceHead?: string }) => {
+    const { AuditChain } = await import('../audit/audit-event');
+    const { KnexAuditStore } = await import('../audit/knex-audit-store');
+    const { verifyAuditChain } = await import('../audit/chain-verifier');
+    const { LocalKeyring } = await import('../crypto/local-keyring');
+    await withInstallation({ keyring: true }, async (storage, config) => {
+      const chain = new AuditChain(new LocalKeyring(config.keyringFile).auditKey);
       const since = options.sinceHead === undefined ? undefined : chain.readHeadToken(options.sinceHead);
       if (options.sinceHead !== undefined && since === undefined) {
         throw new CliError('--since-head: not a head this keyring published (corrupt, or from another service)', EXIT_USAGE);
       }
-      const storage = createStorage(config);
-      try {
-        const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain, { since });
-        if (!verdict.ok) throw new CliError(`audit chain broken after ${verdict.events} good events: ${verdict.problem}`);
-        const unkeyed = verdict.unkeyedEvents > 0 ? ` (${verdict.unkeyedEvents} written before the chain was keyed)` : '';
-        process.stdout.write(`audit chain ok: ${verdict.events} events${unkeyed}, head ${verdict.head.seq}\n`);
-        process.stdout.write(`head: ${chain.headToken({ ...verdict.head, time: Date.now() })}\n`);
-      } finally {
-        await storage.close();
-      }
+      const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain, { since });
+      if (!verdict.ok) throw new CliError(`audit chain broken after ${verdict.events} good events: ${verdict.problem}`);
+      const unkeyed = verdict.unkeyedEvents > 0 ? ` (${verdict.unkeyedEvents} written before the chain was keyed)` : '';
+      process.stdout.write(`audit chain ok: ${verdict.events} events${unkeyed}, head ${verdict.head.seq}\n`);
+      process.stdout.write(`head: ${chain.headToken({ ...verdict.head, time: Date.now() })}\n`);
     });
+  });
+
+  withExamples(
+    addFilters(addClientFlags(audit.command('list')))
+      .description('print audit events, oldest first: time, action, HTTP status, subject, key, client (needs audit:read)')
+      .option('--limit <n>', 'at most this many events')
+      .option('--json', 'print a JSON array'),
+    'scoped-secrets audit list --since 1h',
+    'scoped-secrets audit list --key ci/deploy/aws --json',
+  ).action(async (options: Filters & { limit?: string }, command: Command) => {
+    if (options.limit !== undefined && !/^[1-9]\d{0,8}$/.test(options.limit)) throw new CliError('--limit must be a positive whole number', EXIT_USAGE);
+    const limit = options.limit === undefined ? Infinity : Number(options.limit);
+    const query = { key: options.key, subject: options.subject, since: sinceFrom(options.since) };
+    const events: AuditEvent[] = [];
+    let printed = 0;
+    for await (const event of allEvents(clientFor(command), query)) {
+      if (printed++ >= limit) break;
+      if (options.json) events.push(event);
+      else process.stdout.write(`${eventLine(event)}\n`);
+    }
+    if (options.json) printJson(events);
+  });
+
+  withExamples(
+    addFilters(addClientFlags(audit.command('tail')))
+      .description('print audit events as they happen, until interrupted (needs audit:read)')
+      .option('--interval <seconds>', 'seconds between polls', '2')
+      .option('--json', 'print one JSON object per line'),
+    'scoped-secrets audit tail',
+    'scoped-secrets audit tail --key ci/deploy/aws --since 10m --json',
+  ).action(async (options: Filters & { interval: string }, command: Command) => {
+    const interval = Number(options.interval);
+    if (!(interval >= 0.1 && interval <= 3600)) throw new CliError('--interval must be from 0.1 to 3600 seconds', EXIT_USAGE);
+    const client = clientFor(command);
+    let lastId = 0;
+    const start = Date.parse(sinceFrom(options.since) ?? new Date().toISOString());
+    let lastTime = start;
+    for (;;) {
+      const since = new Date(Math.max(0, lastTime - TAIL_OVERLAP_MS)).toISOString();
+      for await (const event of allEvents(client, { key: options.key, subject: options.subject, since })) {
+        if (event.id <= lastId || Date.parse(event.time) < start) continue;
+        lastId = event.id;
+        lastTime = Math.max(lastTime, Date.parse(event.time));
+        process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : `${eventLine(event)}\n`);
+      }
+      await sleep(interval * 1000);
+    }
+  });
 }

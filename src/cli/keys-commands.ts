@@ -1,26 +1,16 @@
 /** keys status, keys rotate and keys retire: the envelope keyring, run next to the database. */
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
-import { loadConfig } from '../config';
 import type { RotationProgress } from '../crypto/key-rotation';
 import { LocalKeyring, removeKey } from '../crypto/local-keyring';
 import type { RewrapStore } from '../secrets/rewrap-store';
 import { CliError, EXIT_USAGE } from './exit';
+import { plural, printJson, withExamples } from './output';
+import { SERVER_HOST_NOTE, withInstallation } from './server-host';
 
 async function withRewrapStore<T>(work: (store: RewrapStore, keyringFile: string) => Promise<T>): Promise<T> {
-  const { createStorage } = await import('../deps');
   const { RewrapStore } = await import('../secrets/rewrap-store');
-  const config = loadConfig(process.env);
-  const storage = createStorage(config);
-  try {
-    return await work(new RewrapStore(storage.knex), config.keyringFile);
-  } finally {
-    await storage.close();
-  }
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+  return withInstallation({ keyring: true }, (storage, config) => work(new RewrapStore(storage.knex), config.keyringFile));
 }
 
 /** A bar redrawn in place on a terminal; a plain line per batch otherwise. */
@@ -42,29 +32,36 @@ function progressPrinter(): (progress: RotationProgress) => void {
 }
 
 export function registerKeysCommands(program: Command): void {
-  const keys = program.command('keys').description('the envelope keyring (SECRETS_KEYRING_FILE) and the data keys it wraps');
+  const keys = program.command('keys').description(`the envelope keyring (SECRETS_KEYRING_FILE) and the data keys it wraps; ${SERVER_HOST_NOTE}`);
 
-  keys
-    .command('status')
-    .description('show the keys and how many secret versions each one wraps')
-    .action(() =>
-      withRewrapStore(async (store, keyringFile) => {
-        const keyring = new LocalKeyring(keyringFile);
-        const counts = await store.countByKeyId();
-        for (const id of keyring.keyIds) {
-          process.stdout.write(`${id}\t${plural(counts.get(id) ?? 0, 'secret version')}${id === keyring.activeKeyId ? '\tactive' : ''}\n`);
-        }
-        for (const [id, count] of counts) {
-          if (!keyring.keyIds.includes(id)) process.stdout.write(`${id}\t${plural(count, 'secret version')}\tmissing from the keyring\n`);
-        }
-      }),
-    );
+  withExamples(
+    keys.command('status').description('show the keys and how many secret versions each one wraps').option('--json', 'print JSON'),
+    'scoped-secrets keys status',
+    'scoped-secrets keys status --json',
+  ).action((options: { json?: boolean }) =>
+    withRewrapStore(async (store, keyringFile) => {
+      const keyring = new LocalKeyring(keyringFile);
+      const counts = await store.countByKeyId();
+      const rows = [
+        ...keyring.keyIds.map((id) => ({ id, versions: counts.get(id) ?? 0, active: id === keyring.activeKeyId, inKeyring: true })),
+        ...[...counts].filter(([id]) => !keyring.keyIds.includes(id)).map(([id, versions]) => ({ id, versions, active: false, inKeyring: false })),
+      ];
+      if (options.json) return printJson(rows);
+      for (const row of rows) {
+        const note = row.active ? '\tactive' : row.inKeyring ? '' : '\tmissing from the keyring';
+        process.stdout.write(`${row.id}\t${plural(row.versions, 'secret version')}${note}\n`);
+      }
+    }),
+  );
 
-  keys
-    .command('rotate')
-    .description('add a new active key and re-wrap every data key under it (values are not re-encrypted); run again to resume')
-    .option('--batch-size <n>', 'data keys re-wrapped per transaction', '500')
-    .action((options: { batchSize: string }) => {
+  withExamples(
+    keys
+      .command('rotate')
+      .description('add a new active key and re-wrap every data key under it (values are not re-encrypted); run again to resume')
+      .option('--batch-size <n>', 'data keys re-wrapped per transaction', '500'),
+    'scoped-secrets keys rotate',
+    'scoped-secrets keys rotate --batch-size 100',
+  ).action((options: { batchSize: string }) => {
       if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
       return withRewrapStore(async (store, keyringFile) => {
         const { rotateKeys } = await import('../crypto/key-rotation');
@@ -79,11 +76,14 @@ export function registerKeysCommands(program: Command): void {
       });
     });
 
-  keys
-    .command('retire')
-    .description('remove a key from the keyring; refused while any secret version (history included) uses it')
-    .argument('<id>', 'the key id')
-    .action((id: string) =>
+  withExamples(
+    keys
+      .command('retire')
+      .description('remove a key from the keyring; refused while any secret version (history included) uses it')
+      .argument('<id>', 'the key id, as keys status shows it'),
+    'scoped-secrets keys status    # find the id of the key no version uses any more',
+    'scoped-secrets keys retire k-20261101-3f9a',
+  ).action((id: string) =>
       withRewrapStore(async (store, keyringFile) => {
         const inUse = (await store.countByKeyId()).get(id) ?? 0;
         if (inUse > 0) {

@@ -1,29 +1,48 @@
 /**
- * Where `put` gets a value: a JSON file (or `-` for standard input), or one
- * prompt per field, read without echo on a terminal and one line per field
+ * Where `put` gets a value: a JSON file or a .env file (or `-` for standard
+ * input), or one prompt per field, read without echo on a terminal and one line per field
  * from a pipe. Values never come from the command line, where `ps` and
  * shell history would see them.
  */
 import fs from 'node:fs';
+import { DotenvError, parseDotenv } from './dotenv';
 import { CliError, EXIT_USAGE } from './exit';
+import { jsonErrorPosition } from './json-error-position';
 
-export function readJsonObject(file: string): Record<string, unknown> {
-  let text: string;
+function readText(file: string): string {
   try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
     throw new CliError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, EXIT_USAGE);
   }
+}
+
+export function readJsonObject(file: string): Record<string, unknown> {
+  const text = readText(file);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new CliError(`${file} is not valid JSON`, EXIT_USAGE);
+    // JSON.parse's own message may quote the text, which is a secret: say only where.
+    const { line, column } = jsonErrorPosition(text);
+    throw new CliError(`${file} is not valid JSON: line ${line}, column ${column}`, EXIT_USAGE);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new CliError(`${file} must hold a JSON object`, EXIT_USAGE);
   }
   return value as Record<string, unknown>;
+}
+
+export function readDotenvFile(file: string): Record<string, string> {
+  let value: Record<string, string>;
+  try {
+    value = parseDotenv(readText(file));
+  } catch (error) {
+    if (error instanceof DotenvError) throw new CliError(`${file}: ${error.message}`, EXIT_USAGE);
+    throw error;
+  }
+  if (Object.keys(value).length === 0) throw new CliError(`${file} holds no NAME=value line`, EXIT_USAGE);
+  return value;
 }
 
 /** Reads one line from a terminal in raw mode, echoing nothing. */
@@ -61,9 +80,10 @@ function readHiddenLine(prompt: string): Promise<string> {
   });
 }
 
-/** All of standard input, split into lines. */
+/** All of standard input, split into lines; the line break ending the last line does not start another. */
 function readPipedLines(): string[] {
-  return fs.readFileSync(0, 'utf8').split(/\r?\n/);
+  const text = fs.readFileSync(0, 'utf8');
+  return text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
 }
 
 export async function promptForFields(fields: readonly string[]): Promise<Record<string, string>> {
@@ -73,10 +93,9 @@ export async function promptForFields(fields: readonly string[]): Promise<Record
     return value;
   }
   const lines = readPipedLines();
-  for (const [index, field] of fields.entries()) {
-    const line = lines[index];
-    if (line === undefined) throw new CliError(`standard input must hold one line per --prompt field (${fields.length})`, EXIT_USAGE);
-    value[field] = line;
+  if (lines.length !== fields.length) {
+    throw new CliError(`standard input holds ${lines.length} line${lines.length === 1 ? '' : 's'}, but --prompt asks for ${fields.length} (one line per field)`, EXIT_USAGE);
   }
+  for (const [index, field] of fields.entries()) value[field] = lines[index] as string;
   return value;
 }

@@ -3,6 +3,9 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
+import { CliError, EXIT_USAGE } from './exit';
+import { withExamples } from './output';
+import { SERVER_HOST_NOTE, withInstallation } from './server-host';
 
 /** Command-line flags win over the environment, and are checked the same way. */
 function envWith(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -12,53 +15,69 @@ function envWith(overrides: Record<string, string | undefined>): NodeJS.ProcessE
 }
 
 export function registerServerCommands(program: Command): void {
-  program
-    .command('serve')
-    .description('run the service (SQLite under ./data unless SECRETS_DB says otherwise)')
-    .option('--host <host>', 'listen address (SECRETS_HOST, default 127.0.0.1)')
-    .option('--port <port>', 'listen port (SECRETS_PORT, default 8080)')
-    .option('--workers <n>', 'server processes on one port (SECRETS_WORKERS, default 1)')
-    .action(async (options: { host?: string; port?: string; workers?: string }) => {
-      const config = loadConfig(
-        envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }),
-      );
-      const { createLogger } = await import('../logger');
-      const { serve } = await import('../server/serve');
-      const { logger, flush } = createLogger(config.logLevel);
-      await serve(config, logger, flush);
-    });
+  withExamples(
+    program
+      .command('serve')
+      .description('run the service (SQLite under ./data unless SECRETS_DB says otherwise); a first start creates ./data with a keyring, a signing secret and a root token')
+      .option('--host <host>', 'listen address (SECRETS_HOST, default 127.0.0.1)')
+      .option('--port <port>', 'listen port (SECRETS_PORT, default 8080)')
+      .option('--workers <n>', 'server processes on one port (SECRETS_WORKERS, default 1)'),
+    'scoped-secrets serve',
+    'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets serve --host 0.0.0.0 --workers 2',
+  ).action(async (options: { host?: string; port?: string; workers?: string }) => {
+    const config = loadConfig(envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }));
+    const { createLogger } = await import('../logger');
+    const { serve } = await import('../server/serve');
+    const { logger, flush } = createLogger(config.logLevel);
+    await serve(config, logger, flush);
+  });
 
-  program
-    .command('migrate')
-    .description('apply database migrations')
-    .action(async () => {
-      const { createStorage } = await import('../deps');
-      const { migrateToLatest } = await import('../db/migration-source');
-      const storage = createStorage(loadConfig(process.env));
-      try {
-        const applied = await migrateToLatest(storage.knex);
-        process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied ${applied.join(', ')}\n`);
-      } finally {
-        await storage.close();
+  withExamples(
+    program
+      .command('migrate')
+      .description(`apply database migrations (serve applies them too); ${SERVER_HOST_NOTE}`)
+      .option('--create', 'create the database when it does not exist yet (a SQLite file, or the tables in an empty PostgreSQL database)'),
+    'scoped-secrets migrate',
+    'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets migrate --create',
+  ).action(async (options: { create?: boolean }) => {
+    const config = loadConfig(process.env);
+    const { describeDatabase, hasOurTables, requireDatabaseFile } = await import('../server/installation');
+    const remedy = 'or give --create to make one';
+    if (!options.create) requireDatabaseFile(config.db, `run this where serve runs, ${remedy}`);
+    const { createStorage } = await import('../deps');
+    const { migrateToLatest } = await import('../db/migration-source');
+    const storage = createStorage(config);
+    try {
+      if (!options.create && !(await hasOurTables(storage.knex))) {
+        throw new CliError(`the database at ${describeDatabase(config.db)} holds no scoped-secrets tables (${remedy})`, EXIT_USAGE);
       }
-    });
+      const applied = await migrateToLatest(storage.knex);
+      process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied ${applied.join(', ')}\n`);
+    } finally {
+      await storage.close();
+    }
+  });
 
-  program
-    .command('sweep')
-    .description('purge expired secrets, revocations and audit events past retention now')
-    .action(async () => {
-      const { createServices } = await import('../deps');
-      const { createLogger } = await import('../logger');
-      const { prepareDataDir } = await import('../server/first-start');
-      const config = prepareDataDir(loadConfig(process.env), systemClock, () => {});
-      const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-      const services = await createServices(config, systemClock, logger);
-      try {
-        const purged = await services.sweeper.runOnce();
-        for (const [what, count] of Object.entries(purged)) process.stdout.write(`purged ${count} ${what}\n`);
-      } finally {
-        await services.close();
-        flush();
-      }
-    });
+  withExamples(
+    program
+      .command('sweep')
+      .description(`purge expired secrets, revocations and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`),
+    'scoped-secrets sweep',
+  ).action(async () => {
+    // Checked first, on a connection of its own, so that nothing is created when the installation is not here.
+    await withInstallation({ keyring: true }, async () => {});
+    const { createServices } = await import('../deps');
+    const { createLogger } = await import('../logger');
+    const { withGeneratedSecret } = await import('../server/first-start');
+    const config = withGeneratedSecret(loadConfig(process.env));
+    const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const services = await createServices(config, systemClock, logger);
+    try {
+      const purged = await services.sweeper.runOnce();
+      for (const [what, count] of Object.entries(purged)) process.stdout.write(`purged ${count} ${what}\n`);
+    } finally {
+      await services.close();
+      flush();
+    }
+  });
 }

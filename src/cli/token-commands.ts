@@ -5,8 +5,9 @@ import { loadConfig } from '../config';
 import { parseDuration } from '../durations';
 import { keyProblem } from '../keys';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
-import { clientOptionsFromEnv, SecretsClient } from '../client/secrets-client';
+import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
+import { printJson, warn, withExamples } from './output';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -31,7 +32,7 @@ export function registerTokenCommands(program: Command): void {
 
   token
     .command('create')
-    .description('sign a token offline with the configured key and print only the token')
+    .description('sign a token offline with the server\'s signing key and print only the token; runs on the server host')
     .requiredOption('--subject <subject>', 'the token subject (key grammar)')
     .option('--scope <pattern>', 'a granted scope; repeat for more', collect, [])
     .requiredOption('--ttl <duration>', 'lifetime, such as 1h or 30d')
@@ -43,6 +44,12 @@ export function registerTokenCommands(program: Command): void {
       const { createSigner } = await import('../tokens/token-keys');
       const { withGeneratedSecret } = await import('../server/first-start');
       const config = withGeneratedSecret(loadConfig(process.env));
+      if (config.jwtSecret === undefined && config.jwtPrivateKey === undefined) {
+        throw new CliError(
+          `no signing key: no ${config.dataDir}/jwt-secret here, and neither SECRETS_JWT_SECRET nor SECRETS_JWT_PRIVATE_KEY is set (run this on the server host, where serve runs)`,
+          EXIT_USAGE,
+        );
+      }
       const signed = createSigner(config, systemClock).sign({
         subject: options.subject,
         scopes: options.scope,
@@ -51,26 +58,34 @@ export function registerTokenCommands(program: Command): void {
       process.stdout.write(`${signed.token}\n`);
     });
 
-  token
-    .command('derive')
-    .description('derive a narrower, shorter-lived token from yours (SECRETS_URL, SECRETS_TOKEN or SECRETS_TOKEN_FILE)')
-    .option('--subject <subject>', 'another subject (needs token:create:<subject>)')
-    .option('--scope <pattern>', 'a scope your token covers; repeat for more', collect, [])
-    .requiredOption('--ttl <duration>', 'lifetime, such as 10m (capped by your token and SECRETS_MAX_TOKEN_TTL)')
-    .addHelpText('after', '\nExample:\n  scoped-secrets token derive --scope "secret:get:ci/build-42/**" --ttl 10m')
-    .action(async (options: { subject?: string; scope: string[]; ttl: string }) => {
-      checkScopes(options.scope);
-      const client = new SecretsClient(clientOptionsFromEnv(process.env));
-      const derived = await client.deriveToken({ subject: options.subject, scopes: options.scope, ttl: ttlSeconds(options.ttl) });
-      process.stdout.write(`${derived.token}\n`);
-    });
+  withExamples(
+    addClientFlags(token.command('derive'))
+      .description('derive a narrower, shorter-lived token from yours and print only the token (or --json for its jti and expiry)')
+      .option('--subject <subject>', 'another subject (needs token:create:<subject>)')
+      .option('--scope <pattern>', 'a scope your token covers; repeat for more', collect, [])
+      .requiredOption('--ttl <duration>', 'lifetime, such as 10m (capped by your token and the server\'s maximum)')
+      .option('--json', 'print the token with its jti, subject, scopes and expiry as JSON'),
+    'scoped-secrets token derive --scope "secret:get:ci/build-42/**" --ttl 10m > /run/task/token',
+    'scoped-secrets token derive --scope "secret:get:ci/**" --ttl 1h --json | jq -r .jti',
+  ).action(async (options: { subject?: string; scope: string[]; ttl: string; json?: boolean }, command: Command) => {
+    checkScopes(options.scope);
+    const ttl = ttlSeconds(options.ttl);
+    const requestedUntil = Date.now() + ttl * 1000;
+    const derived = await clientFor(command).deriveToken({ subject: options.subject, scopes: options.scope, ttl });
+    // The server caps the lifetime at the parent's expiry and its maximum; a second of slack absorbs the round trip.
+    const expires = Date.parse(derived.expires);
+    if (expires < requestedUntil - 1000) warn(`the token expires at ${derived.expires}, sooner than --ttl ${options.ttl} asked: capped by your token or the server's maximum`);
+    if (options.json) printJson(derived);
+    else process.stdout.write(`${derived.token}\n`);
+  });
 
-  token
-    .command('revoke')
-    .description('revoke a token, and every token derived from it, by its jti')
-    .argument('<jti>', 'the jti of the token to revoke')
-    .action(async (jti: string) => {
-      await new SecretsClient(clientOptionsFromEnv(process.env)).revokeToken(jti);
-      process.stderr.write(`revoked ${jti}\n`);
-    });
+  withExamples(
+    addClientFlags(token.command('revoke'))
+      .description('revoke a token, and every token derived from it, by its jti (whoami --json or token derive --json shows it)')
+      .argument('<jti>', 'the jti of the token to revoke'),
+    'scoped-secrets token revoke 9f86d081884c7d659a2feaa0c55ad015',
+  ).action(async (jti: string, _options: unknown, command: Command) => {
+    await clientFor(command).revokeToken(jti);
+    process.stderr.write(`revoked ${jti}\n`);
+  });
 }

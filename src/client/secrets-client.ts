@@ -1,12 +1,13 @@
 /**
  * A small typed HTTP client for scoped-secrets, shared by the command line,
- * `run` and `proxy`, and importable by jobs. Reads retry on 503 and on
- * connection errors with backoff; any request is retried when the
+ * `run` and `proxy`, and importable by jobs. Reads retry on 503 and 429
+ * (after Retry-After) and on connection errors with backoff; any request is retried when the
  * connection was refused, since then nothing reached the server. Every
  * failure becomes a ClientError with one clear line.
  */
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionFailure, exchange, type HttpReply } from './http-exchange';
 
 export class ClientError extends Error {
   constructor(
@@ -62,41 +63,85 @@ export interface DerivedToken {
   readonly expires: string;
 }
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
-
-/** Reads the token from SECRETS_TOKEN, else from the file SECRETS_TOKEN_FILE names. */
-export function tokenFromEnv(env: NodeJS.ProcessEnv): string {
-  if (env.SECRETS_TOKEN) return env.SECRETS_TOKEN.trim();
-  if (env.SECRETS_TOKEN_FILE) {
-    let token: string;
-    try {
-      token = fs.readFileSync(env.SECRETS_TOKEN_FILE, 'utf8').trim();
-    } catch (error) {
-      throw new ClientConfigError(`cannot read SECRETS_TOKEN_FILE ${env.SECRETS_TOKEN_FILE} (${(error as NodeJS.ErrnoException).code})`);
-    }
-    if (token === '') throw new ClientConfigError(`SECRETS_TOKEN_FILE ${env.SECRETS_TOKEN_FILE} is empty`);
-    return token;
-  }
-  throw new ClientConfigError('set SECRETS_TOKEN or SECRETS_TOKEN_FILE');
+export interface AuditEvent {
+  readonly id: number;
+  readonly time: string;
+  readonly subject: string | null;
+  readonly jti: string | null;
+  readonly action: string;
+  readonly key: string | null;
+  readonly outcome: number;
+  readonly requestId: string | null;
+  readonly client: string | null;
 }
 
-/** SECRETS_URL (default http://127.0.0.1:8080), and SECRETS_TOKEN or SECRETS_TOKEN_FILE. */
-export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): ClientOptions {
-  const url = (env.SECRETS_URL || DEFAULT_URL).replace(/\/+$/, '');
+export interface AuditQuery {
+  readonly key?: string;
+  readonly subject?: string;
+  readonly since?: string;
+  readonly limit?: number;
+  readonly continuationToken?: string;
+}
+
+export interface AuditPage {
+  readonly events: AuditEvent[];
+  readonly continuationToken?: string;
+}
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/** Flags given on the command line; each wins over its environment variable. */
+export interface ClientFlags {
+  readonly url?: string;
+  readonly tokenFile?: string;
+}
+
+function readTokenFile(file: string, from: string): string {
+  let token: string;
   try {
-    new URL(url);
-  } catch {
-    throw new ClientConfigError(`SECRETS_URL is not a URL: ${url}`);
+    token = fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ClientConfigError(`cannot read ${from} ${file} (${(error as NodeJS.ErrnoException).code})`);
   }
-  return { url, token: tokenFromEnv(env) };
+  if (token === '') throw new ClientConfigError(`${from} ${file} is empty`);
+  return token;
+}
+
+/** The token from --token-file, else SECRETS_TOKEN, else the file SECRETS_TOKEN_FILE names. */
+export function tokenFromEnv(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): string {
+  if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile, '--token-file');
+  if (env.SECRETS_TOKEN) return env.SECRETS_TOKEN.trim();
+  if (env.SECRETS_TOKEN_FILE) return readTokenFile(env.SECRETS_TOKEN_FILE, 'SECRETS_TOKEN_FILE');
+  throw new ClientConfigError('no token: set SECRETS_TOKEN or SECRETS_TOKEN_FILE, or give --token-file');
+}
+
+/**
+ * The service's base URL from --url, else SECRETS_URL (default
+ * http://127.0.0.1:8080). A trailing /v1 is dropped: people paste the API's
+ * address as often as the service's.
+ */
+export function serviceUrl(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): string {
+  const from = flags.url !== undefined ? '--url' : 'SECRETS_URL';
+  const url = (flags.url ?? (env.SECRETS_URL || DEFAULT_URL)).replace(/\/+$/, '').replace(/\/v1$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ClientConfigError(`${from} is not a URL: ${url}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ClientConfigError(`${from} must be an http:// or https:// URL: ${url}`);
+  if (parsed.search !== '' || parsed.hash !== '') throw new ClientConfigError(`${from} must not have a query or fragment: ${url}`);
+  return url;
+}
+
+/** --url/--token-file, else SECRETS_URL and SECRETS_TOKEN or SECRETS_TOKEN_FILE. */
+export function clientOptionsFromEnv(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): ClientOptions {
+  return { url: serviceUrl(env, flags), token: tokenFromEnv(env, flags) };
 }
 
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD']);
-
-function connectionErrorCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
-}
+/** A Retry-After longer than this is cut short: a command line should fail rather than hang. */
+const MAX_RETRY_AFTER_MS = 10_000;
 
 export class SecretsClient {
   private readonly attempts: number;
@@ -108,41 +153,37 @@ export class SecretsClient {
   }
 
   async request<T>(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+    const headers: Record<string, string> = {
+      ...(this.options.token === '' ? {} : { Authorization: `Bearer ${this.options.token}` }),
+      ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...init.headers,
+    };
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.attempts;
-      let response: Response;
+      let reply: HttpReply;
       try {
-        response = await fetch(`${this.options.url}${path}`, {
-          method,
-          headers: {
-            Authorization: `Bearer ${this.options.token}`,
-            ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-            ...init.headers,
-          },
-          body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        });
+        reply = await exchange(new URL(`${this.options.url}${path}`), method, headers, body);
       } catch (error) {
-        const code = connectionErrorCode(error);
-        const unsent = code === 'ECONNREFUSED';
+        if (!(error instanceof ConnectionFailure)) throw error;
+        const unsent = error.code === 'ECONNREFUSED';
         if (!last && (unsent || RETRYABLE_METHODS.has(method))) {
           await sleep(this.backoffMs * 2 ** (attempt - 1));
           continue;
         }
-        throw new ClientError(`cannot reach ${this.options.url} (${code})`);
+        throw new ClientError(`cannot reach ${this.options.url} (${error.code})`);
       }
-      if (response.status === 503 && !last && RETRYABLE_METHODS.has(method)) {
-        await response.body?.cancel();
-        const retryAfter = Number(response.headers.get('retry-after'));
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 5000) : this.backoffMs * 2 ** (attempt - 1));
+      if ((reply.status === 503 || reply.status === 429) && !last && RETRYABLE_METHODS.has(method)) {
+        const retryAfter = Number(reply.headers['retry-after']);
+        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS) : this.backoffMs * 2 ** (attempt - 1));
         continue;
       }
-      return this.parse<T>(response);
+      return this.parse<T>(reply);
     }
   }
 
-  private async parse<T>(response: Response): Promise<T> {
-    const text = await response.text();
-    if (response.ok) return (text === '' ? undefined : JSON.parse(text)) as T;
+  private parse<T>({ status, text }: HttpReply): T {
+    if (status >= 200 && status < 300) return (text === '' ? undefined : JSON.parse(text)) as T;
     let error: { code?: string; message?: string } = {};
     try {
       error = JSON.parse(text) as typeof error;
@@ -150,9 +191,9 @@ export class SecretsClient {
       // Not one of our error bodies: a proxy or another server answered.
     }
     if (typeof error.code === 'string') {
-      throw new ClientError(`${error.code}: ${error.message ?? ''}`.trim(), response.status, error.code);
+      throw new ClientError(`${error.code}: ${error.message ?? ''}`.trim(), status, error.code);
     }
-    throw new ClientError(`HTTP ${response.status} from ${this.options.url}`, response.status);
+    throw new ClientError(`HTTP ${status} from ${this.options.url}`, status);
   }
 
   getSecret(key: string, options: { version?: number } = {}): Promise<Secret> {
@@ -195,6 +236,19 @@ export class SecretsClient {
       yield* page.secrets;
       continuationToken = page.continuationToken;
     } while (continuationToken);
+  }
+
+  listAuditEvents(query: AuditQuery = {}): Promise<AuditPage> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const text = params.toString();
+    return this.request<AuditPage>('GET', `/v1/audit${text ? `?${text}` : ''}`);
+  }
+
+  /** The server's version from /healthz (no token needed). */
+  async serverVersion(): Promise<string | undefined> {
+    const health = await this.request<{ version?: string }>('GET', '/healthz');
+    return health.version;
   }
 
   whoami(): Promise<Whoami> {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import { refusal, type ProxyCapability } from './forwarding-policy';
+import { isProxyHealthCheck, refusal, type ProxyCapability } from './forwarding-policy';
 import type { TokenFile } from './token-file';
 
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the caller's credentials never travel upstream. */
@@ -45,6 +45,12 @@ export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; log
     const refused = refusal({ method: req.method ?? '', url, host: req.headers.host, origin: req.headers.origin }, rules);
     if (refused) {
       sendError(res, refused.status, refused.code, refused.message);
+      return;
+    }
+    if (isProxyHealthCheck(req.method ?? '', path ?? '')) {
+      // The proxy's own liveness, so that a task can wait for it before its first read; the upstream is not asked.
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : '{"status":"ok"}');
       return;
     }
     const headers: http.OutgoingHttpHeaders = { ...req.headers };

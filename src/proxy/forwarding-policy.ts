@@ -45,6 +45,11 @@ export interface ProxiedRequest {
 const ENCODED_DOT_OR_SLASH = /%(2e|2f|5c)/i;
 
 /** Why the proxy refuses the request, or undefined when it forwards it. */
+/** GET /healthz is the proxy's own, answered without the upstream, so that a task can wait for the proxy. */
+export function isProxyHealthCheck(method: string, path: string): boolean {
+  return path === '/healthz' && (method === 'GET' || method === 'HEAD');
+}
+
 export function refusal(request: ProxiedRequest, rules: { acceptsHost: (host: string) => boolean; allowed: ReadonlySet<ProxyCapability> }): Refusal | undefined {
   if (request.origin !== undefined) {
     return { status: 403, code: 'Forbidden', message: 'the proxy does not serve requests from web pages (an Origin header was sent)' };
@@ -53,6 +58,7 @@ export function refusal(request: ProxiedRequest, rules: { acceptsHost: (host: st
     return { status: 403, code: 'Forbidden', message: "the Host header must name the proxy's listen address" };
   }
   const path = request.url.split('?')[0] ?? '';
+  if (isProxyHealthCheck(request.method, path)) return undefined;
   if (!path.startsWith('/v1/')) return { status: 404, code: 'NotFound', message: 'the proxy forwards /v1/ only' };
   if (path.includes('\\') || ENCODED_DOT_OR_SLASH.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
     return { status: 400, code: 'InvalidRequest', message: 'the path must not hold . or .. segments, backslashes, or encoded dots or slashes' };

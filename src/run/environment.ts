@@ -1,8 +1,10 @@
 /**
- * Which secrets `run` injects, under which names: `--from KEY` exports each
- * top-level field; `--env NAME=KEY#FIELD` one field; `--env NAME=KEY` the
- * whole value as JSON. Non-string fields are exported as JSON, and `--env`
- * wins over `--from`.
+ * Which secrets `run` and `export` inject, under which names: `--from KEY`
+ * exports each top-level field (its name upper-cased and prefixed on
+ * request; a field that is still no variable name is skipped with a
+ * warning); `--env NAME=KEY#FIELD` one field; `--env NAME=KEY` the whole
+ * value as JSON. Non-string fields are exported as JSON, and `--env` wins
+ * over `--from`.
  */
 import { keyProblem } from '../keys';
 
@@ -33,31 +35,54 @@ function exported(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The variables to add, from secret values already fetched by key. */
+/** How `--from` fields become variable names. */
+export interface FieldNaming {
+  readonly uppercase?: boolean;
+  readonly prefix?: string;
+}
+
+export function prefixProblem(prefix: string): string | undefined {
+  return prefix === '' || VARIABLE_NAME.test(prefix) ? undefined : `--prefix ${prefix}: must start a variable name ([A-Za-z_][A-Za-z0-9_]*)`;
+}
+
+export interface BuiltEnvironment {
+  readonly env: Record<string, string>;
+  /** One line per `--from` field left out because its name is not a variable name. */
+  readonly skipped: string[];
+}
+
+/** The variables to add, from secret values already fetched by key; every missing --env field is named at once. */
 export function buildEnvironment(
   fromKeys: readonly string[],
   bindings: readonly EnvBinding[],
   values: ReadonlyMap<string, Record<string, unknown>>,
-): Record<string, string> {
+  naming: FieldNaming = {},
+): BuiltEnvironment {
   const env: Record<string, string> = {};
+  const skipped: string[] = [];
   for (const key of fromKeys) {
     for (const [field, value] of Object.entries(values.get(key) ?? {})) {
-      if (!VARIABLE_NAME.test(field)) {
-        throw new EnvironmentError(`--from ${key}: field "${field}" is not a valid variable name; use --env NAME=${key}#FIELD`);
+      const name = `${naming.prefix ?? ''}${naming.uppercase ? field.toUpperCase() : field}`;
+      if (!VARIABLE_NAME.test(name)) {
+        skipped.push(`skipped field "${field}" of ${key}: "${name}" is not a variable name`);
+        continue;
       }
-      env[field] = exported(value);
+      env[name] = exported(value);
     }
   }
+  const missing: string[] = [];
   for (const { name, key, field } of bindings) {
     const value = values.get(key) ?? {};
     if (field === undefined) {
       env[name] = JSON.stringify(value);
+    } else if (!Object.hasOwn(value, field)) {
+      missing.push(`--env ${name}: ${key} has no field "${field}"`);
     } else {
-      if (!Object.hasOwn(value, field)) throw new EnvironmentError(`--env ${name}: ${key} has no field "${field}"`);
       env[name] = exported(value[field]);
     }
   }
-  return env;
+  if (missing.length > 0) throw new EnvironmentError(missing.join('; '));
+  return { env, skipped };
 }
 
 /**

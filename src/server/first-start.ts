@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import { addAuditKeyIfMissing, createKeyringIfMissing } from '../crypto/local-keyring';
+import { addAuditKeyIfMissing, createKeyringIfMissing, KeyringError } from '../crypto/local-keyring';
 import { createSigner } from '../tokens/token-keys';
+import { mayCreateKeyringFolder } from './installation';
 
 export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**'];
 export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;
@@ -32,8 +33,18 @@ export function withGeneratedSecret(config: Config): Config {
   return Object.freeze({ ...config, jwtSecret: fs.readFileSync(secretFile, 'utf8').trim() });
 }
 
+/** A host to connect to: a wildcard listen address is reached through loopback. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** The configuration to run with, after creating what a first start needs; `say` tells the operator. */
 export function prepareDataDir(config: Config, clock: Clock, say: (line: string) => void): Config {
+  if (!fs.existsSync(config.keyringFile) && !mayCreateKeyringFolder(config)) {
+    throw new KeyringError(`SECRETS_KEYRING_FILE: the folder ${path.dirname(config.keyringFile)} does not exist`);
+  }
   if (createKeyringIfMissing(config.keyringFile, new Date(clock.now()))) {
     say(`created the keyring ${path.resolve(config.keyringFile)}`);
   } else if (addAuditKeyIfMissing(config.keyringFile)) {
@@ -54,10 +65,10 @@ export function prepareDataDir(config: Config, clock: Clock, say: (line: string)
       ttlSeconds: ROOT_TOKEN_TTL_SECONDS,
     });
     writePrivateFile(tokenFile, `${root.token}\n`);
-    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const base = `http://${reachableHost(config.host)}:${config.port}`;
     say(`created the HS256 signing secret ${path.resolve(secretFile)}`);
     say(`wrote a root token (valid ${ROOT_TOKEN_TTL_SECONDS / 86_400} days) to ${path.resolve(tokenFile)}`);
-    say(`try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/whoami`);
+    say(`try: curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/whoami`);
   }
   return configured;
 }

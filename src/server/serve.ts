@@ -11,6 +11,7 @@ import { createStorage } from '../deps';
 import { migrateToLatest } from '../db/migration-source';
 import { openDataFolders } from './data-permissions';
 import { prepareDataDir } from './first-start';
+import { checkKeyringAgainstDatabase } from './keyring-check';
 import { runHttpServer } from './http-server';
 
 const SWEEPER_ROLE = 'SCOPED_SECRETS_SWEEPER';
@@ -31,6 +32,7 @@ export async function serve(config: Config, logger: Logger, flushLogs: () => voi
     await runHttpServer(prepared, logger, { sweeper: process.env[SWEEPER_ROLE] === '1', flushLogs });
     return;
   }
+  await checkKeyringAgainstDatabase(config);
   const prepared = prepareDataDir(config, systemClock, (line) => process.stderr.write(`scoped-secrets: ${line}\n`));
   await migrate(prepared, logger);
   for (const warning of openDataFolders(prepared)) {

@@ -69,10 +69,11 @@ describe('client commands, run and proxy', () => {
 
     it('whoami shows the token, and errors are one line with exit 2 (server) or 1 (usage)', async () => {
       const me = quiet(['whoami']);
-      assert.equal(JSON.parse(me.stdout).subject, 'root');
+      assert.match(me.stdout, /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/);
+      assert.equal(JSON.parse(quiet(['whoami', '--json']).stdout).subject, 'root');
       const missing = cli(['get', 'ci/missing']);
       assert.equal(missing.status, 2);
-      assert.equal(missing.stderr, 'scoped-secrets: SecretNotFound: no such secret\n');
+      assert.equal(missing.stderr, 'scoped-secrets: no secret at ci/missing\n');
       for (const args of [['get', 'ci//bad'], ['put', 'ci/x', '--expires', 'soon', '--file', 'db.json'], ['put', 'ci/x', '--expires', '1d'], ['get']]) {
         const usage = cli(args);
         assert.equal(usage.status, 1, args.join(' '));
@@ -113,13 +114,23 @@ describe('client commands, run and proxy', () => {
       assert.equal(seen.token, null);
     });
 
-    it('refuses --from fields that are not variable names before starting anything', () => {
+    it('skips --from fields that are not variable names, with a warning, and runs with the rest', () => {
       fs.writeFileSync(path.join(cwd, 'odd.json'), '{"fine":"yes","1bad-name":"x"}');
       assert.equal(cli(['put', 'ci/odd', '--expires', '1h', '--file', 'odd.json']).status, 0);
-      const result = cli(['run', '--from', 'ci/odd', '--', node, '-e', "require('fs').writeFileSync('started-1', '')"]);
-      assert.notEqual(result.status, 0);
-      assert.match(result.stderr, /"1bad-name" is not a valid variable name/);
-      assert.equal(fs.existsSync(path.join(cwd, 'started-1')), false);
+      const result = cli(['run', '--from', 'ci/odd', '--no-mask', '--', node, '-e', 'console.log(process.env.fine, process.env["1bad-name"] ?? "absent")']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout, 'yes absent\n');
+      assert.equal(
+        result.stderr,
+        'scoped-secrets: warning: skipped field "1bad-name" of ci/odd: "1bad-name" is not a variable name (--env NAME=KEY#FIELD exports it under a name you choose)\n',
+      );
+    });
+
+    it('names variables from fields in upper case and with a prefix on request', () => {
+      const result = cli(['run', '--from', 'ci/db', '--uppercase', '--prefix', 'DB_', '--no-mask', '--', node, '-e', 'console.log(process.env.DB_USER, process.env.DB_PORT, process.env.user ?? "none")']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stdout, 'deployer 5432 none\n');
+      assert.equal(cli(['run', '--from', 'ci/db', '--prefix', '1X', '--', node, '-e', '0']).status, 1);
     });
 
     it('masks values split across chunks on both stdout and stderr', () => {
@@ -138,10 +149,10 @@ describe('client commands, run and proxy', () => {
       assert.equal(result.stderr, 'err: *** done\n');
     });
 
-    it('never starts the command when a secret is missing', () => {
-      const result = quiet(['run', '--env', 'A=ci/db#user', '--env', 'B=ci/does-not-exist', '--', node, '-e', "require('fs').writeFileSync('started-2', '')"]);
+    it('never starts the command when a secret is missing, and names every missing one', () => {
+      const result = quiet(['run', '--env', 'A=ci/db#user', '--env', 'B=ci/does-not-exist', '--from', 'ci/gone', '--', node, '-e', "require('fs').writeFileSync('started-2', '')"]);
       assert.equal(result.status, 2);
-      assert.match(result.stderr, /ci\/does-not-exist: SecretNotFound.*the command was not started/);
+      assert.equal(result.stderr, 'scoped-secrets: no secret at ci/gone; no secret at ci/does-not-exist; the command was not started\n');
       assert.equal(fs.existsSync(path.join(cwd, 'started-2')), false);
     });
 
@@ -274,12 +285,15 @@ describe('client commands, run and proxy', () => {
       assert.equal((await fetch(`${proxyUrl}/v1/secret/ci/aws`)).status, 200);
     });
 
-    it('answers 404 outside /v1/ and 502 when the upstream is unreachable', async () => {
-      const outside = await fetch(`${proxyUrl}/healthz`);
+    it('answers /healthz itself, 404 elsewhere outside /v1/, and 502 when the upstream is unreachable', async () => {
+      const outside = await fetch(`${proxyUrl}/readyz`);
       assert.equal(outside.status, 404);
       assert.equal(((await outside.json()) as { code: string }).code, 'NotFound');
       const orphan = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', `http://127.0.0.1:${await closedPort()}`, '--token-file', tokenFile()], { cwd, env: {} });
       const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(orphan.output.stdout)?.[1], 10_000, 'the proxy');
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200, 'the proxy is alive even while its upstream is not');
+      assert.deepEqual(await health.json(), { status: 'ok' });
       const res = await fetch(`http://127.0.0.1:${port}/v1/whoami`);
       assert.equal(res.status, 502);
       orphan.child.kill('SIGTERM');

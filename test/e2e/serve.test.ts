@@ -36,7 +36,7 @@ describe('scoped-secrets serve', () => {
       assert.equal(fs.statSync(path.join(cwd, 'data', file)).mode & 0o777, 0o600, file);
     }
     assert.match(server.output(), /root token .* to .*data\/root\.token/);
-    assert.match(server.output(), /curl -H "Authorization: Bearer \$\(cat .*root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/);
+    assert.match(server.output(), /curl -s -H "Authorization: Bearer \$\(cat .*root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/);
     const whoami = await fetch(`${server.url}/v1/whoami`, { headers: { Authorization: `Bearer ${rootToken}` } });
     assert.equal(whoami.status, 200);
     assert.equal(((await whoami.json()) as { subject: string }).subject, 'root');

@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { Unauthorized, Unavailable } from '../../errors';
 import type { Metrics } from '../../metrics';
+import { packageVersion } from '../../version';
 import type { OpenApiDocument } from '../openapi';
 
 export function operationsRoutes(deps: {
@@ -22,7 +23,7 @@ export function operationsRoutes(deps: {
   const router = Router({ caseSensitive: true, strict: true });
 
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', version: packageVersion() });
   });
 
   router.get('/readyz', async (_req, res) => {
