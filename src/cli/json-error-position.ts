@@ -10,7 +10,8 @@ export interface TextPosition {
 }
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const LITERALS = ['true', 'false', 'null'];
+// eslint-disable-next-line no-control-regex -- JSON strings may not hold control characters: that is the point.
 const STRING_BODY = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*/y;
 
 class Scanner {
@@ -28,13 +29,40 @@ class Scanner {
     if (char === '{') return this.sequence('}', () => this.string() && this.expect(':') && this.value());
     if (char === '[') return this.sequence(']', () => this.value());
     if (char === '"') return this.string();
-    for (const literal of ['true', 'false', 'null']) {
-      if (this.text.startsWith(literal, this.at)) {
-        this.at += literal.length;
-        return true;
-      }
+    const literal = LITERALS.find((word) => word[0] === char);
+    return literal !== undefined ? this.literal(literal) : this.number();
+  }
+
+  /** A literal, stopping at the first character that differs. */
+  private literal(word: string): boolean {
+    for (const expected of word) {
+      if (this.text[this.at] !== expected) return false;
+      this.at++;
     }
-    return this.match(NUMBER);
+    return true;
+  }
+
+  /** A number, stopping where it goes wrong: -, digits, then an optional fraction and exponent, each needing a digit. */
+  private number(): boolean {
+    if (this.text[this.at] === '-') this.at++;
+    if (this.text[this.at] === '0') this.at++;
+    else if (!this.digits()) return false;
+    if (this.text[this.at] === '.') {
+      this.at++;
+      if (!this.digits()) return false;
+    }
+    if (this.text[this.at] === 'e' || this.text[this.at] === 'E') {
+      this.at++;
+      if (this.text[this.at] === '+' || this.text[this.at] === '-') this.at++;
+      if (!this.digits()) return false;
+    }
+    return true;
+  }
+
+  private digits(): boolean {
+    const start = this.at;
+    while (/[0-9]/.test(this.text[this.at] ?? '')) this.at++;
+    return this.at > start;
   }
 
   private sequence(close: string, item: () => boolean): boolean {
@@ -60,7 +88,18 @@ class Scanner {
     if (this.text[this.at] !== '"') return false;
     this.at++;
     this.match(STRING_BODY);
-    return this.expect('"');
+    // A bad escape: point where V8 does, at the escape's letter or at the first digit that is not hex.
+    if (this.text[this.at] === '\\') {
+      this.at++;
+      if (this.text[this.at] === 'u') {
+        this.at++;
+        while (/[0-9a-fA-F]/.test(this.text[this.at] ?? '')) this.at++;
+      }
+      return false;
+    }
+    if (this.text[this.at] !== '"') return false;
+    this.at++;
+    return true;
   }
 
   private expect(char: string): boolean {

@@ -1,0 +1,44 @@
+/** .env reading and writing: what export writes, put --from-dotenv reads back unchanged. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { DotenvError, formatVariables, parseDotenv } from '../../src/cli/dotenv';
+
+describe('dotenv', () => {
+  it('reads bare, quoted and exported values, skipping comments and blank lines', () => {
+    const text = [
+      '# a comment',
+      '',
+      'PLAIN=value with spaces  # trailing comment',
+      "export SINGLE='lit $HOME \\n'",
+      'DOUBLE="a\\nb \\"q\\" \\\\"',
+      'MULTI="line one',
+      'line two"',
+      'EMPTY=',
+    ].join('\n');
+    assert.deepEqual(parseDotenv(text), {
+      PLAIN: 'value with spaces',
+      SINGLE: 'lit $HOME \\n',
+      DOUBLE: 'a\nb "q" \\',
+      MULTI: 'line one\nline two',
+      EMPTY: '',
+    });
+  });
+
+  it('names the line of a malformed entry', () => {
+    assert.throws(() => parseDotenv('A=1\nnot an assignment\n'), new DotenvError('line 2: expected NAME=value'));
+    assert.throws(() => parseDotenv('1A=x'), new DotenvError('line 1: "1A" is not a variable name'));
+    assert.throws(() => parseDotenv("A='open"), new DotenvError('line 1: the single quote is not closed'));
+    assert.throws(() => parseDotenv('A="open\nstill'), new DotenvError('line 1: the double quote is not closed'));
+  });
+
+  it('reads back whatever it writes', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/), fc.string({ unit: 'binary' })), (variables) => {
+        const clean = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, value.replace(/\r/g, '')]));
+        assert.deepEqual(parseDotenv(formatVariables(clean, 'dotenv')), clean);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
