@@ -7,7 +7,14 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# A TLS-intercepting proxy between the build and the npm registry needs its CA:
+#   docker build --build-arg EXTRA_CA_CERTS="$(cat corp-ca.pem)" .
+# It is trusted by this stage's npm (and the prebuilt-binary download) only; the runtime image never sees it.
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+      printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem && export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; \
+    fi \
+ && npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
@@ -17,9 +24,11 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only what serving needs, as the unprivileged `node` user.
 FROM node:20-bookworm-slim
+# SECRETS_TOKEN_FILE lets `docker exec <container> scoped-secrets …` use the root token a first start wrote.
 ENV NODE_ENV=production \
     SECRETS_HOST=0.0.0.0 \
-    SECRETS_PORT=8080
+    SECRETS_PORT=8080 \
+    SECRETS_TOKEN_FILE=/var/lib/scoped-secrets/data/root.token
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
