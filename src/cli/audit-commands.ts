@@ -55,10 +55,11 @@ export function registerAuditCommands(program: Command): void {
     audit
       .command('verify')
       .description(`check that no audit event was removed or edited (exit 2 and the first bad event if one was); ${SERVER_HOST_NOTE}`)
-      .option('--since-head <token>', 'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain'),
+      .option('--since-head <token>', 'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain')
+      .option('--json', 'print the verdict as JSON: events, unkeyed events, head position and head token'),
     'scoped-secrets audit verify',
     'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
-  ).action(async (options: { sinceHead?: string }) => {
+  ).action(async (options: { sinceHead?: string; json?: boolean }) => {
     const { AuditChain } = await import('../audit/audit-event');
     const { KnexAuditStore } = await import('../audit/knex-audit-store');
     const { verifyAuditChain } = await import('../audit/chain-verifier');
@@ -71,9 +72,11 @@ export function registerAuditCommands(program: Command): void {
       }
       const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain, { since });
       if (!verdict.ok) throw new CliError(`audit chain broken after ${verdict.events} good events: ${verdict.problem}`);
+      const head = chain.headToken({ ...verdict.head, time: Date.now() });
+      if (options.json) return printJson({ ok: true, events: verdict.events, unkeyedEvents: verdict.unkeyedEvents, headSeq: verdict.head.seq, head });
       const unkeyed = verdict.unkeyedEvents > 0 ? ` (${verdict.unkeyedEvents} written before the chain was keyed)` : '';
       process.stdout.write(`audit chain ok: ${verdict.events} events${unkeyed}, head ${verdict.head.seq}\n`);
-      process.stdout.write(`head: ${chain.headToken({ ...verdict.head, time: Date.now() })}\n`);
+      process.stdout.write(`head: ${head}\n`);
     });
   });
 

@@ -100,16 +100,18 @@ export function registerClientCommands(program: Command): void {
     addClientFlags(program.command('delete'))
       .description('delete a secret and its history (needs secret:delete)')
       .argument('<key>', 'the secret key')
-      .option('--if-version <n>', 'delete only if the secret is at this version'),
+      .option('--if-version <n>', 'delete only if the secret is at this version')
+      .option('--json', 'print {"deleted": KEY} as JSON'),
     'scoped-secrets delete ci/old-db',
     'scoped-secrets delete ci/db --if-version 2',
-  ).action(async (key: string, options: { ifVersion?: string }, command: Command) => {
+  ).action(async (key: string, options: { ifVersion?: string; json?: boolean }, command: Command) => {
     const version = options.ifVersion === undefined ? undefined : positiveInteger(options.ifVersion, '--if-version');
     const client = clientFor(command);
     await client
       .deleteSecret(checkedKey(key), { ifMatch: version === undefined ? undefined : `"${version}"` })
       .catch((error: unknown) => explainKeyFailure(error, client, key, { version }));
-    process.stdout.write(`deleted ${key}\n`);
+    if (options.json) printJson({ deleted: key });
+    else process.stdout.write(`deleted ${key}\n`);
   });
 
   withExamples(

@@ -58,10 +58,11 @@ export function registerKeysCommands(program: Command): void {
     keys
       .command('rotate')
       .description('add a new active key and re-wrap every data key under it (values are not re-encrypted); run again to resume')
-      .option('--batch-size <n>', 'data keys re-wrapped per transaction', '500'),
+      .option('--batch-size <n>', 'data keys re-wrapped per transaction', '500')
+      .option('--json', 'print the result as JSON (progress still goes to stderr)'),
     'scoped-secrets keys rotate',
     'scoped-secrets keys rotate --batch-size 100',
-  ).action((options: { batchSize: string }) => {
+  ).action((options: { batchSize: string; json?: boolean }) => {
       if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
       return withRewrapStore(async (store, keyringFile) => {
         const { rotateKeys } = await import('../crypto/key-rotation');
@@ -72,7 +73,8 @@ export function registerKeysCommands(program: Command): void {
           batchSize: Number(options.batchSize),
           onProgress: progressPrinter(),
         });
-        process.stdout.write(`rotated to ${result.targetKeyId}: re-wrapped ${plural(result.done, 'data key')}\n`);
+        if (options.json) printJson({ activeKeyId: result.targetKeyId, rewrapped: result.done });
+        else process.stdout.write(`rotated to ${result.targetKeyId}: re-wrapped ${plural(result.done, 'data key')}\n`);
       });
     });
 

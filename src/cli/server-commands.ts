@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import { CliError, EXIT_USAGE } from './exit';
-import { withExamples } from './output';
+import { printJson, withExamples } from './output';
 import { SERVER_HOST_NOTE, withInstallation } from './server-host';
 
 /** Command-line flags win over the environment, and are checked the same way. */
@@ -36,10 +36,11 @@ export function registerServerCommands(program: Command): void {
     program
       .command('migrate')
       .description(`apply database migrations (serve applies them too); ${SERVER_HOST_NOTE}`)
-      .option('--create', 'create the database when it does not exist yet (a SQLite file, or the tables in an empty PostgreSQL database)'),
+      .option('--create', 'create the database when it does not exist yet (a SQLite file, or the tables in an empty PostgreSQL database)')
+      .option('--json', 'print the migrations applied as JSON'),
     'scoped-secrets migrate',
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets migrate --create',
-  ).action(async (options: { create?: boolean }) => {
+  ).action(async (options: { create?: boolean; json?: boolean }) => {
     const config = loadConfig(process.env);
     const { describeDatabase, hasOurTables, requireDatabaseFile } = await import('../server/installation');
     const remedy = 'or give --create to make one';
@@ -52,7 +53,8 @@ export function registerServerCommands(program: Command): void {
         throw new CliError(`the database at ${describeDatabase(config.db)} holds no scoped-secrets tables (${remedy})`, EXIT_USAGE);
       }
       const applied = await migrateToLatest(storage.knex);
-      process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied ${applied.join(', ')}\n`);
+      if (options.json) printJson({ applied });
+      else process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied ${applied.join(', ')}\n`);
     } finally {
       await storage.close();
     }
@@ -61,9 +63,10 @@ export function registerServerCommands(program: Command): void {
   withExamples(
     program
       .command('sweep')
-      .description(`purge expired secrets, revocations and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`),
+      .description(`purge expired secrets, revocations and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`)
+      .option('--json', 'print the counts as JSON'),
     'scoped-secrets sweep',
-  ).action(async () => {
+  ).action(async (options: { json?: boolean }) => {
     // Checked first, on a connection of its own, so that nothing is created when the installation is not here.
     await withInstallation({ keyring: true }, async () => {});
     const { createServices } = await import('../deps');
@@ -74,7 +77,8 @@ export function registerServerCommands(program: Command): void {
     const services = await createServices(config, systemClock, logger);
     try {
       const purged = await services.sweeper.runOnce();
-      for (const [what, count] of Object.entries(purged)) process.stdout.write(`purged ${count} ${what}\n`);
+      if (options.json) printJson(purged);
+      else for (const [what, count] of Object.entries(purged)) process.stdout.write(`purged ${count} ${what}\n`);
     } finally {
       await services.close();
       flush();

@@ -159,6 +159,12 @@ describe('the command line for a newcomer', () => {
       assert.ok(Date.parse(derived.expires) > Date.now());
       const events = JSON.parse(cli(['audit', 'list', '--key', 'ci/db', '--json']).stdout) as Array<{ action: string; key: string }>;
       assert.ok(events.some((event) => event.action === 'secret.write' && event.key === 'ci/db'));
+      assert.equal(cli(['put', 'ci/short', '--expires', '1h', '--file', 'db.json']).status, 0);
+      assert.deepEqual(JSON.parse(cli(['delete', 'ci/short', '--json']).stdout), { deleted: 'ci/short' });
+      const verdict = JSON.parse(cli(['audit', 'verify', '--json']).stdout);
+      assert.equal(verdict.ok, true);
+      assert.match(verdict.head, /^ahead1\./);
+      assert.deepEqual(Object.keys(JSON.parse(cli(['sweep', '--json']).stdout)).sort(), ['audit events', 'revocations', 'secrets']);
     });
 
     it('audit list prints one line per event, oldest first, and stops at --limit', () => {
@@ -220,6 +226,19 @@ describe('the command line for a newcomer', () => {
       assertOneLine(cli(['whoami'], undefined, bare), 'scoped-secrets: no token: set SECRETS_TOKEN or SECRETS_TOKEN_FILE, or give --token-file');
       assertOneLine(cli(['whoami', '--url', 'ftp://x'], undefined, bare), 'scoped-secrets: --url must be an http:// or https:// URL: ftp://x');
     });
+  });
+});
+
+describe('the first start on a wildcard address', () => {
+  it('suggests a curl to an address that can be reached, not 0.0.0.0', async () => {
+    const cwd = tempDir('scoped-secrets-wildcard-');
+    const server = await startServer({ cwd, args: ['--host', '0.0.0.0'] });
+    try {
+      assert.match(server.output(), /try: curl -s -H "Authorization: Bearer \$\(cat data\/root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/);
+    } finally {
+      await server.stop('SIGKILL');
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
 
