@@ -17,6 +17,7 @@ import { operationsRoutes } from './http/routes/operations';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
 import { tokenRoutes } from './http/routes/tokens';
+import { wrapRoutes } from './http/routes/wraps';
 import type { RateLimiter } from './http/rate-limiter';
 import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
@@ -27,10 +28,12 @@ import type { ContinuationTokens } from './continuation-tokens';
 import type { SecretService } from './secrets/secret-service';
 import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';
+import type { WrapService } from './wraps/wrap-service';
 
 export interface AppDeps {
   readonly secrets: SecretService;
   readonly tokens: TokenService;
+  readonly wraps: WrapService;
   readonly auditor: RequestAuditor;
   readonly auditStore: Pick<AuditStore, 'query'>;
   readonly continuation: ContinuationTokens;
@@ -69,6 +72,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(whoamiRoutes());
   app.use(secretRoutes(deps));
   app.use(tokenRoutes(deps));
+  app.use(wrapRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(() => {
     throw new NotFound();

@@ -32,6 +32,7 @@ export interface Config {
   readonly sweepIntervalMs: number;
   readonly maxSecretBytes: number;
   readonly maxTokenTtlSeconds: number;
+  readonly maxWrapTtlSeconds: number;
   readonly historyVersions: number;
   readonly auditRetentionMs: number;
   readonly logLevel: LogLevel;
@@ -110,6 +111,7 @@ export function loadConfig(env: Env): Config {
     sweepIntervalMs: Math.round(sweepSeconds * 1000),
     maxSecretBytes: integer('SECRETS_MAX_SECRET_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     maxTokenTtlSeconds: integer('SECRETS_MAX_TOKEN_TTL', 86_400, 1, 31_536_000),
+    maxWrapTtlSeconds: integer('SECRETS_MAX_WRAP_TTL', 86_400, 1, 31_536_000),
     historyVersions: integer('SECRETS_HISTORY', 10, 1, 1000),
     auditRetentionMs,
     logLevel,

@@ -35,6 +35,10 @@ import { RevocationList } from './tokens/revocation-list';
 import { tokenKeys } from './tokens/token-keys';
 import { TokenService } from './tokens/token-service';
 import { tokenWrites } from './tokens/token-writes';
+import { expiredWrapsJob } from './wraps/expired-wraps';
+import { KnexWrapStore } from './wraps/knex-wrap-store';
+import { WrapService } from './wraps/wrap-service';
+import { wrapWrites } from './wraps/wrap-writes';
 import { TokenVerifier } from './tokens/token-verifier';
 import { SqliteWriteThread } from './writer/write-thread';
 
@@ -48,6 +52,7 @@ export interface ServiceDeps extends StorageDeps {
   readonly keyring: LocalKeyring;
   readonly secrets: SecretService;
   readonly tokens: TokenService;
+  readonly wraps: WrapService;
   readonly verifier: TokenVerifier;
   readonly revocations: RevocationList;
   readonly audit: AuditLog;
@@ -120,10 +125,11 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       audience: config.jwtAudience,
       isRevoked: (jti) => revocations.isRevoked(jti),
     });
+    const envelope = new Envelope(keyring);
     const secrets = new SecretService({
       store,
       writes: writer ?? secretWrites({ store, audit: auditStore }),
-      envelope: new Envelope(keyring),
+      envelope,
       clock,
       continuation,
       historyVersions: config.historyVersions,
@@ -139,6 +145,10 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       audit,
     });
 
+    const wrapStore = new KnexWrapStore(knex);
+    const wrapWriter = writer ?? wrapWrites({ store: wrapStore, audit: auditStore });
+    const wraps = new WrapService({ secrets, store: wrapStore, writes: wrapWriter, envelope, clock, maxTtlSeconds: config.maxWrapTtlSeconds, audit });
+
     const purgeExpired = writer ? (now: number, limit: number) => writer.purgeExpired(now, limit) : purgeExpiredSecrets({ store, audit: auditStore });
     const sweeper = resources.add(
       new Sweeper({
@@ -149,6 +159,10 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
             audit.kick();
           }),
           expiredRevocationsJob(writer ?? tokenStore),
+          expiredWrapsJob(wrapWriter, (count) => {
+            metrics.wraps.inc({ event: 'expired' }, count);
+            audit.kick();
+          }),
           auditRetentionJob(writer ?? auditStore, config.auditRetentionMs),
         ],
         clock,
@@ -164,6 +178,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       keyring,
       secrets,
       tokens,
+      wraps,
       verifier,
       revocations,
       audit,

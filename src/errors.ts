@@ -69,6 +69,13 @@ export class SecretNotFound extends AppError {
   }
 }
 
+/** One answer for a wrap token that is unknown, used or expired: which of the three is nobody's business. */
+export class WrapTokenNotFound extends AppError {
+  constructor() {
+    super(404, 'WrapTokenNotFound', 'no such wrap token: unknown, already unwrapped, or expired');
+  }
+}
+
 export class SecretExpired extends AppError {
   constructor() {
     super(410, 'SecretExpired', 'the secret has expired');

@@ -14,6 +14,7 @@ import { registerServerCommands } from './cli/server-commands';
 import { registerTokenCommands } from './cli/token-commands';
 import { oneLineUsageErrors } from './cli/usage-errors';
 import { registerVersionCommand } from './cli/version-command';
+import { registerWrapCommands } from './cli/wrap-commands';
 
 // `scoped-secrets list | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -31,6 +32,7 @@ registerServerCommands(program);
 registerTokenCommands(program);
 registerClientCommands(program);
 registerExportCommand(program);
+registerWrapCommands(program);
 registerRunCommand(program);
 registerProxyCommand(program);
 registerKeysCommands(program);

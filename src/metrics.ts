@@ -44,6 +44,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly wraps = new Counter({
+    name: 'scoped_secrets_wraps_total',
+    help: 'Wrap tokens by event: created, unwrapped, expired (purged unused)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
   readonly denials = new Counter({
     name: 'scoped_secrets_denials_total',
     help: 'Denied requests by reason',

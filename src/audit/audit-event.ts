@@ -19,6 +19,9 @@ export type AuditAction =
   | 'secret.expired'
   | 'token.create'
   | 'token.revoke'
+  | 'wrap.create'
+  | 'wrap.unwrap'
+  | 'wrap.expired'
   | 'auth.denied';
 
 /** What happened; never a value, a data key or a token. */

@@ -1,11 +1,13 @@
 /** run: fetch secrets, then start a command with them in its environment, masked in its output. */
 import type { Command } from 'commander';
+import type { ClientFlags } from '../client/secrets-client';
 import { keyProblem } from '../keys';
 import { buildEnvironment, EnvironmentError, maskableValues, parseEnvBinding, prefixProblem, type FieldNaming } from '../run/environment';
 import { CommandNotStarted, runChild } from '../run/run-child';
 import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
 import { fetchValues } from './fetch-secrets';
+import { unwrapFrom } from './wrap-commands';
 import { warn, withExamples } from './output';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -39,16 +41,18 @@ export function registerRunCommand(program: Command): void {
       addClientFlags(program.command('run'))
         .description('fetch secrets, then run a command with them as environment variables (masked in its output)')
         .option('--env <NAME=KEY[#FIELD]>', 'one variable: a field, or the whole value as JSON; repeatable', collect, [])
-        .option('--from <KEY>', 'every top-level field of KEY as a variable of that name; repeatable', collect, []),
+        .option('--from <KEY>', 'every top-level field of KEY as a variable of that name; repeatable', collect, [])
+        .option('--wrapped <FILE>', 'unwrap the wrap token in FILE and export its fields as --from does (it is spent); repeatable', collect, []),
     )
       .option('--no-mask', 'do not mask secret values in the command\'s output')
       .argument('<command...>', 'the command and its arguments, after --')
       .passThroughOptions(),
     'scoped-secrets run --from ci/deploy/aws -- ./deploy.sh',
     'scoped-secrets run --from ci/db --uppercase --prefix DB_ -- psql',
+    'scoped-secrets run --wrapped /run/task/db.wrap -- ./migrate.sh',
     'scoped-secrets run --env DB_PASSWORD=ci/db#password --env AWS=ci/deploy/aws -- make release',
   );
-  run.action(async (commandLine: string[], options: { env: string[]; from: string[]; mask: boolean; uppercase?: boolean; prefix: string }, command: Command) => {
+  run.action(async (commandLine: string[], options: { env: string[]; from: string[]; wrapped: string[]; mask: boolean; uppercase?: boolean; prefix: string }, command: Command) => {
     let bindings;
     try {
       bindings = options.env.map(parseEnvBinding);
@@ -61,9 +65,14 @@ export function registerRunCommand(program: Command): void {
     const client = clientFor(command);
     // Everything is fetched before the command starts: any failure means it never starts.
     const values = await fetchValues(client, keys, '; the command was not started');
+    // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
+    const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
+    for (const [index, file] of options.wrapped.entries()) {
+      values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
+    }
     let built;
     try {
-      built = buildEnvironment(options.from, bindings, values, naming);
+      built = buildEnvironment([...options.from, ...wrappedLabels], bindings, values, naming);
     } catch (error) {
       if (error instanceof EnvironmentError) throw new CliError(`${error.message}; the command was not started`, EXIT_USAGE);
       throw error;

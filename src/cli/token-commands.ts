@@ -2,20 +2,14 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
-import { parseDuration } from '../durations';
 import { keyProblem } from '../keys';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
 import { printJson, warn, withExamples } from './output';
+import { ttlSeconds } from './ttl';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-function ttlSeconds(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new CliError(`--ttl must be <n>s, <n>m, <n>h or <n>d, not "${text}"`, EXIT_USAGE);
-  return ms / 1000;
-}
 
 function checkScopes(scopes: string[]): void {
   if (scopes.length === 0) throw new CliError('give at least one --scope', EXIT_USAGE);

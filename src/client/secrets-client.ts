@@ -88,6 +88,23 @@ export interface AuditPage {
   readonly continuationToken?: string;
 }
 
+export interface CreatedWrap {
+  readonly wrapToken: string;
+  readonly expires: string;
+  readonly key?: string;
+}
+
+export interface WrapInfo {
+  readonly key?: string;
+  readonly created: string;
+  readonly expires: string;
+  readonly creator: string;
+}
+
+export interface Unwrapped extends WrapInfo {
+  readonly value: Record<string, unknown>;
+}
+
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** Flags given on the command line; each wins over its environment variable. */
@@ -243,6 +260,20 @@ export class SecretsClient {
     for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
     const text = params.toString();
     return this.request<AuditPage>('GET', `/v1/audit${text ? `?${text}` : ''}`);
+  }
+
+  /** Wraps a copy of `key`'s current value, or `value`, for one reader. */
+  wrap(request: { key: string; ttl: number } | { value: Record<string, unknown>; ttl: number }): Promise<CreatedWrap> {
+    return this.request<CreatedWrap>('POST', '/v1/wrap', { body: request });
+  }
+
+  /** Takes the wrapped value, once (no bearer token needed: make the client with token ''). Never retried once sent. */
+  unwrap(wrapToken: string): Promise<Unwrapped> {
+    return this.request<Unwrapped>('POST', '/v1/unwrap', { body: { wrapToken } });
+  }
+
+  lookupWrap(wrapToken: string): Promise<WrapInfo> {
+    return this.request<WrapInfo>('POST', '/v1/wrap/lookup', { body: { wrapToken } });
   }
 
   /** The server's version from /healthz (no token needed). */

@@ -1,8 +1,9 @@
 /**
  * Envelope encryption: every version of a secret gets a fresh 256-bit data
  * key; the value is sealed under it, and the data key is wrapped by the
- * key-encryption provider. Both layers bind the secret's key and version as
- * associated data, so a row copied to another key or version fails to open.
+ * key-encryption provider. Both layers bind the secret's key and version (or
+ * the wrap's id) as associated data, so a row copied to another key,
+ * version or wrap fails to open.
  */
 import { randomBytes } from 'node:crypto';
 import { openAesGcm, sealAesGcm } from './aes-gcm';
@@ -14,16 +15,16 @@ export interface SealedValue {
   readonly ciphertext: Buffer;
 }
 
-export interface ValueBinding {
-  readonly key: string;
-  readonly version: number;
-}
+/** What a sealed value belongs to: a version of a secret, or a wrap. */
+export type ValueBinding = { readonly key: string; readonly version: number } | { readonly wrapId: string };
 
 function valueContext(binding: ValueBinding): Buffer {
+  if ('wrapId' in binding) return Buffer.from(`scoped-secrets:wrap-value:v1:${binding.wrapId}`, 'utf8');
   return Buffer.from(`scoped-secrets:value:v1:${binding.key}:${binding.version}`, 'utf8');
 }
 
 function dataKeyContext(binding: ValueBinding): Buffer {
+  if ('wrapId' in binding) return Buffer.from(`scoped-secrets:wrap-data-key:v1:${binding.wrapId}`, 'utf8');
   return Buffer.from(`scoped-secrets:data-key:v1:${binding.key}:${binding.version}`, 'utf8');
 }
 

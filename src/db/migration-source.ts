@@ -8,6 +8,7 @@ import * as tokensAndAudit from '../../migrations/20261122000100_tokens_and_audi
 import * as revocationsByTime from '../../migrations/20261123000000_revocations_by_time';
 import * as keyedAuditChain from '../../migrations/20261123000100_keyed_audit_chain';
 import * as auditOutbox from '../../migrations/20261123000200_audit_outbox';
+import * as wraps from '../../migrations/20261124000000_wraps';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261123000000_revocations_by_time', revocationsByTime],
   ['20261123000100_keyed_audit_chain', keyedAuditChain],
   ['20261123000200_audit_outbox', auditOutbox],
+  ['20261124000000_wraps', wraps],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

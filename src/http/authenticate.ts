@@ -8,6 +8,9 @@ import { takeOrRefuse, type RateLimiter } from './rate-limiter';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
 
+/** Routes whose credential is a wrap token in the body: no bearer token, and the address's rate limit. */
+const WRAP_TOKEN_ROUTES: ReadonlySet<string> = new Set(['/v1/unwrap', '/v1/wrap/lookup']);
+
 /**
  * Requests with a valid token count against their subject's rate limit;
  * the rest (no token, a bad one) against the client address's, so that
@@ -42,6 +45,11 @@ export function authenticate(deps: {
   };
 
   return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method === 'POST' && WRAP_TOKEN_ROUTES.has(`${req.baseUrl}${req.path}`)) {
+      takeOrRefuse(addressLimiter, req.socket.remoteAddress ?? 'unknown');
+      next();
+      return;
+    }
     let principal: Principal;
     try {
       principal = principalOf(req.headers.authorization);

@@ -7,7 +7,7 @@
  * linear-time and patterns easy to read.
  */
 export const SCOPE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
-  secret: ['get', 'set', 'delete', 'list', 'history'],
+  secret: ['get', 'set', 'delete', 'list', 'history', 'wrap'],
   token: ['create', 'revoke'],
   audit: ['read'],
 };

@@ -23,9 +23,19 @@ export class RewrapStore {
   constructor(private readonly knex: Knex) {}
 
   /** Secret versions (history included) per key-encryption key id. */
+  /**
+   * How many sealed values each key wraps: secret versions, and the wraps not
+   * yet unwrapped (rotation leaves those, which end within their ttl, but a
+   * key must not be retired under them).
+   */
   async countByKeyId(): Promise<Map<string, number>> {
-    const rows: Array<{ kek_id: string; n: number | string }> = await this.knex('secret_versions').select('kek_id').count({ n: '*' }).groupBy('kek_id');
-    return new Map(rows.map((row) => [row.kek_id, Number(row.n)]));
+    const counts = new Map<string, number>();
+    for (const table of ['secret_versions', 'wraps']) {
+      if (table === 'wraps' && !(await this.knex.schema.hasTable('wraps'))) continue;
+      const rows: Array<{ kek_id: string; n: number | string }> = await this.knex(table).select('kek_id').count({ n: '*' }).groupBy('kek_id');
+      for (const row of rows) counts.set(row.kek_id, (counts.get(row.kek_id) ?? 0) + Number(row.n));
+    }
+    return counts;
   }
 
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */

@@ -3,6 +3,8 @@ import type { AuditEventInput } from '../audit/audit-event';
 import type { DeleteCommand, PutCommand } from '../secrets/secret-writes';
 import type { NewRevocation } from '../tokens/token-writes';
 import type { IssuedToken } from '../tokens/token-store-type';
+import type { Actor } from '../audit/audit-store-type';
+import type { WrapRecord } from '../wraps/wrap-store-type';
 
 export interface WriterData {
   readonly filename: string;
@@ -17,6 +19,9 @@ export interface WriterCommands {
   deleteSecret: DeleteCommand;
   recordIssued: { token: IssuedToken; events: readonly AuditEventInput[] };
   revoke: { revocation: NewRevocation; events: readonly AuditEventInput[] };
+  createWrap: { wrap: WrapRecord; events: readonly AuditEventInput[] };
+  takeWrap: { tokenHash: string; now: number; actor: Actor };
+  purgeWraps: { now: number; limit: number };
   purgeSecrets: { now: number; limit: number };
   purgeRevocations: { now: number; limit: number };
   purgeAudit: { cutoff: number; limit: number };

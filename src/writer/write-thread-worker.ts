@@ -15,6 +15,8 @@ import { KnexSecretStore } from '../secrets/knex-secret-store';
 import { secretWrites } from '../secrets/secret-writes';
 import { KnexTokenStore } from '../tokens/knex-token-store';
 import { tokenWrites } from '../tokens/token-writes';
+import { KnexWrapStore } from '../wraps/knex-wrap-store';
+import { wrapWrites } from '../wraps/wrap-writes';
 import type { WriterCommand, WriterCommands, WriterData, WriterReply, WriterRequest } from './write-thread-messages';
 
 const { filename, auditKey } = workerData as WriterData;
@@ -25,6 +27,7 @@ const tokenStore = new KnexTokenStore(knex);
 const secrets = secretWrites({ store: secretStore, audit });
 const tokens = tokenWrites({ store: tokenStore, audit });
 const purgeSecrets = purgeExpiredSecrets({ store: secretStore, audit });
+const wraps = wrapWrites({ store: new KnexWrapStore(knex), audit });
 
 /** Buffers arrive as plain Uint8Arrays. */
 const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -36,6 +39,9 @@ const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unk
   deleteSecret: (command) => secrets.delete(command),
   recordIssued: ({ token, events }) => tokens.recordIssued(token, events),
   revoke: ({ revocation, events }) => tokens.revoke(revocation, events),
+  createWrap: ({ wrap, events }) => wraps.createWrap({ ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } }, events),
+  takeWrap: ({ tokenHash, now, actor }) => wraps.takeWrap(tokenHash, now, actor),
+  purgeWraps: ({ now, limit }) => wraps.purgeExpiredWraps(now, limit),
   purgeSecrets: ({ now, limit }) => purgeSecrets(now, limit),
   purgeRevocations: ({ now, limit }) => tokenStore.purgeExpiredBatch(now, limit),
   purgeAudit: ({ cutoff, limit }) => audit.purgeOlderThan(cutoff, limit),

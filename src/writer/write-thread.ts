@@ -6,6 +6,9 @@
  * request to it fails at once with WriterUnavailable (a 503), and `healthy`
  * is false, which turns /readyz red.
  */
+import type { Actor } from '../audit/audit-store-type';
+import type { WrapRecord } from '../wraps/wrap-store-type';
+import type { WrapWrites } from '../wraps/wrap-writes';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -40,7 +43,7 @@ const MAX_BACKOFF_MS = 30_000;
 /** A thread that ran this long before stopping starts the backoff over. */
 const STABLE_MS = 10_000;
 
-export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlderThan'>, Pick<TokenStore, 'purgeExpiredBatch'>, SecretWrites, TokenWrites {
+export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlderThan'>, Pick<TokenStore, 'purgeExpiredBatch'>, SecretWrites, TokenWrites, WrapWrites {
   private worker?: Worker;
   private ready = false;
   private readyAt = 0;
@@ -98,6 +101,20 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlde
   /** Revocations and issued-token records whose token can no longer be used. */
   async purgeExpiredBatch(now: number, limit: number): Promise<number> {
     return (await this.send('purgeRevocations', { now, limit })) as number;
+  }
+
+  async createWrap(wrap: WrapRecord, events: readonly AuditEventInput[]): Promise<void> {
+    await this.send('createWrap', { wrap, events });
+  }
+
+  async takeWrap(tokenHash: string, now: number, actor: Actor): Promise<WrapRecord | undefined> {
+    const wrap = (await this.send('takeWrap', { tokenHash, now, actor })) as WrapRecord | undefined;
+    // Buffers come back from the thread as plain Uint8Arrays.
+    return wrap && { ...wrap, sealed: { ...wrap.sealed, wrappedKey: Buffer.from(wrap.sealed.wrappedKey), ciphertext: Buffer.from(wrap.sealed.ciphertext) } };
+  }
+
+  async purgeExpiredWraps(now: number, limit: number): Promise<number> {
+    return (await this.send('purgeWraps', { now, limit })) as number;
   }
 
   /** Audit events older than `cutoff`, moving the chain's anchor. */

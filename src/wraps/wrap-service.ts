@@ -1,0 +1,87 @@
+/**
+ * One-time hand-off. A wrap holds a sealed copy of a value (a secret's
+ * current value, frozen at wrapping, or one the creator supplied) that one
+ * reader takes, once, with the wrap token; the token is the credential,
+ * and only its hash is kept. Taking deletes the wrap in the statement that
+ * reads it, so of concurrent unwraps, on any replica, exactly one succeeds.
+ */
+import type { Actor, AuditStaging } from '../audit/audit-store-type';
+import type { Clock } from '../clock';
+import type { Envelope } from '../crypto/envelope';
+import { InvalidRequest, WrapTokenNotFound } from '../errors';
+import type { SecretService, SecretValue } from '../secrets/secret-service';
+import type { WrapInfo, WrapStore } from './wrap-store-type';
+import { newWrapId, newWrapToken, wrapTokenHash } from './wrap-tokens';
+import type { WrapWrites } from './wrap-writes';
+
+export interface WrapRequest {
+  readonly key?: string;
+  readonly value?: SecretValue;
+  readonly ttlSeconds: number;
+}
+
+export interface CreatedWrap {
+  readonly wrapToken: string;
+  readonly key: string | null;
+  readonly expiresAt: number;
+}
+
+export interface UnwrappedValue extends WrapInfo {
+  readonly value: SecretValue;
+}
+
+export class WrapService {
+  constructor(
+    private readonly deps: {
+      secrets: Pick<SecretService, 'get'>;
+      store: Pick<WrapStore, 'find'>;
+      writes: WrapWrites;
+      envelope: Envelope;
+      clock: Clock;
+      maxTtlSeconds: number;
+      audit: Pick<AuditStaging, 'kick'>;
+    },
+  ) {}
+
+  checkTtl(ttlSeconds: number): number {
+    if (ttlSeconds > this.deps.maxTtlSeconds) throw new InvalidRequest(`ttl must be at most ${this.deps.maxTtlSeconds} seconds`);
+    return ttlSeconds;
+  }
+
+  /** Wraps a copy of the secret's current value (404/410 as a read would), or the value given; never past the secret's expiry. */
+  async create(request: WrapRequest, creator: string, actor: Actor): Promise<CreatedWrap> {
+    const { secrets, writes, envelope, clock, audit } = this.deps;
+    const now = clock.now();
+    const secret = request.key === undefined ? undefined : await secrets.get(request.key);
+    const value = secret?.value ?? request.value;
+    if (value === undefined) throw new InvalidRequest('give exactly one of key and value');
+    const key = request.key ?? null;
+    const expiresAt = Math.min(now + this.checkTtl(request.ttlSeconds) * 1000, secret?.expiresAt ?? Infinity);
+    const id = newWrapId();
+    const wrapToken = newWrapToken();
+    const sealed = await envelope.seal(Buffer.from(JSON.stringify(value), 'utf8'), { wrapId: id });
+    await writes.createWrap(
+      { id, tokenHash: wrapTokenHash(wrapToken), key, creator, createdAt: now, expiresAt, sealed },
+      [{ ...actor, time: now, action: 'wrap.create', key, outcome: 201 }],
+    );
+    audit.kick();
+    return { wrapToken, key, expiresAt };
+  }
+
+  /** The value, once: a used, expired or unknown token is WrapTokenNotFound alike. */
+  async unwrap(wrapToken: string, actor: Actor): Promise<UnwrappedValue> {
+    const { writes, envelope, clock, audit } = this.deps;
+    const wrap = await writes.takeWrap(wrapTokenHash(wrapToken), clock.now(), actor);
+    if (!wrap) throw new WrapTokenNotFound();
+    audit.kick();
+    const plaintext = await envelope.open(wrap.sealed, { wrapId: wrap.id });
+    const { sealed: _sealed, ...info } = wrap;
+    return { ...info, value: JSON.parse(plaintext.toString('utf8')) as SecretValue };
+  }
+
+  async lookup(wrapToken: string): Promise<WrapInfo> {
+    const found = await this.deps.store.find(wrapTokenHash(wrapToken), this.deps.clock.now());
+    if (!found) throw new WrapTokenNotFound();
+    return found;
+  }
+}
