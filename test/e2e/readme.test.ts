@@ -86,5 +86,9 @@ describe('the README, run top to bottom', () => {
     assert.match(result.stdout, /^staple-battery-horse$/m, 'get --field prints the prompted password');
     assert.match(result.stdout, /^task\.token is refused from now on$/m, 'the revoked task token is refused');
     assert.match(result.stdout, /^audit chain ok: \d+ events/m);
+    assert.match(result.stdout, /^the broker cannot read it$/m, 'a broker with secret:wrap alone cannot read');
+    assert.match(result.stdout, /^got a secret key of 18 characters$/m, 'run --wrapped exports the unwrapped fields');
+    assert.match(result.stdout, /^already taken: if not by this task, then by someone else$/m, 'a wrap token works once');
+    assert.match(result.stdout, /^correct-horse-staple$/m, 'a shared value is unwrapped');
   });
 });
