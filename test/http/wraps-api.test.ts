@@ -93,6 +93,13 @@ describeEachDialect('wraps API', (dialect) => {
       });
     }
 
+    it('is 413 for a value over SECRETS_MAX_SECRET_BYTES and 415 for a body that is not JSON', async () => {
+      const big = await wrap({ value: { blob: 'x'.repeat(1_100_000) }, ttl: 60 });
+      assert.equal(big.status, 413);
+      const text = await request(svc.app).post('/v1/wrap').set('Authorization', `Bearer ${broker}`).set('Content-Type', 'text/plain').send('x');
+      assert.equal(text.status, 415);
+    });
+
     it('is 400 InvalidKey for a bad key, and 401 without a token', async () => {
       assert.equal((await wrap({ key: 'ci//x', ttl: 60 })).body.code, 'InvalidKey');
       const anonymous = await request(svc.app).post('/v1/wrap').send({ key: 'ci/aws', ttl: 60 });
@@ -146,8 +153,11 @@ describeEachDialect('wraps API', (dialect) => {
         assert.equal(res.body.code, 'InvalidRequest');
         assert.ok(!JSON.stringify(res.body).includes(created.body.wrapToken), 'the token is never echoed');
       }
-      const text = await request(svc.app).post('/v1/unwrap').set('Content-Type', 'text/plain').send('x');
-      assert.equal(text.status, 415);
+      for (const route of ['/v1/unwrap', '/v1/wrap/lookup']) {
+        const text = await request(svc.app).post(route).set('Content-Type', 'text/plain').send('x');
+        assert.equal(text.status, 415, route);
+        assert.equal((await request(svc.app).post(route).send({ wrapToken: 42 })).status, 400, route);
+      }
     });
 
     it('audits wrap.create and wrap.unwrap, failures included, with no wrap token in any event', async () => {

@@ -98,6 +98,10 @@ describe('while the write thread is down', () => {
     const refused = await put();
     assert.equal(refused.status, 503);
     assert.equal(refused.headers['retry-after'], '1');
+    const wrap = await request(svc.app).post('/v1/wrap').set('Authorization', `Bearer ${token}`).send({ value: { a: 1 }, ttl: 60 });
+    assert.equal(wrap.status, 503, 'a wrap is a write');
+    const unwrap = await request(svc.app).post('/v1/unwrap').send({ wrapToken: `sswrap_${'B'.repeat(43)}` });
+    assert.equal(unwrap.status, 503, 'an unwrap is a write');
     assert.equal((await request(svc.app).get('/readyz')).status, 503);
     assert.equal((await request(svc.app).get('/v1/secret/gate/a').set('Authorization', `Bearer ${token}`)).status, 200);
     for (let n = 0; n < 40 && !thread.healthy; n++) await sleep(50);
@@ -117,6 +121,9 @@ describe('while the write thread is down', () => {
       const derived = await request(svc.app).post('/v1/tokens').set(as).send({ scopes: [], ttl: 60 });
       assert.equal(derived.status, 201);
       assert.equal((await request(svc.app).post('/v1/tokens/revoke').set(as).send({ jti: derived.body.jti })).status, 204);
+      const wrapped = await request(svc.app).post('/v1/wrap').set(as).send({ key: 'one/door', ttl: 60 });
+      assert.equal(wrapped.status, 201);
+      assert.equal((await request(svc.app).post('/v1/unwrap').send({ wrapToken: wrapped.body.wrapToken })).status, 200);
       assert.equal((await request(svc.app).delete('/v1/secret/one/door').set(as)).status, 204);
       assert.equal((await request(svc.app).get('/v1/secrets?prefix=one').set(as)).status, 200);
       await svc.auditWritten();
