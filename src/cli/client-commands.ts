@@ -6,7 +6,7 @@ import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
 import { expiresFrom } from './expiry';
 import { explainKeyFailure } from './key-failures';
-import { printJson, withExamples } from './output';
+import { printJson, printValue, withExamples } from './output';
 import { promptForFields, readDotenvFile, readJsonObject } from './read-secret-input';
 
 export function checkedKey(key: string, what = 'KEY'): string {
@@ -18,11 +18,6 @@ export function checkedKey(key: string, what = 'KEY'): string {
 function positiveInteger(text: string, flag: string): number {
   if (!/^[1-9]\d{0,9}$/.test(text)) throw new CliError(`${flag} must be a positive whole number, not "${text}"`, EXIT_USAGE);
   return Number(text);
-}
-
-/** A field as `get --field` and `run` print it: strings raw, anything else as JSON. */
-export function fieldText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 async function readValue(options: { file?: string; prompt?: string[]; fromDotenv?: string }): Promise<Record<string, unknown>> {
@@ -55,12 +50,7 @@ export function registerClientCommands(program: Command): void {
     const version = options.version === undefined ? undefined : positiveInteger(options.version, '--version');
     const client = clientFor(command);
     const secret = await client.getSecret(checkedKey(key), { version }).catch((error: unknown) => explainKeyFailure(error, client, key, { readVersion: version }));
-    if (options.field !== undefined) {
-      if (!Object.hasOwn(secret.value, options.field)) throw new CliError(`${key} has no field "${options.field}"`);
-      process.stdout.write(`${fieldText(secret.value[options.field])}\n`);
-    } else {
-      printJson(options.json ? secret : secret.value);
-    }
+    printValue(secret.value, { field: options.field, whole: options.json ? secret : undefined, what: key });
   });
 
   withExamples(

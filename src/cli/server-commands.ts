@@ -63,7 +63,7 @@ export function registerServerCommands(program: Command): void {
   withExamples(
     program
       .command('sweep')
-      .description(`purge expired secrets, revocations and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`)
+      .description(`purge expired secrets, revocations, wraps and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`)
       .option('--json', 'print the counts as JSON'),
     'scoped-secrets sweep',
   ).action(async (options: { json?: boolean }) => {

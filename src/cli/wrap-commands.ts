@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { SecretsClient, serviceUrl, type ClientFlags, type Unwrapped } from '../client/secrets-client';
 import { addClientFlags, clientFor } from './client-flags';
-import { checkedKey, fieldText } from './client-commands';
+import { checkedKey } from './client-commands';
 import { CliError, EXIT_USAGE } from './exit';
 import { explainKeyFailure } from './key-failures';
-import { printJson, withExamples } from './output';
+import { printJson, printValue, withExamples } from './output';
 import { readJsonObject } from './read-secret-input';
 import { ttlSeconds } from './ttl';
 
@@ -77,11 +77,6 @@ export function registerWrapCommands(program: Command): void {
     'scoped-secrets unwrap --token-file task.wrap --field secret_key',
   ).action(async (options: { tokenFile?: string; field?: string; json?: boolean; url?: string }) => {
     const unwrapped = await unwrapFrom(options.tokenFile, { url: options.url });
-    if (options.field !== undefined) {
-      if (!Object.hasOwn(unwrapped.value, options.field)) throw new CliError(`the wrapped value has no field "${options.field}"`);
-      process.stdout.write(`${fieldText(unwrapped.value[options.field])}\n`);
-    } else {
-      printJson(options.json ? unwrapped : unwrapped.value);
-    }
+    printValue(unwrapped.value, { field: options.field, whole: options.json ? unwrapped : undefined, what: 'the wrapped value' });
   });
 }

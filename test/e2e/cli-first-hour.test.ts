@@ -164,7 +164,7 @@ describe('the command line for a newcomer', () => {
       const verdict = JSON.parse(cli(['audit', 'verify', '--json']).stdout);
       assert.equal(verdict.ok, true);
       assert.match(verdict.head, /^ahead1\./);
-      assert.deepEqual(Object.keys(JSON.parse(cli(['sweep', '--json']).stdout)).sort(), ['audit events', 'revocations', 'secrets']);
+      assert.deepEqual(Object.keys(JSON.parse(cli(['sweep', '--json']).stdout)).sort(), ['audit events', 'revocations', 'secrets', 'wraps']);
     });
 
     it('audit list prints one line per event, oldest first, and stops at --limit', () => {

@@ -111,7 +111,7 @@ describe('scoped-secrets serve', () => {
     assert.match(migrate.stdout, /already up to date/);
     const sweep = runCli(['sweep'], { cwd });
     assert.equal(sweep.status, 0, sweep.stderr);
-    assert.match(sweep.stdout, /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ audit events\n$/);
+    assert.match(sweep.stdout, /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ wraps\npurged \d+ audit events\n$/);
   });
 
   it('publishes the audit chain head in the log, and audit verify checks the chain still holds it', async () => {
