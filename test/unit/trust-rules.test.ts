@@ -103,7 +103,7 @@ describe('trust rules', () => {
     ['a long description', { description: 'x'.repeat(1025) }, /description/],
   ] as const) {
     it(`refuse a rule with ${why}`, () => {
-      assert.match(trustRuleProblem(body(change as Partial<TrustRuleBody>), LIMITS) ?? 'valid', message);
+      assert.match(trustRuleProblem(body(change), LIMITS) ?? 'valid', message);
     });
   }
 
