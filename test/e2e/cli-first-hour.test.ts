@@ -174,7 +174,7 @@ describe('the command line for a newcomer', () => {
     });
 
     it('audit tail prints events as they happen', async () => {
-      const tail = startCli(['audit', 'tail', '--key', 'ci/tailed', '--interval', '0.2'], { cwd, env });
+      const tail = startCli(['audit', 'tail', '--key', 'ci/tailed', '--since', '1m', '--interval', '0.2'], { cwd, env });
       try {
         await new Promise((resolve) => setTimeout(resolve, 500));
         assert.equal(cli(['put', 'ci/tailed', '--expires', '1h', '--file', 'db.json']).status, 0);
