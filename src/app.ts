@@ -18,6 +18,7 @@ import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
 import { tokenRoutes } from './http/routes/tokens';
 import { wrapRoutes } from './http/routes/wraps';
+import { trustRoutes } from './http/routes/trust';
 import type { RateLimiter } from './http/rate-limiter';
 import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
@@ -29,11 +30,13 @@ import type { SecretService } from './secrets/secret-service';
 import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';
 import type { WrapService } from './wraps/wrap-service';
+import type { TrustService } from './federation/trust-service';
 
 export interface AppDeps {
   readonly secrets: SecretService;
   readonly tokens: TokenService;
   readonly wraps: WrapService;
+  readonly trust: TrustService;
   readonly auditor: RequestAuditor;
   readonly auditStore: Pick<AuditStore, 'query'>;
   readonly continuation: ContinuationTokens;
@@ -73,6 +76,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(secretRoutes(deps));
   app.use(tokenRoutes(deps));
   app.use(wrapRoutes(deps));
+  app.use(trustRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(() => {
     throw new NotFound();

@@ -29,6 +29,8 @@ export interface Config {
   readonly jwtPrivateKey?: string;
   readonly jwtLeewaySeconds: number;
   readonly keyringFile: string;
+  /** The CI providers whose ID tokens may be exchanged (a JSON file); none when unset. */
+  readonly oidcIssuersFile?: string;
   readonly sweepIntervalMs: number;
   readonly maxSecretBytes: number;
   readonly maxTokenTtlSeconds: number;
@@ -108,6 +110,7 @@ export function loadConfig(env: Env): Config {
     jwtPrivateKey: read('SECRETS_JWT_PRIVATE_KEY'),
     jwtLeewaySeconds: integer('SECRETS_JWT_LEEWAY', 0, 0, 60),
     keyringFile: read('SECRETS_KEYRING_FILE') ?? `${DATA_DIR}/keyring.json`,
+    oidcIssuersFile: read('SECRETS_OIDC_ISSUERS'),
     sweepIntervalMs: Math.round(sweepSeconds * 1000),
     maxSecretBytes: integer('SECRETS_MAX_SECRET_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     maxTokenTtlSeconds: integer('SECRETS_MAX_TOKEN_TTL', 86_400, 1, 31_536_000),

@@ -38,6 +38,12 @@ import { tokenWrites } from './tokens/token-writes';
 import { expiredWrapsJob } from './wraps/expired-wraps';
 import { KnexWrapStore } from './wraps/knex-wrap-store';
 import { WrapService } from './wraps/wrap-service';
+import { loadOidcIssuers } from './federation/load-oidc-issuers';
+import { IdTokenVerifier } from './federation/id-token-verifier';
+import { KnexTrustStore } from './federation/knex-trust-store';
+import { TrustRuleSet } from './federation/trust-rule-set';
+import { TrustService } from './federation/trust-service';
+import { trustWrites } from './federation/trust-writes';
 import { wrapWrites } from './wraps/wrap-writes';
 import { TokenVerifier } from './tokens/token-verifier';
 import { SqliteWriteThread } from './writer/write-thread';
@@ -53,6 +59,9 @@ export interface ServiceDeps extends StorageDeps {
   readonly secrets: SecretService;
   readonly tokens: TokenService;
   readonly wraps: WrapService;
+  readonly trust: TrustService;
+  /** The trust rules this replica matches exchanges against; `start` keeps them fresh. */
+  readonly trustRules: TrustRuleSet;
   readonly verifier: TokenVerifier;
   readonly revocations: RevocationList;
   readonly audit: AuditLog;
@@ -149,6 +158,22 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const wrapWriter = writer ?? wrapWrites({ store: wrapStore, audit: auditStore });
     const wraps = new WrapService({ secrets, store: wrapStore, writes: wrapWriter, envelope, clock, maxTtlSeconds: config.maxWrapTtlSeconds, audit });
 
+    const issuers = loadOidcIssuers(config.oidcIssuersFile);
+    const trustStore = new KnexTrustStore(knex);
+    const trustRules = resources.add(new TrustRuleSet({ store: trustStore, logger: logger.child({ component: 'trust' }) }), (r) => r.stop());
+    await trustRules.refresh(true);
+    const trust = new TrustService({
+      store: trustStore,
+      writes: writer ?? trustWrites({ store: trustStore, audit: auditStore }),
+      rules: trustRules,
+      verifier: new IdTokenVerifier(issuers, { leewaySeconds: config.jwtLeewaySeconds, clock }),
+      issuerNames: issuers.map((issuer) => issuer.name),
+      tokens,
+      clock,
+      maxTtlSeconds: config.maxTokenTtlSeconds,
+      audit,
+    });
+
     const purgeExpired = writer ? (now: number, limit: number) => writer.purgeExpired(now, limit) : purgeExpiredSecrets({ store, audit: auditStore });
     const sweeper = resources.add(
       new Sweeper({
@@ -179,6 +204,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       secrets,
       tokens,
       wraps,
+      trust,
+      trustRules,
       verifier,
       revocations,
       audit,

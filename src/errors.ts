@@ -69,6 +69,18 @@ export class SecretNotFound extends AppError {
   }
 }
 
+export class NoMatchingTrustRule extends AppError {
+  constructor() {
+    super(403, 'NoMatchingTrustRule', 'no trust rule matches this ID token');
+  }
+}
+
+export class TrustRuleNotFound extends AppError {
+  constructor() {
+    super(404, 'TrustRuleNotFound', 'no such trust rule');
+  }
+}
+
 /** One answer for a wrap token that is unknown, used or expired: which of the three is nobody's business. */
 export class WrapTokenNotFound extends AppError {
   constructor() {

@@ -19,6 +19,9 @@ export type AuditAction =
   | 'secret.expired'
   | 'token.create'
   | 'token.revoke'
+  | 'token.exchange'
+  | 'trust.set'
+  | 'trust.delete'
   | 'wrap.create'
   | 'wrap.unwrap'
   | 'wrap.expired'
@@ -34,6 +37,8 @@ export interface AuditEventInput {
   readonly outcome: number;
   readonly requestId: string | null;
   readonly client: string | null;
+  /** What the event says beyond its key, when it has to (an exchange's issuer, ID-token subject and rules). */
+  readonly detail?: string | null;
 }
 
 export interface AuditEvent extends AuditEventInput {
@@ -56,7 +61,9 @@ export interface ChainAnchor extends ChainLink {
 const GENESIS: ChainLink = { seq: 0, hash: '0'.repeat(64) };
 
 function canonical(seq: number, event: AuditEventInput): string {
-  return JSON.stringify([seq, event.time, event.subject, event.jti, event.action, event.key, event.outcome, event.requestId, event.client]);
+  const fields = [seq, event.time, event.subject, event.jti, event.action, event.key, event.outcome, event.requestId, event.client];
+  // Only events that carry a detail hash one: every older event keeps its hash.
+  return JSON.stringify(event.detail == null ? fields : [...fields, event.detail]);
 }
 
 /** The hash of chains written before the chain was keyed: plain SHA-256 over the same text. */

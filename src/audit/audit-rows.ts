@@ -11,6 +11,7 @@ interface EventColumns {
   outcome: number;
   request_id: string | null;
   client: string | null;
+  detail?: string | null;
 }
 
 export interface AuditRow extends EventColumns {
@@ -33,6 +34,7 @@ export function inputToColumns(event: AuditEventInput): EventColumns {
     outcome: event.outcome,
     request_id: event.requestId,
     client: event.client,
+    detail: event.detail ?? null,
   };
 }
 
@@ -46,6 +48,7 @@ export function columnsToInput(row: EventColumns): AuditEventInput {
     outcome: Number(row.outcome),
     requestId: row.request_id,
     client: row.client,
+    detail: row.detail ?? null,
   };
 }
 

@@ -9,6 +9,7 @@ import * as revocationsByTime from '../../migrations/20261123000000_revocations_
 import * as keyedAuditChain from '../../migrations/20261123000100_keyed_audit_chain';
 import * as auditOutbox from '../../migrations/20261123000200_audit_outbox';
 import * as wraps from '../../migrations/20261124000000_wraps';
+import * as federation from '../../migrations/20261124000100_federation';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261123000100_keyed_audit_chain', keyedAuditChain],
   ['20261123000200_audit_outbox', auditOutbox],
   ['20261124000000_wraps', wraps],
+  ['20261124000100_federation', federation],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -8,8 +8,8 @@ import { takeOrRefuse, type RateLimiter } from './rate-limiter';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
 
-/** Routes whose credential is a wrap token in the body: no bearer token, and the address's rate limit. */
-const WRAP_TOKEN_ROUTES: ReadonlySet<string> = new Set(['/v1/unwrap', '/v1/wrap/lookup']);
+/** Routes whose credential is in the body (a wrap token, a CI provider's ID token): no bearer token, and the address's rate limit. */
+const CREDENTIAL_IN_BODY_ROUTES: ReadonlySet<string> = new Set(['/v1/unwrap', '/v1/wrap/lookup', '/v1/tokens/exchange']);
 
 /**
  * Requests with a valid token count against their subject's rate limit;
@@ -45,7 +45,7 @@ export function authenticate(deps: {
   };
 
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method === 'POST' && WRAP_TOKEN_ROUTES.has(`${req.baseUrl}${req.path}`)) {
+    if (req.method === 'POST' && CREDENTIAL_IN_BODY_ROUTES.has(`${req.baseUrl}${req.path}`)) {
       takeOrRefuse(addressLimiter, req.socket.remoteAddress ?? 'unknown');
       next();
       return;

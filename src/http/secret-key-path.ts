@@ -1,5 +1,6 @@
 /**
- * Keys hold slashes, so `/v1/secret/{key}` cannot be matched one segment at
+ * Keys (and trust rule names, which follow the key grammar) hold slashes,
+ * so `/v1/secret/{key}` and `/v1/trust/{name}` cannot be matched one segment at
  * a time. This takes the key from the raw path, checks its grammar (before
  * anything else looks at the request's shape), and hands the validator and
  * the router a single percent-encoded segment. Nothing is ever decoded into
@@ -10,18 +11,19 @@ import { InvalidKey } from '../errors';
 import { keyProblem } from '../keys';
 import { locals } from './locals';
 
-const SECRET_PATH = '/v1/secret/';
+const KEYED_PATHS = ['/v1/secret/', '/v1/trust/'];
 const LIST_PATH = '/v1/secrets';
 
 export function secretKeyFromPath(req: Request, res: Response, next: NextFunction): void {
   const queryStart = req.url.indexOf('?');
   const path = queryStart < 0 ? req.url : req.url.slice(0, queryStart);
-  if (path.startsWith(SECRET_PATH)) {
-    const key = path.slice(SECRET_PATH.length);
+  const keyed = KEYED_PATHS.find((prefix) => path.startsWith(prefix));
+  if (keyed !== undefined) {
+    const key = path.slice(keyed.length);
     const problem = keyProblem(key);
     if (problem) throw new InvalidKey(problem);
     locals(res).key = key;
-    req.url = `${SECRET_PATH}${encodeURIComponent(key)}${queryStart < 0 ? '' : req.url.slice(queryStart)}`;
+    req.url = `${keyed}${encodeURIComponent(key)}${queryStart < 0 ? '' : req.url.slice(queryStart)}`;
   } else if (path === LIST_PATH) {
     const prefix = req.query.prefix;
     if (typeof prefix === 'string' && prefix !== '') {

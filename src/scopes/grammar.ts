@@ -10,6 +10,7 @@ export const SCOPE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   secret: ['get', 'set', 'delete', 'list', 'history', 'wrap'],
   token: ['create', 'revoke'],
   audit: ['read'],
+  trust: ['get', 'set', 'delete'],
 };
 
 export const MAX_TARGET_LENGTH = 1024;

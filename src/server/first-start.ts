@@ -12,7 +12,7 @@ import { addAuditKeyIfMissing, createKeyringIfMissing, KeyringError } from '../c
 import { createSigner } from '../tokens/token-keys';
 import { mayCreateKeyringFolder } from './installation';
 
-export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**'];
+export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**'];
 export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;
 
 function writePrivateFile(file: string, contents: string): void {

@@ -19,6 +19,7 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
   const services = await createServices(config, systemClock, logger);
   services.keyring.watch();
   services.revocations.start();
+  services.trustRules.start();
   const app = buildApp({
     ...services,
     logger,

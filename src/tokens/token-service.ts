@@ -99,6 +99,23 @@ export class TokenService {
   }
 
   /**
+   * Signs and records a token exchanged for a CI provider's ID token, with
+   * no parent; its `token.exchange` event (the issuer, the ID token's
+   * subject and the rules in `detail`, never a token) commits with the record.
+   */
+  async issueExchanged(grant: { subject: string; scopes: readonly string[]; ttlSeconds: number }, actor: Actor, detail: string): Promise<DerivedToken> {
+    if (!this.signer) throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY or SECRETS_JWT_SECRET');
+    const ttlSeconds = Math.min(grant.ttlSeconds, this.maxTtlSeconds);
+    const signed = this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
+    const now = this.clock.now();
+    await this.writes.recordIssued({ jti: signed.jti, subject: grant.subject, ancestors: [], createdAt: now, expiresAt: signed.expiresAt }, [
+      { ...actor, time: now, action: 'token.exchange', key: grant.subject, outcome: 201, detail },
+    ]);
+    this.audit.kick();
+    return { ...signed, subject: grant.subject, scopes: [...grant.scopes] };
+  }
+
+  /**
    * A caller may revoke its own token and any derived from it;
    * `token:revoke:<subject>` revokes any recorded token of that subject;
    * a jti this server never minted needs `token:revoke:**`.

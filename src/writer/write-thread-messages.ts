@@ -5,6 +5,7 @@ import type { NewRevocation } from '../tokens/token-writes';
 import type { IssuedToken } from '../tokens/token-store-type';
 import type { Actor } from '../audit/audit-store-type';
 import type { WrapRecord } from '../wraps/wrap-store-type';
+import type { TrustRule } from '../federation/trust-rules';
 
 export interface WriterData {
   readonly filename: string;
@@ -22,6 +23,8 @@ export interface WriterCommands {
   createWrap: { wrap: WrapRecord; events: readonly AuditEventInput[] };
   takeWrap: { tokenHash: string; now: number; actor: Actor };
   purgeWraps: { now: number; limit: number };
+  putTrustRule: { rule: TrustRule; now: number; event: AuditEventInput };
+  deleteTrustRule: { name: string; event: AuditEventInput };
   purgeSecrets: { now: number; limit: number };
   purgeRevocations: { now: number; limit: number };
   purgeAudit: { cutoff: number; limit: number };

@@ -16,6 +16,8 @@ import { secretWrites } from '../secrets/secret-writes';
 import { KnexTokenStore } from '../tokens/knex-token-store';
 import { tokenWrites } from '../tokens/token-writes';
 import { KnexWrapStore } from '../wraps/knex-wrap-store';
+import { KnexTrustStore } from '../federation/knex-trust-store';
+import { trustWrites } from '../federation/trust-writes';
 import { wrapWrites } from '../wraps/wrap-writes';
 import type { WriterCommand, WriterCommands, WriterData, WriterReply, WriterRequest } from './write-thread-messages';
 
@@ -28,6 +30,7 @@ const secrets = secretWrites({ store: secretStore, audit });
 const tokens = tokenWrites({ store: tokenStore, audit });
 const purgeSecrets = purgeExpiredSecrets({ store: secretStore, audit });
 const wraps = wrapWrites({ store: new KnexWrapStore(knex), audit });
+const trust = trustWrites({ store: new KnexTrustStore(knex), audit });
 
 /** Buffers arrive as plain Uint8Arrays. */
 const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -42,6 +45,8 @@ const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unk
   createWrap: ({ wrap, events }) => wraps.createWrap({ ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } }, events),
   takeWrap: ({ tokenHash, now, actor }) => wraps.takeWrap(tokenHash, now, actor),
   purgeWraps: ({ now, limit }) => wraps.purgeExpiredWraps(now, limit),
+  putTrustRule: ({ rule, now, event }) => trust.putRule(rule, now, event),
+  deleteTrustRule: ({ name, event }) => trust.deleteRule(name, event),
   purgeSecrets: ({ now, limit }) => purgeSecrets(now, limit),
   purgeRevocations: ({ now, limit }) => tokenStore.purgeExpiredBatch(now, limit),
   purgeAudit: ({ cutoff, limit }) => audit.purgeOlderThan(cutoff, limit),

@@ -9,6 +9,8 @@
 import type { Actor } from '../audit/audit-store-type';
 import type { WrapRecord } from '../wraps/wrap-store-type';
 import type { WrapWrites } from '../wraps/wrap-writes';
+import type { TrustRule } from '../federation/trust-rules';
+import type { TrustWrites } from '../federation/trust-writes';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -43,7 +45,7 @@ const MAX_BACKOFF_MS = 30_000;
 /** A thread that ran this long before stopping starts the backoff over. */
 const STABLE_MS = 10_000;
 
-export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlderThan'>, Pick<TokenStore, 'purgeExpiredBatch'>, SecretWrites, TokenWrites, WrapWrites {
+export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlderThan'>, Pick<TokenStore, 'purgeExpiredBatch'>, SecretWrites, TokenWrites, WrapWrites, TrustWrites {
   private worker?: Worker;
   private ready = false;
   private readyAt = 0;
@@ -111,6 +113,14 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlde
     const wrap = (await this.send('takeWrap', { tokenHash, now, actor })) as WrapRecord | undefined;
     // Buffers come back from the thread as plain Uint8Arrays.
     return wrap && { ...wrap, sealed: { ...wrap.sealed, wrappedKey: Buffer.from(wrap.sealed.wrappedKey), ciphertext: Buffer.from(wrap.sealed.ciphertext) } };
+  }
+
+  async putRule(rule: TrustRule, now: number, event: AuditEventInput): Promise<boolean> {
+    return (await this.send('putTrustRule', { rule, now, event })) as boolean;
+  }
+
+  async deleteRule(name: string, event: AuditEventInput): Promise<boolean> {
+    return (await this.send('deleteTrustRule', { name, event })) as boolean;
   }
 
   async purgeExpiredWraps(now: number, limit: number): Promise<number> {

@@ -42,6 +42,7 @@ export function auditRoutes(deps: { auditStore: Pick<AuditStore, 'query'>; conti
             outcome: event.outcome,
             requestId: event.requestId,
             client: event.client,
+            ...(event.detail == null ? {} : { detail: event.detail }),
           })),
           ...(events.length === query.limit && last ? { continuationToken: continuation.issue(binding, String(last.seq)) } : {}),
         });

@@ -1,0 +1,59 @@
+/** The trust_rules table and its version: the only place their SQL is written. */
+import type { Knex } from 'knex';
+import { isPostgres } from '../db/connect';
+import { inTransaction } from '../db/transactions';
+import type { TrustRule, TrustRuleBody } from './trust-rules';
+
+interface RuleRow {
+  name: string;
+  body: string;
+  updated_at: number | string;
+}
+
+const VERSION = 'trust_rules_version';
+
+function ruleOf(row: RuleRow): TrustRule {
+  return { ...(JSON.parse(row.body) as TrustRuleBody), name: row.name };
+}
+
+export class KnexTrustStore {
+  constructor(private readonly knex: Knex) {}
+
+  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.knex, work);
+  }
+
+  async all(): Promise<TrustRule[]> {
+    const rows = await this.knex<RuleRow>('trust_rules').select('name', 'body', 'updated_at').orderBy('name');
+    return rows.map(ruleOf);
+  }
+
+  /** Bumped by every write: a replica reloads the rules when it moved. */
+  async version(): Promise<string> {
+    const row = await this.knex<{ name: string; value: string }>('service_meta').select('value').where('name', VERSION).first();
+    return row?.value ?? '0';
+  }
+
+  /** Creates or replaces; true when it created. */
+  async put(rule: TrustRule, now: number, trx: Knex.Transaction): Promise<boolean> {
+    const { name, ...body } = rule;
+    const row = { name, body: JSON.stringify(body), updated_at: now };
+    // Whether it existed, then the write, in one transaction; SQLite has one writer at a time anyway.
+    const lookup = trx('trust_rules').where('name', name).first('name');
+    const existed = (await (isPostgres(this.knex) ? lookup.forUpdate() : lookup)) !== undefined;
+    await trx('trust_rules').insert(row).onConflict('name').merge(['body', 'updated_at']);
+    await this.bump(trx);
+    return !existed;
+  }
+
+  /** True when there was a rule to delete. */
+  async remove(name: string, trx: Knex.Transaction): Promise<boolean> {
+    const deleted = await trx('trust_rules').where('name', name).delete();
+    if (deleted > 0) await this.bump(trx);
+    return deleted > 0;
+  }
+
+  private async bump(trx: Knex.Transaction): Promise<void> {
+    await trx('service_meta').where('name', VERSION).update({ value: trx.raw('CAST(CAST(value AS INTEGER) + 1 AS TEXT)') });
+  }
+}

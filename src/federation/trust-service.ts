@@ -1,0 +1,92 @@
+/**
+ * Trust rules as administrators manage them, and the exchange of a CI
+ * provider's ID token under them. Whoever writes a rule must cover every
+ * scope it can grant, each placeholder read as `**`: a rule is never a way
+ * around delegation's no-escalation rule.
+ */
+import type { Actor, AuditStaging } from '../audit/audit-store-type';
+import type { Clock } from '../clock';
+import { InvalidRequest, NoMatchingTrustRule, ScopeEscalation, TrustRuleNotFound, Unauthorized, Unavailable } from '../errors';
+import { uncoveredScopes } from '../scopes/coverage';
+import type { Principal } from '../tokens/token-verifier';
+import type { DerivedToken, TokenService } from '../tokens/token-service';
+import { IdTokenRejected, IssuerUnavailable, type IdTokenVerifier } from './id-token-verifier';
+import type { KnexTrustStore } from './knex-trust-store';
+import type { TrustRuleSet } from './trust-rule-set';
+import { grantFor, trustRuleProblem, widestScopes, type TrustRule } from './trust-rules';
+import type { TrustWrites } from './trust-writes';
+
+export interface ExchangedToken extends DerivedToken {
+  readonly rules: string[];
+}
+
+export class TrustService {
+  private readonly issuerNames: ReadonlySet<string>;
+
+  constructor(
+    private readonly deps: {
+      store: Pick<KnexTrustStore, 'all'>;
+      writes: TrustWrites;
+      rules: TrustRuleSet;
+      verifier: Pick<IdTokenVerifier, 'verify'>;
+      issuerNames: readonly string[];
+      tokens: Pick<TokenService, 'issueExchanged'>;
+      clock: Clock;
+      maxTtlSeconds: number;
+      audit: Pick<AuditStaging, 'kick'>;
+    },
+  ) {
+    this.issuerNames = new Set(deps.issuerNames);
+  }
+
+  /** The 400 of a rule that cannot be stored, before any scope is looked at. */
+  checkRule(rule: TrustRule): TrustRule {
+    const problem = trustRuleProblem(rule, { issuers: this.issuerNames, maxTtlSeconds: this.deps.maxTtlSeconds });
+    if (problem) throw new InvalidRequest(problem);
+    return rule;
+  }
+
+  async put(caller: Principal, rule: TrustRule, actor: Actor): Promise<boolean> {
+    const uncovered = uncoveredScopes(caller.grants.scopes, widestScopes(rule));
+    if (uncovered.length > 0) throw new ScopeEscalation(uncovered);
+    const now = this.deps.clock.now();
+    const created = await this.deps.writes.putRule(rule, now, { ...actor, time: now, action: 'trust.set', key: rule.name, outcome: 200 });
+    this.deps.audit.kick();
+    await this.deps.rules.refresh(true);
+    return created;
+  }
+
+  async get(name: string): Promise<TrustRule> {
+    const found = (await this.deps.store.all()).find((rule) => rule.name === name);
+    if (!found) throw new TrustRuleNotFound();
+    return found;
+  }
+
+  async list(caller: Principal): Promise<TrustRule[]> {
+    return (await this.deps.store.all()).filter((rule) => caller.grants.allows('trust', 'get', rule.name));
+  }
+
+  async delete(name: string, actor: Actor): Promise<void> {
+    const now = this.deps.clock.now();
+    if (!(await this.deps.writes.deleteRule(name, { ...actor, time: now, action: 'trust.delete', key: name, outcome: 204 }))) throw new TrustRuleNotFound();
+    this.deps.audit.kick();
+    await this.deps.rules.refresh(true);
+  }
+
+  /** A token of this service for a CI provider's ID token: 401 when it does not verify, 403 when no rule matches. */
+  async exchange(idToken: string, actor: Actor): Promise<ExchangedToken> {
+    let verified;
+    try {
+      verified = await this.deps.verifier.verify(idToken);
+    } catch (error) {
+      if (error instanceof IdTokenRejected) throw new Unauthorized(`invalid ID token: ${error.message}`, true);
+      if (error instanceof IssuerUnavailable) throw new Unavailable(error.message);
+      throw error;
+    }
+    const grant = grantFor(this.deps.rules.current(), verified.issuer.name, verified.claims);
+    if (!grant) throw new NoMatchingTrustRule();
+    const detail = JSON.stringify({ issuer: verified.issuer.name, sub: typeof verified.claims.sub === 'string' ? verified.claims.sub : null, rules: grant.rules });
+    const token = await this.deps.tokens.issueExchanged(grant, actor, detail);
+    return { ...token, rules: grant.rules };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Trust rules and the exchange of CI ID tokens over HTTP, on SQLite and
+ * PostgreSQL, against a real OIDC issuer on loopback.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { describeEachDialect, sqlite, tempDir } from '../support/databases';
+import { TestOidcIssuer } from '../support/oidc-issuer';
+import { closedPort } from '../support/processes';
+import { useTestService } from '../support/service';
+
+const RULE = {
+  issuer: 'ci',
+  claims: { repository: 'acme/*', ref: 'refs/heads/main' },
+  scopes: ['secret:get:ci/{repository}/**'],
+  subject: 'gh/{repository}',
+  ttl: 900,
+};
+const CLAIMS = { sub: 'repo:acme/widgets:ref:refs/heads/main', repository: 'acme/widgets', ref: 'refs/heads/main' };
+
+/** Writes SECRETS_OIDC_ISSUERS once `url()` is known, in a hook that runs before the service's own. */
+function issuersFile(url: () => string): string {
+  const file = path.join(tempDir('scoped-secrets-oidc-'), 'issuers.json');
+  before(() => fs.writeFileSync(file, JSON.stringify([{ name: 'ci', issuer: url(), audience: 'scoped-secrets' }])));
+  return file;
+}
+
+describeEachDialect('trust rules and token exchange', (dialect) => {
+  const provider = new TestOidcIssuer();
+  before(() => provider.start());
+  after(() => provider.stop());
+  const svc = useTestService(dialect, { SECRETS_OIDC_ISSUERS: issuersFile(() => provider.url) });
+  let admin: string;
+
+  before(async () => {
+    admin = svc.token(['secret:*:**', 'trust:*:**', 'token:*:**', 'audit:read:**'], 'admin');
+    const expires = new Date(svc.clock.now() + 86_400_000).toISOString();
+    for (const key of ['ci/acme/widgets/db', 'ci/other/db']) {
+      assert.equal((await request(svc.app).put(`/v1/secret/${key}`).set('Authorization', `Bearer ${admin}`).send({ value: { pw: `pw-${key}` }, expires })).status, 201);
+    }
+  });
+
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const putRule = (name: string, body: object, token = admin) => request(svc.app).put(`/v1/trust/${name}`).set(as(token)).send(body);
+  const exchange = (token: string) => request(svc.app).post('/v1/tokens/exchange').send({ token });
+  // The service's clock is fixed; the issuer signs with real time: give tokens times the service accepts.
+  const idToken = async (claims: object = CLAIMS, options: Parameters<TestOidcIssuer['sign']>[1] = {}) => {
+    const now = Math.floor(svc.clock.now() / 1000);
+    return provider.sign({ iat: now, exp: now + 600, ...claims }, options);
+  };
+
+  describe('rules', () => {
+    it('are created (201), replaced (200), read and listed by what the caller may get, and deleted', async () => {
+      const created = await putRule('gh/deploy', RULE);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.deepEqual(created.body, { name: 'gh/deploy', ...RULE });
+      assert.equal((await putRule('gh/deploy', { ...RULE, description: 'deploys' })).status, 200);
+      assert.equal((await request(svc.app).get('/v1/trust/gh/deploy').set(as(admin))).body.description, 'deploys');
+      assert.equal((await putRule('other/rule', { ...RULE, claims: { repository: 'other/*' } })).status, 201);
+      const viewer = svc.token(['trust:get:gh/**']);
+      const listed = await request(svc.app).get('/v1/trust').set(as(viewer));
+      assert.deepEqual((listed.body.rules as Array<{ name: string }>).map((rule) => rule.name), ['gh/deploy']);
+      assert.equal((await request(svc.app).delete('/v1/trust/other/rule').set(as(admin))).status, 204);
+      assert.equal((await request(svc.app).delete('/v1/trust/other/rule').set(as(admin))).status, 404);
+      assert.equal((await request(svc.app).get('/v1/trust/other/rule').set(as(admin))).body.code, 'TrustRuleNotFound');
+    });
+
+    it('check the scope before existence', async () => {
+      const stranger = svc.token(['trust:get:elsewhere/**', 'trust:delete:elsewhere/**']);
+      for (const name of ['gh/deploy', 'gh/missing']) {
+        assert.equal((await request(svc.app).get(`/v1/trust/${name}`).set(as(stranger))).status, 403, name);
+        assert.equal((await request(svc.app).delete(`/v1/trust/${name}`).set(as(stranger))).status, 403, name);
+      }
+    });
+
+    it('refuse a writer who does not cover what the rule can grant, each placeholder read as **', async () => {
+      const narrow = svc.token(['trust:set:**', 'secret:*:ci/acme/**'], 'narrow');
+      const refused = await putRule('gh/narrow', RULE, narrow);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.code, 'ScopeEscalation');
+      assert.deepEqual(refused.body.details.uncovered, ['secret:get:ci/**/**']);
+      const wide = svc.token(['trust:set:**', 'secret:get:ci/**'], 'wide');
+      assert.equal((await putRule('gh/wide', RULE, wide)).status, 201);
+      assert.equal((await request(svc.app).delete('/v1/trust/gh/wide').set(as(admin))).status, 204);
+    });
+
+    for (const [why, body] of [
+      ['an unknown issuer', { ...RULE, issuer: 'nowhere' }],
+      ['a placeholder inside a segment', { ...RULE, scopes: ['secret:get:ci/x{repository}'] }],
+      ['no claims', { ...RULE, claims: {} }],
+      ['a ttl under a minute', { ...RULE, ttl: 30 }],
+      ['a missing field', { issuer: 'ci', claims: RULE.claims, ttl: 900 }],
+    ] as const) {
+      it(`refuse ${why} with 400`, async () => {
+        const res = await putRule('gh/bad', body);
+        assert.equal(res.status, 400);
+        assert.equal(res.body.code, 'InvalidRequest');
+      });
+    }
+  });
+
+  describe('exchange', () => {
+    it('gives a recorded token of the rule\'s subject and scopes, which works inside them only', async () => {
+      const res = await exchange(await idToken());
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.subject, 'gh/acme/widgets');
+      assert.deepEqual(res.body.scopes, ['secret:get:ci/acme/widgets/**']);
+      assert.deepEqual(res.body.rules, ['gh/deploy']);
+      assert.equal(res.body.expires, new Date(svc.clock.now() + 900_000).toISOString());
+      assert.equal((await request(svc.app).get('/v1/secret/ci/acme/widgets/db').set(as(res.body.token))).body.value.pw, 'pw-ci/acme/widgets/db');
+      assert.equal((await request(svc.app).get('/v1/secret/ci/other/db').set(as(res.body.token))).status, 403);
+      assert.equal((await exchange(await idToken())).status, 201, 'the same kind of ID token may be exchanged again');
+    });
+
+    it('unites every matching rule, with the subject of the first by name and the smallest ttl', async () => {
+      const audit = { issuer: 'ci', claims: { repository: 'acme/*' }, scopes: ['audit:read:ci/{repository}/**'], ttl: 120 };
+      assert.equal((await putRule('gh/audit', audit)).status, 201);
+      try {
+        const res = await exchange(await idToken());
+        assert.deepEqual(res.body.rules, ['gh/audit', 'gh/deploy']);
+        assert.equal(res.body.subject, 'ci/gh/audit');
+        assert.deepEqual(res.body.scopes, ['audit:read:ci/acme/widgets/**', 'secret:get:ci/acme/widgets/**']);
+        assert.equal(res.body.expires, new Date(svc.clock.now() + 120_000).toISOString());
+      } finally {
+        await request(svc.app).delete('/v1/trust/gh/audit').set(as(admin));
+      }
+    });
+
+    it('is 403 NoMatchingTrustRule when no rule matches, and after the rule is deleted', async () => {
+      const other = await exchange(await idToken({ ...CLAIMS, repository: 'evil/widgets' }));
+      assert.equal(other.status, 403);
+      assert.equal(other.body.code, 'NoMatchingTrustRule');
+      const dots = await exchange(await idToken({ ...CLAIMS, repository: 'acme/..' }));
+      assert.equal(dots.status, 403, 'a claim that is not a key never fills a placeholder');
+    });
+
+    it('is 401 for a bad, expired, foreign-audience or unknown-issuer ID token, with no body echo', async () => {
+      const now = Math.floor(svc.clock.now() / 1000);
+      const cases = [
+        await idToken({ ...CLAIMS, exp: now - 5 }),
+        await idToken(CLAIMS, { audience: 'another-service' }),
+        await idToken({ ...CLAIMS, iss: 'https://elsewhere.example.com' }),
+        await idToken(CLAIMS, { kid: 'unknown' }),
+        'not-a-jwt',
+      ];
+      for (const token of cases) {
+        const res = await exchange(token);
+        assert.equal(res.status, 401, token.slice(0, 20));
+        assert.equal(res.body.code, 'Unauthorized');
+        assert.ok(!JSON.stringify(res.body).includes(token));
+      }
+    });
+
+    it('gives a token that can be revoked like any other', async () => {
+      const res = await exchange(await idToken());
+      assert.equal((await request(svc.app).post('/v1/tokens/revoke').set(as(res.body.token)).send({ jti: res.body.jti })).status, 204);
+      assert.equal((await request(svc.app).get('/v1/whoami').set(as(res.body.token))).status, 401);
+    });
+
+    it('audits token.exchange with the issuer, the ID token\'s sub and the rules, never a token', async () => {
+      const id = await idToken();
+      const res = await exchange(id);
+      await exchange(await idToken({ ...CLAIMS, repository: 'evil/x' }));
+      await svc.auditWritten();
+      const events = await request(svc.app).get('/v1/audit?limit=1000').set(as(admin));
+      const text = JSON.stringify(events.body);
+      assert.ok(!text.includes(id) && !text.includes(res.body.token), 'no ID token and no exchanged token in the audit trail');
+      const exchanges = (events.body.events as Array<{ action: string; outcome: number; key: string | null; detail?: string }>).filter((event) => event.action === 'token.exchange');
+      const success = exchanges.find((event) => event.outcome === 201);
+      assert.equal(success?.key, 'gh/acme/widgets');
+      assert.deepEqual(JSON.parse(success?.detail ?? '{}'), { issuer: 'ci', sub: CLAIMS.sub, rules: ['gh/deploy'] });
+      assert.ok(exchanges.some((event) => event.outcome === 403));
+      assert.ok((events.body.events as Array<{ action: string }>).some((event) => event.action === 'trust.set'));
+      assert.ok((events.body.events as Array<{ action: string }>).some((event) => event.action === 'trust.delete'));
+    });
+  });
+});
+
+describe('token exchange with an issuer that was never reachable', () => {
+  let port = 0;
+  before(async () => {
+    port = await closedPort();
+  });
+  const svc = useTestService(sqlite, { SECRETS_OIDC_ISSUERS: issuersFile(() => `http://127.0.0.1:${port}`) });
+
+  it('answers 503 Unavailable, not 401', async () => {
+    const fake = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: `http://127.0.0.1:${port}`, aud: 'scoped-secrets', sub: 'x' })).toString('base64url')}.c2ln`;
+    const res = await request(svc.app).post('/v1/tokens/exchange').send({ token: fake });
+    assert.equal(res.status, 503);
+    assert.equal(res.body.code, 'Unavailable');
+  });
+});
