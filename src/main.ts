@@ -12,6 +12,7 @@ import { registerProxyCommand } from './cli/proxy-command';
 import { registerRunCommand } from './cli/run-command';
 import { registerServerCommands } from './cli/server-commands';
 import { registerTokenCommands } from './cli/token-commands';
+import { registerTrustCommands } from './cli/trust-commands';
 import { oneLineUsageErrors } from './cli/usage-errors';
 import { registerVersionCommand } from './cli/version-command';
 import { registerWrapCommands } from './cli/wrap-commands';
@@ -30,6 +31,7 @@ const program = addClientFlags(new Command('scoped-secrets'))
 registerVersionCommand(program);
 registerServerCommands(program);
 registerTokenCommands(program);
+registerTrustCommands(program);
 registerClientCommands(program);
 registerExportCommand(program);
 registerWrapCommands(program);

@@ -1,7 +1,11 @@
 /** proxy: a local auth proxy that attaches a task's token, so the task never holds it. */
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
-import { createAuthProxy, isLoopback, type ProxyRules } from '../proxy/auth-proxy';
+import { createAuthProxy, isLoopback, type ProxyRules, type TokenSource } from '../proxy/auth-proxy';
+import { RefreshingToken } from '../client/exchanged-token';
+import { SecretsClient } from '../client/secrets-client';
+import type { Logger } from 'pino';
+import { addOidcFlags, idTokenSource, type OidcOptions } from './oidc-flags';
 import { DEFAULT_CAPABILITIES, hostMatcher, isProxyCapability, PROXY_CAPABILITIES, type ProxyCapability } from '../proxy/forwarding-policy';
 import { TokenFile, TokenFileError } from '../proxy/token-file';
 import { CliError, EXIT_USAGE } from './exit';
@@ -15,13 +19,32 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) };
 }
 
+/** The token to attach: from --token-file, or exchanged for the job's ID token at the upstream and refreshed before it expires. */
+async function tokenSourceFor(options: OidcOptions & { tokenFile?: string }, upstream: URL, logger: Logger): Promise<TokenSource> {
+  const source = idTokenSource(options);
+  if ((source === undefined) === (options.tokenFile === undefined)) {
+    throw new CliError('give one of --token-file, --oidc-token-file and --github-oidc', EXIT_USAGE);
+  }
+  if (source) {
+    const client = new SecretsClient({ url: upstream.href.replace(/\/+$/, ''), token: '' });
+    const token = new RefreshingToken(client, source, (error) => logger.warn({ reason: (error as Error).message }, 'could not exchange a fresh token; keeping the current one'));
+    await token.start();
+    return token;
+  }
+  try {
+    return new TokenFile(options.tokenFile as string);
+  } catch (error) {
+    if (error instanceof TokenFileError) throw new CliError(error.message, EXIT_USAGE);
+    throw error;
+  }
+}
+
 export function registerProxyCommand(program: Command): void {
-  program
-    .command('proxy')
+  addOidcFlags(program.command('proxy'))
     .description('forward /v1/... to the service with the token from a file in place of any Authorization header')
     .option('--listen <host:port>', 'where to listen', '127.0.0.1:8081')
     .requiredOption('--upstream <url>', 'the scoped-secrets service, such as http://secrets.internal:8080')
-    .requiredOption('--token-file <path>', 'the token to attach; re-read when it changes')
+    .option('--token-file <path>', 'the token to attach; re-read when it changes (or --oidc-token-file / --github-oidc)')
     .option('--allow-remote', 'listen on a non-loopback address')
     .option(
       '--allow <capability>',
@@ -29,8 +52,8 @@ export function registerProxyCommand(program: Command): void {
       collect,
       [],
     )
-    .addHelpText('after', '\nExamples:\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token\n  curl http://127.0.0.1:8081/v1/secret/ci/deploy/aws\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token --allow secret:set')
-    .action(async (options: { listen: string; upstream: string; tokenFile: string; allowRemote?: boolean; allow: string[] }) => {
+    .addHelpText('after', '\nExamples:\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token\n  scoped-secrets proxy --upstream https://secrets.example.com --github-oidc\n  curl http://127.0.0.1:8081/v1/secret/ci/deploy/aws\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token --allow secret:set')
+    .action(async (options: OidcOptions & { listen: string; upstream: string; tokenFile?: string; allowRemote?: boolean; allow: string[] }) => {
       const { host, port } = parseListen(options.listen);
       for (const capability of options.allow) {
         if (!isProxyCapability(capability)) {
@@ -51,16 +74,10 @@ export function registerProxyCommand(program: Command): void {
       } catch {
         throw new CliError(`--upstream must be an http:// or https:// URL, not "${options.upstream}"`, EXIT_USAGE);
       }
-      let tokenFile: TokenFile;
-      try {
-        tokenFile = new TokenFile(options.tokenFile);
-      } catch (error) {
-        if (error instanceof TokenFileError) throw new CliError(error.message, EXIT_USAGE);
-        throw error;
-      }
       const { createLogger } = await import('../logger');
       const { logger, flush } = createLogger('info');
-      const server = createAuthProxy({ upstream, tokenFile, logger, rules });
+      const token = await tokenSourceFor(options, upstream, logger);
+      const server = createAuthProxy({ upstream, token, logger, rules });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, resolve);

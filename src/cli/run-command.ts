@@ -1,6 +1,9 @@
 /** run: fetch secrets, then start a command with them in its environment, masked in its output. */
 import type { Command } from 'commander';
-import type { ClientFlags } from '../client/secrets-client';
+import { GITHUB_OIDC_VARIABLES } from '../client/id-token-sources';
+import { SecretsClient, type ClientFlags } from '../client/secrets-client';
+import { exchangeOnce } from '../client/exchanged-token';
+import { addOidcFlags, exchangeClient, idTokenSource, type OidcOptions } from './oidc-flags';
 import { keyProblem } from '../keys';
 import { buildEnvironment, EnvironmentError, maskableValues, parseEnvBinding, prefixProblem, type FieldNaming } from '../run/environment';
 import { CommandNotStarted, runChild } from '../run/run-child';
@@ -12,8 +15,8 @@ import { warn, withExamples } from './output';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** Variables the command must not inherit: it gets secrets, never the token that fetched them. */
-const WITHHELD = ['SECRETS_TOKEN', 'SECRETS_TOKEN_FILE'];
+/** Variables the command must not inherit: it gets secrets, never the tokens that fetched them. */
+const WITHHELD = ['SECRETS_TOKEN', 'SECRETS_TOKEN_FILE', ...GITHUB_OIDC_VARIABLES];
 
 /** --uppercase and --prefix, shared with export. */
 export function addNamingOptions(command: Command): Command {
@@ -35,10 +38,19 @@ export function checkedFromKeys(keys: readonly string[], flag: string): void {
   }
 }
 
+/** The client `run` fetches with: a token exchanged for the CI job's ID token when asked, else the usual one. */
+async function clientFrom(command: Command, options: OidcOptions): Promise<SecretsClient> {
+  const source = idTokenSource(options);
+  if (!source) return clientFor(command);
+  const exchange = exchangeClient(command);
+  const exchanged = await exchangeOnce(exchange, source);
+  return new SecretsClient({ url: exchange.url, token: exchanged.token });
+}
+
 export function registerRunCommand(program: Command): void {
   const run = withExamples(
     addNamingOptions(
-      addClientFlags(program.command('run'))
+      addOidcFlags(addClientFlags(program.command('run')))
         .description('fetch secrets, then run a command with them as environment variables (masked in its output)')
         .option('--env <NAME=KEY[#FIELD]>', 'one variable: a field, or the whole value as JSON; repeatable', collect, [])
         .option('--from <KEY>', 'every top-level field of KEY as a variable of that name; repeatable', collect, [])
@@ -50,9 +62,10 @@ export function registerRunCommand(program: Command): void {
     'scoped-secrets run --from ci/deploy/aws -- ./deploy.sh',
     'scoped-secrets run --from ci/db --uppercase --prefix DB_ -- psql',
     'scoped-secrets run --wrapped /run/task/db.wrap -- ./migrate.sh',
+    'scoped-secrets run --github-oidc --from ci/acme/widgets/deploy -- ./deploy.sh',
     'scoped-secrets run --env DB_PASSWORD=ci/db#password --env AWS=ci/deploy/aws -- make release',
   );
-  run.action(async (commandLine: string[], options: { env: string[]; from: string[]; wrapped: string[]; mask: boolean; uppercase?: boolean; prefix: string }, command: Command) => {
+  run.action(async (commandLine: string[], options: OidcOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean; uppercase?: boolean; prefix: string }, command: Command) => {
     let bindings;
     try {
       bindings = options.env.map(parseEnvBinding);
@@ -62,7 +75,7 @@ export function registerRunCommand(program: Command): void {
     checkedFromKeys(options.from, '--from ');
     const naming = namingFrom(options);
     const keys = [...new Set([...options.from, ...bindings.map((binding) => binding.key)])];
-    const client = clientFor(command);
+    const client = await clientFrom(command, options);
     // Everything is fetched before the command starts: any failure means it never starts.
     const values = await fetchValues(client, keys, '; the command was not started');
     // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.

@@ -105,6 +105,20 @@ export interface Unwrapped extends WrapInfo {
   readonly value: Record<string, unknown>;
 }
 
+export interface ExchangedToken extends DerivedToken {
+  readonly rules: string[];
+}
+
+export interface TrustRule {
+  readonly name: string;
+  readonly issuer: string;
+  readonly claims: Record<string, string>;
+  readonly scopes: string[];
+  readonly subject?: string;
+  readonly ttl: number;
+  readonly description?: string;
+}
+
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** Flags given on the command line; each wins over its environment variable. */
@@ -163,6 +177,10 @@ const MAX_RETRY_AFTER_MS = 10_000;
 export class SecretsClient {
   private readonly attempts: number;
   private readonly backoffMs: number;
+
+  get url(): string {
+    return this.options.url;
+  }
 
   constructor(private readonly options: ClientOptions) {
     this.attempts = options.attempts ?? 4;
@@ -274,6 +292,27 @@ export class SecretsClient {
 
   lookupWrap(wrapToken: string): Promise<WrapInfo> {
     return this.request<WrapInfo>('POST', '/v1/wrap/lookup', { body: { wrapToken } });
+  }
+
+  /** A token of this service for a CI provider's ID token (no bearer token needed: make the client with token ''). */
+  exchange(idToken: string): Promise<ExchangedToken> {
+    return this.request<ExchangedToken>('POST', '/v1/tokens/exchange', { body: { token: idToken } });
+  }
+
+  putTrustRule(name: string, rule: Omit<TrustRule, 'name'>): Promise<TrustRule> {
+    return this.request<TrustRule>('PUT', `/v1/trust/${name}`, { body: rule });
+  }
+
+  getTrustRule(name: string): Promise<TrustRule> {
+    return this.request<TrustRule>('GET', `/v1/trust/${name}`);
+  }
+
+  deleteTrustRule(name: string): Promise<void> {
+    return this.request<void>('DELETE', `/v1/trust/${name}`);
+  }
+
+  async listTrustRules(): Promise<TrustRule[]> {
+    return (await this.request<{ rules: TrustRule[] }>('GET', '/v1/trust')).rules;
   }
 
   /** The server's version from /healthz (no token needed). */

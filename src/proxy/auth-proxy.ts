@@ -9,7 +9,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import { isProxyHealthCheck, refusal, type ProxyCapability } from './forwarding-policy';
-import type { TokenFile } from './token-file';
 
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the caller's credentials never travel upstream. */
 const DROPPED_REQUEST_HEADERS = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'authorization', 'host'];
@@ -27,8 +26,13 @@ export interface ProxyRules {
   acceptsHost: (host: string) => boolean;
 }
 
-export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; logger: Logger; rules: ProxyRules }): http.Server {
-  const { upstream, tokenFile, logger, rules } = deps;
+/** Where the token the proxy attaches comes from: a file, or a token exchanged for the job's ID token. */
+export interface TokenSource {
+  current(): string;
+}
+
+export function createAuthProxy(deps: { upstream: URL; token: TokenSource; logger: Logger; rules: ProxyRules }): http.Server {
+  const { upstream, token, logger, rules } = deps;
   const transport = upstream.protocol === 'https:' ? https : http;
   const basePath = upstream.pathname.replace(/\/+$/, '');
 
@@ -56,7 +60,7 @@ export function createAuthProxy(deps: { upstream: URL; tokenFile: TokenFile; log
     const headers: http.OutgoingHttpHeaders = { ...req.headers };
     for (const name of DROPPED_REQUEST_HEADERS) delete headers[name];
     headers.host = upstream.host;
-    headers.authorization = `Bearer ${tokenFile.current()}`;
+    headers.authorization = `Bearer ${token.current()}`;
 
     const upstreamRequest = transport.request(
       { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: `${basePath}${url}`, headers },

@@ -68,7 +68,8 @@ describe('the command line for a newcomer', () => {
 
     it('shows examples in every command\'s --help', () => {
       const commands = [
-        ['serve'], ['migrate'], ['sweep'], ['get'], ['put'], ['delete'], ['list'], ['whoami'], ['export'], ['run'], ['proxy'], ['version'], ['completion'], ['wrap'], ['unwrap'],
+        ['serve'], ['migrate'], ['sweep'], ['get'], ['put'], ['delete'], ['list'], ['whoami'], ['export'], ['run'], ['proxy'], ['version'], ['completion'], ['wrap'], ['unwrap'], ['login'],
+        ['trust', 'put'], ['trust', 'get'], ['trust', 'delete'], ['trust', 'list'],
         ['token', 'create'], ['token', 'derive'], ['token', 'revoke'], ['keys', 'status'], ['keys', 'rotate'], ['keys', 'retire'],
         ['audit', 'verify'], ['audit', 'list'], ['audit', 'tail'],
       ];

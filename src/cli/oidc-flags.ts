@@ -1,0 +1,29 @@
+/** --oidc-token-file and --github-oidc: a CI job's own ID token, exchanged for a token of this service instead of a stored one. */
+import type { Command } from 'commander';
+import { idTokenFromFile, idTokenFromGitHub, type IdTokenSource } from '../client/id-token-sources';
+import { SecretsClient, serviceUrl, type ClientFlags } from '../client/secrets-client';
+import { CliError, EXIT_USAGE } from './exit';
+
+export interface OidcOptions {
+  oidcTokenFile?: string;
+  githubOidc?: boolean;
+}
+
+export function addOidcFlags(command: Command): Command {
+  return command
+    .option('--oidc-token-file <path>', 'exchange the OIDC ID token in this file (read again when it changes, as Kubernetes projected tokens are)')
+    .option('--github-oidc', 'exchange an ID token from GitHub Actions (the job needs "permissions: id-token: write"; audience SECRETS_OIDC_AUDIENCE, default scoped-secrets)');
+}
+
+/** The ID token source the flags name, or undefined when neither is given. */
+export function idTokenSource(options: OidcOptions): IdTokenSource | undefined {
+  if (options.oidcTokenFile !== undefined && options.githubOidc) throw new CliError('give --oidc-token-file or --github-oidc, not both', EXIT_USAGE);
+  if (options.oidcTokenFile !== undefined) return idTokenFromFile(options.oidcTokenFile);
+  if (options.githubOidc) return idTokenFromGitHub(process.env);
+  return undefined;
+}
+
+/** A client for the exchange itself: the ID token is the credential, so no bearer token is sent. */
+export function exchangeClient(command: Command): SecretsClient {
+  return new SecretsClient({ url: serviceUrl(process.env, command.optsWithGlobals<ClientFlags>()), token: '' });
+}
