@@ -86,7 +86,10 @@ describe('SQLite write thread', () => {
 });
 
 describe('while the write thread is down', () => {
-  const svc = useTestService(sqlite);
+  // An issuer trust rules can name; nothing here ever fetches its keys.
+  const issuers = path.join(tempDir(), 'issuers.json');
+  fs.writeFileSync(issuers, JSON.stringify([{ name: 'ci', issuer: 'https://ci.example.com', audience: 'scoped-secrets' }]));
+  const svc = useTestService(sqlite, { SECRETS_OIDC_ISSUERS: issuers });
 
   it('writes answer 503 with Retry-After, /readyz is red, reads go on; all recover when it is back', async () => {
     const token = svc.token(['secret:*:**']);
@@ -125,6 +128,10 @@ describe('while the write thread is down', () => {
       assert.equal(wrapped.status, 201);
       assert.equal((await request(svc.app).post('/v1/unwrap').send({ wrapToken: wrapped.body.wrapToken })).status, 200);
       assert.equal((await request(svc.app).delete('/v1/secret/one/door').set(as)).status, 204);
+      const rule = { issuer: 'ci', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/{repository}/**'], ttl: 600 };
+      const ruler = { Authorization: `Bearer ${svc.token(['trust:*:**', 'secret:*:**'])}` };
+      assert.equal((await request(svc.app).put('/v1/trust/one/door').set(ruler).send(rule)).status, 201);
+      assert.equal((await request(svc.app).delete('/v1/trust/one/door').set(ruler)).status, 204);
       assert.equal((await request(svc.app).get('/v1/secrets?prefix=one').set(as)).status, 200);
       await svc.auditWritten();
       await svc.services.sweeper.runOnce();

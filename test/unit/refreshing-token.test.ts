@@ -1,0 +1,37 @@
+/** The proxy's exchanged token: exchanged again before it expires, with the ID token the file holds by then. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { RefreshingToken } from '../../src/client/exchanged-token';
+import { idTokenFromFile } from '../../src/client/id-token-sources';
+import type { ExchangedToken } from '../../src/client/secrets-client';
+import { tempDir } from '../support/databases';
+
+describe('RefreshingToken', () => {
+  it('exchanges at three quarters of the token\'s life, reading a rotated ID token file', async () => {
+    const file = path.join(tempDir(), 'id.token');
+    fs.writeFileSync(file, 'id-token-1');
+    const seen: string[] = [];
+    // The service's side of the exchange: a token living 400 ms for each ID token.
+    const service = {
+      exchange: (idToken: string): Promise<ExchangedToken> => {
+        seen.push(idToken);
+        return Promise.resolve({ token: `token-for-${idToken}`, jti: 'j', subject: 's', scopes: [], rules: ['r'], expires: new Date(Date.now() + 400).toISOString() });
+      },
+    };
+    const failures: unknown[] = [];
+    const held = new RefreshingToken(service, idTokenFromFile(file), (error) => failures.push(error));
+    await held.start();
+    assert.equal(held.current(), 'token-for-id-token-1');
+    // Rotated as the kubelet does: a new file renamed into place.
+    fs.writeFileSync(`${file}.new`, 'id-token-2');
+    fs.renameSync(`${file}.new`, file);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    held.stop();
+    assert.equal(held.current(), 'token-for-id-token-2');
+    assert.equal(seen[0], 'id-token-1');
+    assert.ok(seen.length >= 2 && seen.slice(1).every((token) => token === 'id-token-2'), seen.join(','));
+    assert.deepEqual(failures, []);
+  });
+});
