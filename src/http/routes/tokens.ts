@@ -2,13 +2,18 @@
 import { Router } from 'express';
 import { formatTimestamp } from '../../clock';
 import type { Metrics } from '../../metrics';
-import { deriveRequest, type TokenService } from '../../tokens/token-service';
+import { deriveRequest, type DerivedToken, type TokenService } from '../../tokens/token-service';
 import { principalOf } from '../locals';
 import { takeOrRefuse, type RateLimiter } from '../rate-limiter';
 import type { RequestAuditor } from '../request-auditor';
 import { secured } from '../secured-route';
 
 /** Minting and revoking are limited per subject apart from other requests: each leaves a row every replica reads. */
+/** A minted token as POST /v1/tokens and /v1/tokens/exchange answer it. */
+export function issuedTokenBody(issued: DerivedToken) {
+  return { token: issued.token, jti: issued.jti, subject: issued.subject, scopes: issued.scopes, expires: formatTimestamp(issued.expiresAt) };
+}
+
 export function tokenRoutes(deps: {
   tokens: TokenService;
   metrics: Metrics;
@@ -32,13 +37,7 @@ export function tokenRoutes(deps: {
         const derived = await tokens.derive(principalOf(res), request, auditor.actor(req, res));
         auditor.committedWithWrite(res);
         metrics.tokensMinted.inc();
-        res.status(201).json({
-          token: derived.token,
-          jti: derived.jti,
-          subject: derived.subject,
-          scopes: derived.scopes,
-          expires: formatTimestamp(derived.expiresAt),
-        });
+        res.status(201).json(issuedTokenBody(derived));
       },
     }),
   );

@@ -5,13 +5,13 @@
  * audited or echoed.
  */
 import { Router, type Request, type Response } from 'express';
-import { formatTimestamp } from '../../clock';
 import type { TrustRule, TrustRuleBody } from '../../federation/trust-rules';
 import type { TrustService } from '../../federation/trust-service';
 import type { Metrics } from '../../metrics';
 import { keyOf, locals, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
 import { secured } from '../secured-route';
+import { issuedTokenBody } from './tokens';
 
 function ruleBody(rule: TrustRule) {
   return {
@@ -97,14 +97,7 @@ export function trustRoutes(deps: { trust: TrustService; auditor: RequestAuditor
     const exchanged = await trust.exchange((req.body as { token: string }).token, auditor.actor(req, res));
     auditor.committedWithWrite(res);
     metrics.tokensMinted.inc();
-    res.status(201).json({
-      token: exchanged.token,
-      jti: exchanged.jti,
-      subject: exchanged.subject,
-      scopes: exchanged.scopes,
-      expires: formatTimestamp(exchanged.expiresAt),
-      rules: exchanged.rules,
-    });
+    res.status(201).json({ ...issuedTokenBody(exchanged), rules: exchanged.rules });
   });
 
   return router;
