@@ -22,7 +22,8 @@ export function parseDotenv(text: string): Record<string, string> {
     const lineNumber = index + 1;
     const line = (lines[index] ?? '').trim();
     if (line === '' || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    // dotAll: a quoted value may hold U+2028 or U+2029, which . would not match.
+    const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/s.exec(line);
     const [, name, rest] = match ?? [];
     if (name === undefined || rest === undefined) throw new DotenvError(`line ${lineNumber}: expected NAME=value`);
     if (!isVariableName(name)) throw new DotenvError(`line ${lineNumber}: "${name}" is not a variable name`);

@@ -32,6 +32,11 @@ describe('dotenv', () => {
     assert.throws(() => parseDotenv('A="open\nstill'), new DotenvError('line 1: the double quote is not closed'));
   });
 
+  it('reads back values holding line and paragraph separators (U+2028, U+2029)', () => {
+    const variables = { A: '\u2028', B: 'x\u2029y' };
+    assert.deepEqual(parseDotenv(formatVariables(variables, 'dotenv')), variables);
+  });
+
   it('reads back whatever it writes', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/), fc.string({ unit: 'binary' })), (variables) => {
