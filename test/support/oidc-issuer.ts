@@ -65,9 +65,17 @@ export class TestOidcIssuer {
     await new Promise((resolve) => server.close(resolve));
   }
 
+  private staged?: SigningKey[];
+
+  /** Generates the next keys (slow, for RSA) without publishing them, so that `rotate` itself is instant. */
+  prepareRotation(): void {
+    this.staged = [newKey('RS256'), newKey('ES256')];
+  }
+
   /** A new key of each algorithm; tokens signed from now on name kids the key set fetched earlier did not have. */
   rotate(): void {
-    this.keys = [newKey('RS256'), newKey('ES256')];
+    this.keys = this.staged ?? [newKey('RS256'), newKey('ES256')];
+    this.staged = undefined;
   }
 
   /** The public key in PEM, for forging an HS256 token keyed with it. */

@@ -27,7 +27,7 @@ describe('RefreshingToken', () => {
     // Rotated as the kubelet does: a new file renamed into place.
     fs.writeFileSync(`${file}.new`, 'id-token-2');
     fs.renameSync(`${file}.new`, file);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     held.stop();
     assert.equal(held.current(), 'token-for-id-token-2');
     assert.equal(seen[0], 'id-token-1');
