@@ -1,7 +1,8 @@
 /** proxy: a local auth proxy that attaches a task's token, so the task never holds it. */
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
-import { createAuthProxy, isLoopback, type ProxyRules, type TokenSource } from '../proxy/auth-proxy';
+import { createAuthProxy, type ProxyRules, type TokenSource } from '../proxy/auth-proxy';
+import { isLoopback } from '../loopback';
 import { RefreshingToken } from '../client/exchanged-token';
 import { SecretsClient } from '../client/secrets-client';
 import type { Logger } from 'pino';

@@ -9,10 +9,6 @@ import { addOidcFlags, exchangeClient, idTokenSource, type OidcOptions } from '.
 import { printJson, withExamples } from './output';
 import { readJsonObject } from './read-secret-input';
 
-function printRule(rule: TrustRule): void {
-  printJson(rule);
-}
-
 export function registerTrustCommands(program: Command): void {
   withExamples(
     addOidcFlags(program.command('login'))
@@ -39,14 +35,14 @@ export function registerTrustCommands(program: Command): void {
     'scoped-secrets trust put gh/deploy --file rule.json',
   ).action(async (name: string, options: { file: string }, command: Command) => {
     const rule = readJsonObject(options.file) as Omit<TrustRule, 'name'>;
-    printRule(await clientFor(command).putTrustRule(checkedKey(name, 'NAME'), rule));
+    printJson(await clientFor(command).putTrustRule(checkedKey(name, 'NAME'), rule));
   });
 
   withExamples(
     addClientFlags(trust.command('get')).description('print a rule as JSON (needs trust:get:NAME)').argument('<name>', 'the rule name'),
     'scoped-secrets trust get gh/deploy',
   ).action(async (name: string, _options: unknown, command: Command) => {
-    printRule(await clientFor(command).getTrustRule(checkedKey(name, 'NAME')));
+    printJson(await clientFor(command).getTrustRule(checkedKey(name, 'NAME')));
   });
 
   withExamples(

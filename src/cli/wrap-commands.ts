@@ -13,8 +13,7 @@ import { explainKeyFailure } from './key-failures';
 import { printJson, printValue, withExamples } from './output';
 import { readJsonObject } from './read-secret-input';
 import { ttlSeconds } from './ttl';
-
-const WRAP_TOKEN = /^sswrap_[A-Za-z0-9_-]{43}$/;
+import { WRAP_TOKEN_PATTERN } from '../wraps/wrap-tokens';
 
 /** The wrap token from a file, or all of standard input; one line, checked for shape, so a wrong file fails before it is sent. */
 function readWrapToken(file: string | undefined): string {
@@ -24,7 +23,7 @@ function readWrapToken(file: string | undefined): string {
   } catch (error) {
     throw new CliError(`cannot read ${file ?? 'standard input'} (${(error as NodeJS.ErrnoException).code})`, EXIT_USAGE);
   }
-  if (!WRAP_TOKEN.test(text)) throw new CliError(`${file ?? 'standard input'} does not hold a wrap token (sswrap_…)`, EXIT_USAGE);
+  if (!WRAP_TOKEN_PATTERN.test(text)) throw new CliError(`${file ?? 'standard input'} does not hold a wrap token (sswrap_…)`, EXIT_USAGE);
   return text;
 }
 

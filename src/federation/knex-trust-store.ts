@@ -28,6 +28,11 @@ export class KnexTrustStore {
     return rows.map(ruleOf);
   }
 
+  async find(name: string): Promise<TrustRule | undefined> {
+    const row = await this.knex<RuleRow>('trust_rules').select('name', 'body', 'updated_at').where('name', name).first();
+    return row ? ruleOf(row) : undefined;
+  }
+
   /** Bumped by every write: a replica reloads the rules when it moved. */
   async version(): Promise<string> {
     const row = await this.knex<{ name: string; value: string }>('service_meta').select('value').where('name', VERSION).first();

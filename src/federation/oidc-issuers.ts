@@ -4,6 +4,7 @@
  * HTTPS, or plain HTTP on a loopback address (a stand-in on the same host).
  */
 import { keyProblem } from '../keys';
+import { isLoopback } from '../loopback';
 
 export interface OidcIssuer {
   /** One key segment: how rules and audit events name the issuer. */
@@ -17,8 +18,6 @@ export interface OidcIssuer {
 
 export class OidcIssuersError extends Error {}
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** Why `text` may not be fetched for keys, or undefined: HTTPS anywhere, HTTP only on loopback. */
 export function keyAddressProblem(text: string): string | undefined {
   let url: URL;
@@ -28,7 +27,7 @@ export function keyAddressProblem(text: string): string | undefined {
     return `"${text}" is not a URL`;
   }
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127\./.test(url.hostname))) return undefined;
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return undefined;
   return `"${text}" must be https:// (plain http only on a loopback address)`;
 }
 

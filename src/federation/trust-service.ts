@@ -25,7 +25,7 @@ export class TrustService {
 
   constructor(
     private readonly deps: {
-      store: Pick<KnexTrustStore, 'all'>;
+      store: Pick<KnexTrustStore, 'all' | 'find'>;
       writes: TrustWrites;
       rules: TrustRuleSet;
       verifier: Pick<IdTokenVerifier, 'verify'>;
@@ -57,7 +57,7 @@ export class TrustService {
   }
 
   async get(name: string): Promise<TrustRule> {
-    const found = (await this.deps.store.all()).find((rule) => rule.name === name);
+    const found = await this.deps.store.find(name);
     if (!found) throw new TrustRuleNotFound();
     return found;
   }

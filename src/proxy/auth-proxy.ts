@@ -81,8 +81,3 @@ export function createAuthProxy(deps: { upstream: URL; token: TokenSource; logge
     req.pipe(upstreamRequest);
   });
 }
-
-/** Loopback addresses, where the proxy listens unless told otherwise. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
