@@ -4,7 +4,9 @@
  * that names the variable.
  */
 import path from 'node:path';
+import { ConfigError } from './config-error';
 import { parseDuration } from './durations';
+import { loadSeal, type SealSettings } from './seal/seal-config';
 
 export type DatabaseConfig =
   | { readonly client: 'sqlite'; readonly filename: string }
@@ -29,6 +31,8 @@ export interface Config {
   readonly jwtPrivateKey?: string;
   readonly jwtLeewaySeconds: number;
   readonly keyringFile: string;
+  /** SECRETS_SEAL: absent for `none`, the keyring file then holding its keys in plaintext. */
+  readonly seal?: SealSettings;
   /** The CI providers whose ID tokens may be exchanged (a JSON file); none when unset. */
   readonly oidcIssuersFile?: string;
   readonly sweepIntervalMs: number;
@@ -48,12 +52,7 @@ export interface Config {
   readonly metricsToken?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -110,6 +109,7 @@ export function loadConfig(env: Env): Config {
     jwtPrivateKey: read('SECRETS_JWT_PRIVATE_KEY'),
     jwtLeewaySeconds: integer('SECRETS_JWT_LEEWAY', 0, 0, 60),
     keyringFile: read('SECRETS_KEYRING_FILE') ?? `${DATA_DIR}/keyring.json`,
+    seal: loadSeal(env),
     oidcIssuersFile: read('SECRETS_OIDC_ISSUERS'),
     sweepIntervalMs: Math.round(sweepSeconds * 1000),
     maxSecretBytes: integer('SECRETS_MAX_SECRET_BYTES', 1_048_576, 1024, 64 * 1_048_576),

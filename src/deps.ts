@@ -14,7 +14,8 @@ import { auditRetentionJob } from './audit/retention';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import { Envelope } from './crypto/envelope';
-import { LocalKeyring } from './crypto/local-keyring';
+import type { LocalKeyring } from './crypto/local-keyring';
+import type { OpenedKeyring } from './server/open-keyring';
 import { connectDatabase } from './db/connect';
 import { isMigrated } from './db/migration-source';
 import { readMeta } from './db/service-meta';
@@ -92,17 +93,17 @@ function sqliteFile(config: Config): string | undefined {
   return config.db.client === 'sqlite' && config.db.filename !== ':memory:' ? config.db.filename : undefined;
 }
 
-/** Everything the HTTP service needs, on a migrated database. */
-export async function createServices(config: Config, clock: Clock, logger: Logger): Promise<ServiceDeps> {
-  const keys = tokenKeys(config, clock);
+/** Everything the HTTP service needs, on a migrated database, with the keyring opened (and owned from now on). */
+export async function createServices(config: Config, clock: Clock, logger: Logger, opened: OpenedKeyring): Promise<ServiceDeps> {
   const resources = new Resources();
+  const keyring = resources.add(opened, (k) => k.close()).keyring;
   try {
+    const keys = tokenKeys(config, clock);
     const file = sqliteFile(config);
     // Serving leaves SQLite's WAL checkpoints to the write thread: on the event loop each is a stall.
     const knex = resources.add(connectDatabase(config.db, { walCheckpoints: file === undefined }), (db) => db.destroy());
     const reader = file ? resources.add(new SqliteSecretReader(file), (r) => r.close()) : undefined;
     const store = new KnexSecretStore(knex, reader);
-    const keyring = resources.add(new LocalKeyring(config.keyringFile), (k) => k.close());
     const metrics = new Metrics(() => store.countLive(clock.now()));
     const continuation = new ContinuationTokens(Buffer.from(await readMeta(knex, 'listing_hmac_key'), 'base64'));
 

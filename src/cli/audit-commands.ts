@@ -63,9 +63,10 @@ export function registerAuditCommands(program: Command): void {
     const { AuditChain } = await import('../audit/audit-event');
     const { KnexAuditStore } = await import('../audit/knex-audit-store');
     const { verifyAuditChain } = await import('../audit/chain-verifier');
-    const { LocalKeyring } = await import('../crypto/local-keyring');
+    const { withSeal } = await import('../server/open-keyring');
+    const { readAuditKey } = await import('../crypto/local-keyring');
     await withInstallation({ keyring: true }, async (storage, config) => {
-      const chain = new AuditChain(new LocalKeyring(config.keyringFile).auditKey);
+      const chain = new AuditChain(await withSeal(config, (seal) => readAuditKey(config.keyringFile, seal)));
       const since = options.sinceHead === undefined ? undefined : chain.readHeadToken(options.sinceHead);
       if (options.sinceHead !== undefined && since === undefined) {
         throw new CliError('--since-head: not a head this keyring published (corrupt, or from another service)', EXIT_USAGE);

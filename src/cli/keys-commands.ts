@@ -2,15 +2,16 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
 import type { RotationProgress } from '../crypto/key-rotation';
-import { LocalKeyring, removeKey } from '../crypto/local-keyring';
+import type { Config } from '../config';
 import type { RewrapStore } from '../secrets/rewrap-store';
 import { CliError, EXIT_USAGE } from './exit';
 import { plural, printJson, withExamples } from './output';
+import { registerSealCommands } from './seal-commands';
 import { SERVER_HOST_NOTE, withInstallation } from './server-host';
 
-async function withRewrapStore<T>(work: (store: RewrapStore, keyringFile: string) => Promise<T>): Promise<T> {
+async function withRewrapStore<T>(work: (store: RewrapStore, config: Config) => Promise<T>): Promise<T> {
   const { RewrapStore } = await import('../secrets/rewrap-store');
-  return withInstallation({ keyring: true }, (storage, config) => work(new RewrapStore(storage.knex), config.keyringFile));
+  return withInstallation({ keyring: true }, (storage, config) => work(new RewrapStore(storage.knex), config));
 }
 
 /** A bar redrawn in place on a terminal; a plain line per batch otherwise. */
@@ -39,18 +40,15 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys status',
     'scoped-secrets keys status --json',
   ).action((options: { json?: boolean }) =>
-    withRewrapStore(async (store, keyringFile) => {
-      const keyring = new LocalKeyring(keyringFile);
-      const counts = await store.countByKeyId();
-      const rows = [
-        ...keyring.keyIds.map((id) => ({ id, versions: counts.get(id) ?? 0, active: id === keyring.activeKeyId, inKeyring: true })),
-        ...[...counts].filter(([id]) => !keyring.keyIds.includes(id)).map(([id, versions]) => ({ id, versions, active: false, inKeyring: false })),
-      ];
-      if (options.json) return printJson(rows);
-      for (const row of rows) {
+    withRewrapStore(async (store, config) => {
+      const { keyringStatus } = await import('./keyring-status');
+      const status = await keyringStatus(config, await store.countByKeyId());
+      if (options.json) return printJson(status);
+      for (const row of status.keys) {
         const note = row.active ? '\tactive' : row.inKeyring ? '' : '\tmissing from the keyring';
         process.stdout.write(`${row.id}\t${plural(row.versions, 'secret version')}${note}\n`);
       }
+      process.stdout.write(`${status.seal.summary}\n`);
     }),
   );
 
@@ -64,15 +62,12 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys rotate --batch-size 100',
   ).action((options: { batchSize: string; json?: boolean }) => {
       if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
-      return withRewrapStore(async (store, keyringFile) => {
+      return withRewrapStore(async (store, config) => {
         const { rotateKeys } = await import('../crypto/key-rotation');
-        const result = await rotateKeys({
-          keyringFile,
-          store,
-          clock: systemClock,
-          batchSize: Number(options.batchSize),
-          onProgress: progressPrinter(),
-        });
+        const { withSeal } = await import('../server/open-keyring');
+        const result = await withSeal(config, (seal) =>
+          rotateKeys({ keyringFile: config.keyringFile, seal, store, clock: systemClock, batchSize: Number(options.batchSize), onProgress: progressPrinter() }),
+        );
         if (options.json) printJson({ activeKeyId: result.targetKeyId, rewrapped: result.done });
         else process.stdout.write(`rotated to ${result.targetKeyId}: re-wrapped ${plural(result.done, 'data key')}\n`);
       });
@@ -86,13 +81,16 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys status    # find the id of the key no version uses any more',
     'scoped-secrets keys retire k-20261101-3f9a',
   ).action((id: string) =>
-      withRewrapStore(async (store, keyringFile) => {
+      withRewrapStore(async (store, config) => {
         const inUse = (await store.countByKeyId()).get(id) ?? 0;
         if (inUse > 0) {
           throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
         }
-        removeKey(keyringFile, id);
+        const { removeKey } = await import('../crypto/keyring-changes');
+        await removeKey(config.keyringFile, id);
         process.stdout.write(`retired ${id}\n`);
       }),
     );
+
+  registerSealCommands(keys);
 }

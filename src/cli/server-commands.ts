@@ -74,7 +74,8 @@ export function registerServerCommands(program: Command): void {
     const { withGeneratedSecret } = await import('../server/first-start');
     const config = withGeneratedSecret(loadConfig(process.env));
     const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const services = await createServices(config, systemClock, logger);
+    const { openKeyringForCommand } = await import('../server/open-keyring');
+    const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config));
     try {
       const purged = await services.sweeper.runOnce();
       if (options.json) printJson(purged);

@@ -5,7 +5,10 @@
  */
 import type { Clock } from '../clock';
 import { Envelope } from './envelope';
-import { addActiveKey, LocalKeyring } from './local-keyring';
+import type { Seal } from '../seal/seal';
+import { addActiveKey } from './keyring-changes';
+import { readKeyringFile } from './keyring-file';
+import { LocalKeyring } from './local-keyring';
 import type { RewrapStore } from '../secrets/rewrap-store';
 
 export interface RotationProgress {
@@ -17,6 +20,8 @@ export interface RotationProgress {
 
 export async function rotateKeys(deps: {
   keyringFile: string;
+  /** The keyring's seal, when it is sealed: the new key is sealed, and the keys unsealed, with it. */
+  seal?: Seal;
   store: RewrapStore;
   clock: Clock;
   batchSize: number;
@@ -24,11 +29,11 @@ export async function rotateKeys(deps: {
 }): Promise<RotationProgress> {
   const { keyringFile, store, batchSize, onProgress } = deps;
   const unfinished = await store.unfinishedRotation();
-  const resumed = unfinished !== undefined && new LocalKeyring(keyringFile).activeKeyId === unfinished;
+  const resumed = unfinished !== undefined && readKeyringFile(keyringFile).active === unfinished;
   if (!resumed) {
-    await store.beginRotation(addActiveKey(keyringFile, new Date(deps.clock.now())));
+    await store.beginRotation(await addActiveKey(keyringFile, new Date(deps.clock.now()), deps.seal));
   }
-  const keyring = new LocalKeyring(keyringFile);
+  const keyring = await LocalKeyring.open(keyringFile, deps.seal);
   const targetKeyId = keyring.activeKeyId;
   const envelope = new Envelope(keyring);
 

@@ -1,157 +1,110 @@
 /**
- * The local keyring: `{"active":"<id>","keys":{"<id>":"<base64 32 bytes>"},
- * "audit":"<base64 32 bytes>"}` in a file of mode 0600, shared by every
- * replica. The `keys` wrap data keys; `audit` keys the audit chain's
- * hashes, so that whoever can write to the database alone cannot rewrite
- * the chain. It is re-read when the file changes and when a row names a
- * key id it does not know yet.
+ * The keyring in memory: the plaintext keys, opened from the keyring file
+ * (through the seal, when it is sealed) at start-up and again when the file
+ * changes or a row names a key id not seen yet. Requests only ever use
+ * keys already in memory; the seal is called when the keyring changes.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
+import { backoffMs, SERVE_RETRIES } from '../seal/seal-retries';
+import type { Seal } from '../seal/seal';
 import { openAesGcm, sealAesGcm } from './aes-gcm';
 import type { KeyEncryptionProvider, WrappedDataKey } from './key-encryption-provider';
+import { isSealedEntry, KeyringError, readKeyringFile, type KeyEntry, type KeyringDocument } from './keyring-file';
 
-interface KeyringContents {
-  active: string;
-  keys: Map<string, Buffer>;
-  /** Keys the audit chain; absent only in keyrings written before the chain was keyed. */
-  audit?: Buffer;
+export { KeyringError } from './keyring-file';
+
+export interface KeyringContents {
+  readonly id?: string;
+  readonly active: string;
+  readonly keys: ReadonlyMap<string, Buffer>;
+  readonly audit?: Buffer;
 }
 
-const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
-export class KeyringError extends Error {}
-
-export function parseKeyring(text: string, file: string): KeyringContents {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new KeyringError(`${file}: not valid JSON`);
+/** Refuses a keyring the configured seal does not match: a sealed service never reads plaintext keys, whoever wrote them there. */
+function checkSealMatches(doc: KeyringDocument, file: string, seal: Seal | undefined): void {
+  if (doc.seal && !seal) {
+    throw new KeyringError(`${file} is sealed with ${doc.seal}: set SECRETS_SEAL=${doc.seal} and its settings`);
   }
-  const doc = json as { active?: unknown; keys?: unknown; audit?: unknown };
-  if (typeof doc !== 'object' || doc === null || typeof doc.keys !== 'object' || doc.keys === null) {
-    throw new KeyringError(`${file}: expected {"active": "<id>", "keys": {"<id>": "<base64>"}}`);
+  if (!doc.seal && seal) {
+    throw new KeyringError(`SECRETS_SEAL is ${seal.provider}, but ${file} holds its keys in plaintext: seal it first with scoped-secrets keys seal --to ${seal.provider}`);
   }
+  if (doc.seal && seal && doc.seal !== seal.provider) {
+    throw new KeyringError(`${file} is sealed with ${doc.seal}, but SECRETS_SEAL is ${seal.provider}`);
+  }
+}
+
+/**
+ * The plaintext keys of a keyring document. Entries `known` already holds
+ * (by key id, in the same keyring) are reused rather than unsealed again.
+ */
+export async function openKeyringDocument(doc: KeyringDocument, file: string, seal: Seal | undefined, known?: KeyringContents): Promise<KeyringContents> {
+  checkSealMatches(doc, file, seal);
+  const reusable = known !== undefined && known.id === doc.id ? known : undefined;
+  const open = async (entry: KeyEntry, name: string, reused: Buffer | undefined): Promise<Buffer> => {
+    if (!isSealedEntry(entry)) return entry;
+    if (reused) return reused;
+    const key = await (seal as Seal).unseal(entry, { keyringId: doc.id as string, entry: name });
+    if (key.length !== 32) throw new KeyringError(`${file}: the entry ${name} did not unseal to a 32-byte key`);
+    return key;
+  };
   const keys = new Map<string, Buffer>();
-  for (const [id, encoded] of Object.entries(doc.keys as Record<string, unknown>)) {
-    const key = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
-    if (!KEY_ID.test(id) || key.length !== 32) {
-      throw new KeyringError(`${file}: key "${id}" must have an id of [A-Za-z0-9_.-] and 32 bytes of base64`);
-    }
-    keys.set(id, key);
-  }
-  if (typeof doc.active !== 'string' || !keys.has(doc.active)) {
-    throw new KeyringError(`${file}: "active" must name one of its keys`);
-  }
-  if (doc.audit === undefined) return { active: doc.active, keys };
-  const audit = typeof doc.audit === 'string' ? Buffer.from(doc.audit, 'base64') : Buffer.alloc(0);
-  if (audit.length !== 32) throw new KeyringError(`${file}: "audit" must be 32 bytes of base64`);
-  return { active: doc.active, keys, audit };
+  for (const [id, entry] of doc.keys) keys.set(id, await open(entry, id, reusable?.keys.get(id)));
+  const audit = doc.audit === undefined ? undefined : await open(doc.audit, 'audit', reusable?.audit);
+  return { id: doc.id, active: doc.active, keys, audit };
 }
 
-export function serializeKeyring(contents: KeyringContents): string {
-  const keys: Record<string, string> = {};
-  for (const [id, key] of contents.keys) keys[id] = key.toString('base64');
-  const audit = contents.audit?.toString('base64');
-  return `${JSON.stringify({ active: contents.active, keys, ...(audit ? { audit } : {}) }, null, 2)}\n`;
+/** Opens a plaintext keyring at once; a sealed one needs LocalKeyring.open. */
+function openPlainKeyring(file: string): KeyringContents {
+  const doc = readKeyringFile(file);
+  checkSealMatches(doc, file, undefined);
+  return { id: doc.id, active: doc.active, keys: doc.keys as Map<string, Buffer>, audit: doc.audit as Buffer | undefined };
 }
 
-export function newKeyId(now: Date): string {
-  return `k${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+/** The audit chain's key alone, for commands that check the chain. */
+export async function readAuditKey(file: string, seal: Seal | undefined): Promise<Buffer> {
+  const doc = readKeyringFile(file);
+  const { audit } = await openKeyringDocument({ ...doc, keys: new Map() }, file, seal);
+  if (!audit) throw new KeyringError(`${file} has no audit key: start scoped-secrets serve once to add one`);
+  return audit;
 }
 
-/** Replaces the keyring file atomically (write, then rename), so readers see the old file or the new, never half. */
-function writeKeyringFile(file: string, contents: KeyringContents): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, serializeKeyring(contents), { mode: 0o600 });
-  fs.renameSync(temporary, file);
-}
-
-function readKeyringFile(file: string): KeyringContents {
+function modifiedAt(file: string): number {
   try {
-    return parseKeyring(fs.readFileSync(file, 'utf8'), file);
+    return fs.statSync(file).mtimeMs;
   } catch (error) {
-    if (error instanceof KeyringError) throw error;
     throw new KeyringError(`${file}: cannot read the keyring (${(error as NodeJS.ErrnoException).code})`);
   }
 }
 
-/** Adds a fresh key and makes it the active one; returns its id. */
-export function addActiveKey(file: string, now: Date): string {
-  const contents = readKeyringFile(file);
-  const id = newKeyId(now);
-  contents.keys.set(id, randomBytes(32));
-  contents.active = id;
-  writeKeyringFile(file, contents);
-  return id;
-}
-
-/** Removes a key that is not the active one. */
-export function removeKey(file: string, id: string): void {
-  const contents = readKeyringFile(file);
-  if (!contents.keys.has(id)) throw new KeyringError(`the keyring has no key "${id}"`);
-  if (contents.active === id) throw new KeyringError(`"${id}" is the active key; rotate to a new key before retiring it`);
-  contents.keys.delete(id);
-  writeKeyringFile(file, contents);
-}
-
-/** Creates the keyring with one fresh key unless it exists; true when created. */
-export function createKeyringIfMissing(file: string, now: Date): boolean {
-  if (fs.existsSync(file)) return false;
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const id = newKeyId(now);
-  const contents = serializeKeyring({ active: id, keys: new Map([[id, randomBytes(32)]]), audit: randomBytes(32) });
-  try {
-    fs.writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-  return true;
-}
-
-const LOCK_WAIT_MS = 5000;
-
-/**
- * Adds an audit key to a keyring written before the chain was keyed; true
- * when it added one. A lock file keeps replicas starting together from
- * writing two different keys.
- */
-export function addAuditKeyIfMissing(file: string): boolean {
-  if (readKeyringFile(file).audit) return false;
-  const lock = `${file}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      fs.closeSync(fs.openSync(lock, 'wx', 0o600));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (Date.now() > deadline) throw new KeyringError(`${lock} exists: another process is adding the audit key, or remove it if none is`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-    if (readKeyringFile(file).audit) return false;
-  }
-  try {
-    const contents = readKeyringFile(file);
-    if (contents.audit) return false;
-    contents.audit = randomBytes(32);
-    writeKeyringFile(file, contents);
-    return true;
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
+export interface KeyringOptions {
+  /** Told when the changed file could not be opened; the keys already open stay in use. */
+  readonly onReloadFailure?: (error: unknown, retryInMs: number) => void;
 }
 
 export class LocalKeyring implements KeyEncryptionProvider {
   private contents: KeyringContents;
-  private loadedMtimeMs = 0;
+  private loadedMtimeMs: number;
   private watcher?: fs.StatWatcher;
+  private reloading?: Promise<void>;
+  private failedReloads = 0;
+  private retryTimer?: NodeJS.Timeout;
 
-  constructor(private readonly file: string) {
-    this.contents = this.read();
+  /** A plaintext keyring file; with `opened`, the keys LocalKeyring.open unsealed from it. */
+  constructor(
+    private readonly file: string,
+    opened?: { contents: KeyringContents; mtimeMs: number },
+    private readonly seal?: Seal,
+    private readonly options: KeyringOptions = {},
+  ) {
+    this.loadedMtimeMs = opened?.mtimeMs ?? modifiedAt(file);
+    this.contents = opened?.contents ?? openPlainKeyring(file);
+  }
+
+  /** Opens the keyring file, unsealing it with `seal` when it is sealed; refuses a file the seal does not match. */
+  static async open(file: string, seal: Seal | undefined, options: KeyringOptions = {}): Promise<LocalKeyring> {
+    const mtimeMs = modifiedAt(file);
+    const contents = await openKeyringDocument(readKeyringFile(file), file, seal);
+    return new LocalKeyring(file, { contents, mtimeMs }, seal, options);
   }
 
   get activeKeyId(): string {
@@ -170,44 +123,57 @@ export class LocalKeyring implements KeyEncryptionProvider {
 
   /** Re-reads the file when it changes, checking every `intervalMs`. */
   watch(intervalMs = 2000): void {
-    this.watcher = fs.watchFile(this.file, { interval: intervalMs, persistent: false }, () => this.reloadIfChanged());
+    this.watcher = fs.watchFile(this.file, { interval: intervalMs, persistent: false }, () => void this.reloadIfChanged());
   }
 
   close(): void {
     if (this.watcher) fs.unwatchFile(this.file);
     this.watcher = undefined;
+    clearTimeout(this.retryTimer);
   }
 
   async wrap(dataKey: Buffer, context: Buffer): Promise<WrappedDataKey> {
-    const keyId = this.contents.active;
-    const kek = this.contents.keys.get(keyId) as Buffer;
-    return { keyId, wrapped: sealAesGcm(kek, dataKey, context) };
+    const { active, keys } = this.contents;
+    return { keyId: active, wrapped: sealAesGcm(keys.get(active) as Buffer, dataKey, context) };
   }
 
   async unwrap(wrapped: WrappedDataKey, context: Buffer): Promise<Buffer> {
     let kek = this.contents.keys.get(wrapped.keyId);
     if (!kek) {
-      this.reloadIfChanged();
+      await this.reloadIfChanged();
       kek = this.contents.keys.get(wrapped.keyId);
     }
     if (!kek) throw new KeyringError(`the keyring has no key "${wrapped.keyId}"`);
     return openAesGcm(kek, wrapped.wrapped, context);
   }
 
-  private reloadIfChanged(): void {
-    try {
-      if (fs.statSync(this.file).mtimeMs !== this.loadedMtimeMs) this.contents = this.read();
-    } catch {
-      // A half-written or vanished file keeps the keys already loaded.
-    }
+  /** One reload at a time; after a failure, only the scheduled retry tries again, so requests cannot hammer the seal. */
+  reloadIfChanged(): Promise<void> {
+    if (this.retryTimer) return Promise.resolve();
+    this.reloading ??= this.reload().finally(() => (this.reloading = undefined));
+    return this.reloading;
   }
 
-  private read(): KeyringContents {
+  private async reload(): Promise<void> {
+    let mtimeMs: number;
     try {
-      this.loadedMtimeMs = fs.statSync(this.file).mtimeMs;
-    } catch (error) {
-      throw new KeyringError(`${this.file}: cannot read the keyring (${(error as NodeJS.ErrnoException).code})`);
+      mtimeMs = fs.statSync(this.file).mtimeMs;
+    } catch {
+      return; // A vanished file keeps the keys already loaded.
     }
-    return readKeyringFile(this.file);
+    if (mtimeMs === this.loadedMtimeMs) return;
+    try {
+      this.contents = await openKeyringDocument(readKeyringFile(this.file), this.file, this.seal, this.contents);
+      this.loadedMtimeMs = mtimeMs;
+      this.failedReloads = 0;
+    } catch (error) {
+      this.failedReloads += 1;
+      const retryInMs = Math.max(500, backoffMs(this.failedReloads, SERVE_RETRIES));
+      this.options.onReloadFailure?.(error, retryInMs);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.reloadIfChanged();
+      }, retryInMs).unref();
+    }
   }
 }

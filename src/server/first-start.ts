@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import { addAuditKeyIfMissing, createKeyringIfMissing, KeyringError } from '../crypto/local-keyring';
+import { addAuditKeyIfMissing, createKeyringIfMissing, createSealedKeyringIfMissing } from '../crypto/keyring-changes';
+import { KeyringError } from '../crypto/keyring-file';
+import { withSealOf } from './open-keyring';
 import { createSigner } from '../tokens/token-keys';
 import { mayCreateKeyringFolder } from './installation';
 
@@ -41,12 +43,17 @@ function reachableHost(host: string): string {
 }
 
 /** The configuration to run with, after creating what a first start needs; `say` tells the operator. */
-export function prepareDataDir(config: Config, clock: Clock, say: (line: string) => void): Config {
+export async function prepareDataDir(config: Config, clock: Clock, say: (line: string) => void): Promise<Config> {
   if (!fs.existsSync(config.keyringFile) && !mayCreateKeyringFolder(config)) {
     throw new KeyringError(`SECRETS_KEYRING_FILE: the folder ${path.dirname(config.keyringFile)} does not exist`);
   }
-  if (createKeyringIfMissing(config.keyringFile, new Date(clock.now()))) {
-    say(`created the keyring ${path.resolve(config.keyringFile)}`);
+  // With a seal configured, the first keyring is sealed from the start: its keys never touch the disk.
+  const now = new Date(clock.now());
+  const created = config.seal
+    ? !fs.existsSync(config.keyringFile) && (await withSealOf(config.seal, (seal) => createSealedKeyringIfMissing(config.keyringFile, now, seal)))
+    : createKeyringIfMissing(config.keyringFile, now);
+  if (created) {
+    say(`created the keyring ${path.resolve(config.keyringFile)}${config.seal ? `, sealed with ${config.seal.provider}` : ''}`);
   } else if (addAuditKeyIfMissing(config.keyringFile)) {
     say(`added an audit key to the keyring ${path.resolve(config.keyringFile)}: audit events from now on are keyed`);
   }

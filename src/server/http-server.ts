@@ -3,6 +3,7 @@
  * owns it, and an orderly shutdown on SIGTERM or SIGINT: stop accepting,
  * finish in-flight requests, stop the sweeper, close the database, exit 0.
  */
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildApp } from '../app';
@@ -11,36 +12,52 @@ import type { Config } from '../config';
 import { createServices } from '../deps';
 import { loadOpenApiDocument } from '../http/openapi';
 import { createHttpServer, DEFAULT_TIMEOUTS } from './create-server';
+import { openKeyringForServe } from './open-keyring';
+import { sealedApp } from './sealed-app';
 
 /** Longest a shutdown waits for in-flight requests before closing them. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
 export async function runHttpServer(config: Config, logger: Logger, options: { sweeper: boolean; flushLogs: () => void }): Promise<void> {
-  const services = await createServices(config, systemClock, logger);
+  // Until the keyring opens, the sealed app answers: /healthz up, everything else 503.
+  let handler: RequestListener = sealedApp();
+  const server = createHttpServer((req, res) => handler(req, res), DEFAULT_TIMEOUTS, {
+    limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress },
+    logger: logger.child({ component: 'connections' }),
+  });
+  let url: string | undefined;
+  const listen = async (): Promise<void> => {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    const { address, port } = server.address() as AddressInfo;
+    url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  };
+
+  // A keyring that opens at once is served as soon as the port is open; one
+  // that waits for its HSM or KMS is served sealed meanwhile, /readyz red.
+  const keyring = await openKeyringForServe(config, logger, async () => {
+    await listen();
+    logger.warn({ url }, `listening on ${url} while the keyring is sealed: /readyz answers 503 until it opens`);
+    process.stderr.write(`scoped-secrets: listening on ${url} (pid ${process.pid}); the keyring is still sealed, so every request but /healthz gets 503 until it opens\n`);
+  });
+  const services = await createServices(config, systemClock, logger, keyring);
   services.keyring.watch();
   services.revocations.start();
   services.trustRules.start();
-  const app = buildApp({
+  handler = buildApp({
     ...services,
     logger,
     openApiDocument: loadOpenApiDocument(),
     maxBodyBytes: config.maxSecretBytes,
     metricsToken: config.metricsToken,
   });
-  const server = createHttpServer(app, DEFAULT_TIMEOUTS, {
-    limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress },
-    logger: logger.child({ component: 'connections' }),
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-  logger.info({ address, port, pid: process.pid }, `listening on ${url}`);
+  const wasSealed = url !== undefined;
+  if (!wasSealed) await listen();
+  logger.info({ url, pid: process.pid }, wasSealed ? `the keyring is unsealed: serving on ${url}` : `listening on ${url}`);
   // Also on stderr in plain words, whatever the log level, for operators and scripts waiting on start-up.
-  process.stderr.write(`scoped-secrets: listening on ${url} (pid ${process.pid})\n`);
+  process.stderr.write(`scoped-secrets: ${wasSealed ? 'the keyring is unsealed: serving on' : 'listening on'} ${url} (pid ${process.pid})\n`);
   if (options.sweeper) {
     services.sweeper.start(config.sweepIntervalMs);
     services.auditHeads.start(config.sweepIntervalMs);

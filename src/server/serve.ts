@@ -28,12 +28,12 @@ async function migrate(config: Config, logger: Logger): Promise<void> {
 
 export async function serve(config: Config, logger: Logger, flushLogs: () => void): Promise<void> {
   if (cluster.isWorker) {
-    const prepared = prepareDataDir(config, systemClock, () => {});
+    const prepared = await prepareDataDir(config, systemClock, () => {});
     await runHttpServer(prepared, logger, { sweeper: process.env[SWEEPER_ROLE] === '1', flushLogs });
     return;
   }
   await checkKeyringAgainstDatabase(config);
-  const prepared = prepareDataDir(config, systemClock, (line) => process.stderr.write(`scoped-secrets: ${line}\n`));
+  const prepared = await prepareDataDir(config, systemClock, (line) => process.stderr.write(`scoped-secrets: ${line}\n`));
   await migrate(prepared, logger);
   for (const warning of openDataFolders(prepared)) {
     logger.warn(warning);

@@ -151,7 +151,9 @@ describe('the command line for a newcomer', () => {
       assert.match(me.jti, /^[0-9a-f]{32}$/);
       const listed = JSON.parse(cli(['list', 'ci', '--json']).stdout) as Array<{ key: string; version: number }>;
       assert.ok(listed.some((row) => row.key === 'ci/db' && row.version === 1));
-      const keys = JSON.parse(cli(['keys', 'status', '--json']).stdout) as Array<{ id: string; versions: number; active: boolean }>;
+      const status = JSON.parse(cli(['keys', 'status', '--json']).stdout) as { seal: { provider: string }; keys: Array<{ id: string; versions: number; active: boolean }> };
+      assert.equal(status.seal.provider, 'none');
+      const { keys } = status;
       assert.equal(keys.length, 1);
       assert.equal(keys[0]?.active, true);
       assert.ok((keys[0]?.versions ?? 0) >= 1);
@@ -340,7 +342,7 @@ describe('serve and the keyring', () => {
       const created = runCli(['migrate', '--create'], { cwd: other });
       assert.equal(created.status, 0, created.stderr);
       // A keyring of another installation: made by a first start there.
-      const foreign = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'crypto', 'local-keyring.js'))}).createKeyringIfMissing('k.json', new Date())`], { cwd: other });
+      const foreign = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'crypto', 'keyring-changes.js'))}).createKeyringIfMissing('k.json', new Date())`], { cwd: other });
       assert.equal(foreign.status, 0);
       const result = serveOnce({ SECRETS_KEYRING_FILE: path.join(other, 'k.json') });
       assert.equal(result.status, 1);

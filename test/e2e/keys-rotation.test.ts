@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config';
 import { Envelope } from '../../src/crypto/envelope';
-import { LocalKeyring, parseKeyring } from '../../src/crypto/local-keyring';
+import { parseKeyring } from '../../src/crypto/keyring-file';
+import { LocalKeyring } from '../../src/crypto/local-keyring';
 import { createStorage } from '../../src/deps';
 import { tempDir } from '../support/databases';
 import { runCli, startCli, startServer, type RunningServer } from '../support/processes';
@@ -50,10 +51,12 @@ describe('keys rotate, status and retire', () => {
     }
   }
 
+  const PLAIN_SEAL = 'seal: none (the keys are in plaintext in ./data/keyring.json)';
+
   it('keys status shows each key with the versions it wraps', () => {
     const status = cli(['keys', 'status']);
     assert.equal(status.status, 0, status.stderr);
-    assert.equal(status.stdout, `${oldKeyId}\t${SECRETS} secret versions\tactive\n`);
+    assert.equal(status.stdout, `${oldKeyId}\t${SECRETS} secret versions\tactive\n${PLAIN_SEAL}\n`);
   });
 
   it('an interrupted rotation leaves every secret readable and the old key unretirable', async () => {
@@ -83,7 +86,7 @@ describe('keys rotate, status and retire', () => {
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stderr, new RegExp(`^resuming the rotation to ${target}: \\d+ data keys to re-wrap\\n`));
     assert.match(resumed.stdout, new RegExp(`^rotated to ${target}: re-wrapped \\d+ data keys\\n$`));
-    assert.equal(cli(['keys', 'status']).stdout, `${oldKeyId}\t0 secret versions\n${target}\t${SECRETS} secret versions\tactive\n`);
+    assert.equal(cli(['keys', 'status']).stdout, `${oldKeyId}\t0 secret versions\n${target}\t${SECRETS} secret versions\tactive\n${PLAIN_SEAL}\n`);
 
     await everySecretReadable();
     const retire = cli(['keys', 'retire', oldKeyId]);

@@ -5,7 +5,8 @@
  */
 import { loadConfig } from '../../src/config';
 import { Envelope } from '../../src/crypto/envelope';
-import { createKeyringIfMissing, LocalKeyring } from '../../src/crypto/local-keyring';
+import { createKeyringIfMissing } from '../../src/crypto/keyring-changes';
+import { LocalKeyring } from '../../src/crypto/local-keyring';
 import { migrateToLatest } from '../../src/db/migration-source';
 import { createStorage } from '../../src/deps';
 

@@ -6,7 +6,8 @@ import type { Express } from 'express';
 import { buildApp } from '../../src/app';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
-import { createKeyringIfMissing } from '../../src/crypto/local-keyring';
+import { createKeyringIfMissing } from '../../src/crypto/keyring-changes';
+import { LocalKeyring } from '../../src/crypto/local-keyring';
 import { migrateToLatest } from '../../src/db/migration-source';
 import { createServices, createStorage, type ServiceDeps } from '../../src/deps';
 import { loadOpenApiDocument } from '../../src/http/openapi';
@@ -50,7 +51,8 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
   const storage = createStorage(config);
   await migrateToLatest(storage.knex);
   await storage.close();
-  const services = await createServices(config, clock, silentLogger);
+  const keyring = new LocalKeyring(config.keyringFile);
+  const services = await createServices(config, clock, silentLogger, { keyring, close: async () => keyring.close() });
   const app = buildApp({
     ...services,
     logger: silentLogger,

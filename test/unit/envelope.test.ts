@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
-import { createKeyringIfMissing, LocalKeyring, parseKeyring, serializeKeyring } from '../../src/crypto/local-keyring';
+import { createKeyringIfMissing } from '../../src/crypto/keyring-changes';
+import { parseKeyring, serializeKeyring } from '../../src/crypto/keyring-file';
+import { LocalKeyring } from '../../src/crypto/local-keyring';
 import { tempDir } from '../support/databases';
 
 function freshKeyring(): { file: string; keyring: LocalKeyring } {
@@ -59,7 +61,7 @@ describe('local keyring', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     const contents = parseKeyring(fs.readFileSync(file, 'utf8'), file);
     assert.equal(contents.keys.size, 1);
-    assert.equal(contents.keys.get(keyring.activeKeyId)?.length, 32);
+    assert.equal((contents.keys.get(keyring.activeKeyId) as Buffer).length, 32);
     assert.equal(createKeyringIfMissing(file, new Date()), false);
   });
 

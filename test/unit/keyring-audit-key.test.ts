@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { addActiveKey, addAuditKeyIfMissing, createKeyringIfMissing, LocalKeyring } from '../../src/crypto/local-keyring';
+import { addActiveKey, addAuditKeyIfMissing, createKeyringIfMissing } from '../../src/crypto/keyring-changes';
+import { LocalKeyring } from '../../src/crypto/local-keyring';
 import { tempDir } from '../support/databases';
 
 describe('the keyring audit key', () => {
-  it('comes with every new keyring and survives rotation', () => {
+  it('comes with every new keyring and survives rotation', async () => {
     const file = path.join(tempDir(), 'keyring.json');
     createKeyringIfMissing(file, new Date());
     const before = new LocalKeyring(file).auditKey;
     assert.equal(before.length, 32);
-    addActiveKey(file, new Date());
+    await addActiveKey(file, new Date());
     assert.deepEqual(new LocalKeyring(file).auditKey, before);
   });
 

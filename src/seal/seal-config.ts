@@ -1,0 +1,54 @@
+/**
+ * SECRETS_SEAL and the settings of each seal, read from the environment.
+ * The PIN itself is read only when the seal opens, and never printed.
+ */
+import { ConfigError } from '../config-error';
+import { SEAL_PROVIDERS, type SealProvider } from './seal';
+
+export interface Pkcs11Settings {
+  readonly provider: 'pkcs11';
+  readonly module: string;
+  readonly tokenLabel: string;
+  readonly keyLabel: string;
+  readonly pin: { readonly value: string } | { readonly file: string };
+}
+
+export interface AwsKmsSettings {
+  readonly provider: 'awskms';
+  /** A key id, an ARN or alias/<name>; region, endpoint and credentials come from the AWS SDK's chain. */
+  readonly keyId: string;
+}
+
+export type SealSettings = Pkcs11Settings | AwsKmsSettings;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string, provider: SealProvider): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigError(name, `must be set for the ${provider} seal`);
+  return value;
+}
+
+/** The settings of one seal provider, whatever SECRETS_SEAL says (keys seal --to names its own). */
+export function loadSealSettings(env: Env, provider: SealProvider): SealSettings {
+  if (provider === 'awskms') return { provider, keyId: required(env, 'SECRETS_AWSKMS_KEY_ID', provider) };
+  const pin = env.SECRETS_PKCS11_PIN;
+  const pinFile = env.SECRETS_PKCS11_PIN_FILE;
+  if (pin && pinFile) throw new ConfigError('SECRETS_PKCS11_PIN', 'set it or SECRETS_PKCS11_PIN_FILE, not both');
+  if (!pin && !pinFile) throw new ConfigError('SECRETS_PKCS11_PIN_FILE', 'or SECRETS_PKCS11_PIN must be set for the pkcs11 seal');
+  return {
+    provider,
+    module: required(env, 'SECRETS_PKCS11_MODULE', provider),
+    tokenLabel: required(env, 'SECRETS_PKCS11_TOKEN_LABEL', provider),
+    keyLabel: required(env, 'SECRETS_PKCS11_KEY_LABEL', provider),
+    pin: pin ? { value: pin } : { file: pinFile as string },
+  };
+}
+
+/** SECRETS_SEAL: `none` (the default) or a provider, with its settings. */
+export function loadSeal(env: Env): SealSettings | undefined {
+  const name = env.SECRETS_SEAL === undefined || env.SECRETS_SEAL === '' ? 'none' : env.SECRETS_SEAL;
+  if (name === 'none') return undefined;
+  if (!(SEAL_PROVIDERS as readonly string[]).includes(name)) throw new ConfigError('SECRETS_SEAL', `must be none, ${SEAL_PROVIDERS.join(' or ')}`);
+  return loadSealSettings(env, name as SealProvider);
+}
