@@ -29,6 +29,9 @@ export class AwsKmsSeal implements Seal {
   private readonly client: KMSClient;
 
   constructor(private readonly settings: AwsKmsSettings) {
+    // The SDK warns, in eight lines, that its releases after January 2027 need Node 22; the locked
+    // version runs on Node 20, and commands promise one line of output on failure.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new KMSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } });
   }
 

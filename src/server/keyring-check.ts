@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Config } from '../config';
-import { LocalKeyring, KeyringError } from '../crypto/local-keyring';
+import { KeyringError, readKeyringFile } from '../crypto/keyring-file';
 import { connectDatabase } from '../db/connect';
 import { RewrapStore } from '../secrets/rewrap-store';
 import { databaseFileExists } from './installation';
@@ -34,7 +34,7 @@ export async function checkKeyringAgainstDatabase(config: Config): Promise<void>
     const total = [...inUse.values()].reduce((sum, count) => sum + count, 0);
     throw new KeyringError(`the keyring ${file} is missing, but the database holds ${versions(total)} wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it`);
   }
-  const known = new Set(new LocalKeyring(file).keyIds);
+  const known = new Set(readKeyringFile(file).keys.keys());
   const missing = [...inUse].filter(([id]) => !known.has(id));
   if (missing.length > 0) {
     const count = missing.reduce((sum, [, n]) => sum + n, 0);

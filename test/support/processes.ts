@@ -92,6 +92,14 @@ export function startCli(args: string[], options: { cwd: string; env?: Record<st
   return { child, output, exited };
 }
 
+/** Runs a one-shot command without blocking this process (which may be serving what the command calls). */
+export async function runCliAsync(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const { child, output } = startCli(args, options);
+  // 'close', not 'exit': the output streams have ended by then.
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { status, stdout: output.stdout, stderr: output.stderr };
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
