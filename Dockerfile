@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Build stage: native addons (better-sqlite3) compile here, with dev dependencies.
+# Build stage: native addons (better-sqlite3, pkcs11js) compile here, with dev dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \

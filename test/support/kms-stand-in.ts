@@ -124,7 +124,7 @@ export class KmsStandIn {
 
   private encrypt(body: { KeyId?: unknown; Plaintext?: unknown; EncryptionContext?: Record<string, string> }): object {
     const key = this.enabled(this.resolve(body.KeyId));
-    const plaintext = Buffer.from(String(body.Plaintext ?? ''), 'base64');
+    const plaintext = Buffer.from(typeof body.Plaintext === 'string' ? body.Plaintext : '', 'base64');
     this.plaintexts.push(plaintext);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key.material, iv);
@@ -135,7 +135,7 @@ export class KmsStandIn {
   }
 
   private decrypt(body: { KeyId?: unknown; CiphertextBlob?: unknown; EncryptionContext?: Record<string, string> }): object {
-    const blob = Buffer.from(String(body.CiphertextBlob ?? ''), 'base64');
+    const blob = Buffer.from(typeof body.CiphertextBlob === 'string' ? body.CiphertextBlob : '', 'base64');
     const invalid = new KmsFailure('InvalidCiphertextException', '');
     const key = this.keys.get(blob.subarray(0, 36).toString('ascii'));
     if (!key || blob.length < 36 + 12 + 16) throw invalid;
