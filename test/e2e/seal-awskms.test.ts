@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { isSealedEntry, parseKeyring, readKeyringFile } from '../../src/crypto/keyring-file';
 import { tempDir } from '../support/databases';
 import { KmsStandIn } from '../support/kms-stand-in';
-import { runCliAsync, startServer, waitFor, type RunningServer } from '../support/processes';
-import { assertNothingLeaks, keyringKeys, secretsApi, type PlainKeys } from '../support/seal-checks';
+import { runCliAsync, waitFor, type RunningServer } from '../support/processes';
+import { assertNothingLeaks, keyringKeys, secretsApi, watchedServers, type PlainKeys } from '../support/seal-checks';
 import { kmsEnvironment } from '../support/seal-environments';
 
 const ALIAS = 'alias/scoped-secrets';
@@ -34,22 +34,15 @@ describe('the keyring sealed by AWS KMS (the real SDK against a local KMS stand-
   let env: Record<string, string>;
   let first: { id: string; arn: string };
   const seen: string[] = [];
-  const servers: RunningServer[] = [];
 
   const cli = async (args: string[], extra: Record<string, string> = {}) => {
     const result = await runCliAsync(args, { cwd, env: { ...env, ...extra } });
     seen.push(result.stdout, result.stderr);
     return result;
   };
-  async function serve(where = cwd): Promise<RunningServer> {
-    const server = await startServer({ cwd: where, env });
-    servers.push(server);
-    return server;
-  }
-  async function stop(server: RunningServer): Promise<void> {
-    await server.stop();
-    seen.push(server.output());
-  }
+  const servers = watchedServers(seen);
+  const serve = (where = cwd) => servers.start(where, env);
+  const stop = (server: RunningServer) => servers.stop(server);
 
   before(async () => {
     first = kms.createKey();
@@ -65,7 +58,7 @@ describe('the keyring sealed by AWS KMS (the real SDK against a local KMS stand-
     env = { ...env, SECRETS_SEAL: 'awskms' };
   });
   after(async () => {
-    for (const server of servers) await server.stop('SIGKILL');
+    await servers.killAll();
     await kms.close();
     fs.rmSync(cwd, { recursive: true, force: true });
   });

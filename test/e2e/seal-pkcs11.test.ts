@@ -10,9 +10,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseKeyring } from '../../src/crypto/keyring-file';
 import { tempDir } from '../support/databases';
-import { runCli, startServer, type RunningServer } from '../support/processes';
+import { runCli, type RunningServer } from '../support/processes';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
-import { assertNothingLeaks, keyringKeys, secretsApi, type PlainKeys } from '../support/seal-checks';
+import { assertNothingLeaks, keyringKeys, secretsApi, watchedServers, type PlainKeys } from '../support/seal-checks';
 
 describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
   let cwd: string;
@@ -22,22 +22,15 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
   let sealedEnv: Record<string, string>;
   /** Every line a process printed, and every error body: searched for keys and the PIN at the end. */
   const seen: string[] = [];
-  const servers: RunningServer[] = [];
 
   const cli = (args: string[], env: Record<string, string> = sealedEnv) => {
     const result = runCli(args, { cwd, env });
     seen.push(result.stdout, result.stderr);
     return result;
   };
-  async function serve(env: Record<string, string> = sealedEnv): Promise<RunningServer> {
-    const server = await startServer({ cwd, env });
-    servers.push(server);
-    return server;
-  }
-  async function stop(server: RunningServer): Promise<void> {
-    await server.stop();
-    seen.push(server.output());
-  }
+  const servers = watchedServers(seen);
+  const serve = (env: Record<string, string> = sealedEnv) => servers.start(cwd, env);
+  const stop = (server: RunningServer) => servers.stop(server);
 
   before(async () => {
     cwd = tempDir('scoped-secrets-e2e-');
@@ -53,7 +46,7 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
     plainKeys = keyringKeys(keyringFile);
   });
   after(async () => {
-    for (const server of servers) await server.stop('SIGKILL');
+    await servers.killAll();
     fs.rmSync(cwd, { recursive: true, force: true });
     hsm.remove();
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSealedEntry, readKeyringFile } from '../../src/crypto/keyring-file';
+import { startServer, type RunningServer } from './processes';
 
 export interface PlainKeys {
   readonly keys: ReadonlyMap<string, Buffer>;
@@ -59,6 +60,25 @@ export function secretsApi(server: { url: string }, cwd: string, seen: string[])
       const body = await response.text();
       seen.push(body);
       return { status: response.status, body };
+    },
+  };
+}
+
+/** Starts serve processes, keeping each one's output in `seen` once stopped; `killAll` for after(). */
+export function watchedServers(seen: string[]) {
+  const servers: RunningServer[] = [];
+  return {
+    async start(cwd: string, env: Record<string, string>): Promise<RunningServer> {
+      const server = await startServer({ cwd, env });
+      servers.push(server);
+      return server;
+    },
+    async stop(server: RunningServer): Promise<void> {
+      await server.stop();
+      seen.push(server.output());
+    },
+    async killAll(): Promise<void> {
+      for (const server of servers) await server.stop('SIGKILL');
     },
   };
 }
