@@ -66,7 +66,13 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
   const fixedSqlite = find(summaries, `GET at ${fixedRate}/s (SQLite)`);
   const fixedPg = find(summaries, `GET at ${fixedRate}/s (PostgreSQL)`);
   const sweep = summaries.find((s) => s.name.includes('purge'));
-  const put = find(summaries, 'PUT');
+  const put = find(summaries, 'PUT (new versions, durable)');
+  const get = find(summaries, 'GET (SQLite)');
+  const grownGet = summaries.find((s) => s.name.startsWith('GET (SQLite, grown'));
+  const grownPut = summaries.find((s) => s.name.startsWith('PUT (SQLite, grown'));
+  const pgGet = find(summaries, 'GET (PostgreSQL)');
+  const pgPut = find(summaries, 'PUT (PostgreSQL)');
+  const ratio = (a: Summary | undefined, b: Summary | undefined) => (a && b ? a.rps.median / b.rps.median : undefined);
   const check = (value: number | undefined, ok: (v: number) => boolean, text: (v: number) => string): Pick<Target, 'measured' | 'met'> =>
     value === undefined ? { measured: 'not measured', met: undefined } : { measured: text(value), met: ok(value) };
   return [
@@ -79,6 +85,11 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
       ...check(sweep && fixedSqlite ? sweep.p99 / Math.max(fixedSqlite.p99, 1) : undefined, (v) => v <= 2, (v) => `${v.toFixed(2)}× (${sweep?.p99} ms vs ${fixedSqlite?.p99} ms)`),
     },
     { target: 'PUT ≥ 1,500/s on SQLite, durable', ...check(put?.rps.median, (v) => v >= 1500, (v) => `${Math.round(v)}/s`) },
+    { target: 'GET throughput ≥ 50% of baseline 2', ...check(r['GET ÷ baseline 2 (express)'], (v) => v >= 0.5, (v) => `${(v * 100).toFixed(0)}%`) },
+    { target: 'grown database: GET within 20% of the smaller one', ...check(ratio(grownGet, get), (v) => v >= 0.8, (v) => `${v.toFixed(2)}×`) },
+    { target: 'grown database: PUT within 20% of the smaller one', ...check(ratio(grownPut, put), (v) => v >= 0.8, (v) => `${v.toFixed(2)}×`) },
+    { target: 'PostgreSQL GET ≥ 0.9× SQLite GET', ...check(ratio(pgGet, get), (v) => v >= 0.9, (v) => `${v.toFixed(2)}×`) },
+    { target: 'PostgreSQL PUT ≥ 0.7× SQLite PUT', ...check(ratio(pgPut, put), (v) => v >= 0.7, (v) => `${v.toFixed(2)}×`) },
   ];
 }
 

@@ -3,13 +3,13 @@
  * run on this machine, printed as a markdown table and written as JSON and
  * an SVG chart. `--smoke` runs everything briefly once, to keep the
  * harness working; `--out DIR` chooses where the files go; `--only WORD`
- * runs the steps whose name holds WORD (baselines, SQLite, sweeper, PostgreSQL).
+ * runs the steps whose name holds WORD (baselines, SQLite, sweeper, growth, PostgreSQL).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { markdown, summarize, svgChart, targets, ratios, type Summary } from './report';
-import { baselines, postgresScenarios, sqliteScenarios, sweepScenario, type BenchSettings, type ScenarioResult } from './scenarios';
+import { baselines, growthScenarios, postgresScenarios, sqliteScenarios, sweepScenario, type BenchSettings, type ScenarioResult } from './scenarios';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -19,8 +19,8 @@ const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? '.') : path.resolve(__dirname, '..', '..', '..', 'test', 'bench', 'results');
 
 const settings: BenchSettings = smoke
-  ? { repetitions: 1, warmupSeconds: 0.2, durationSeconds: 0.5, connections: 4, secrets: 100, expiredSecrets: 500, fixedRate: 100, freshTokens: 2000 }
-  : { repetitions: 3, warmupSeconds: 2, durationSeconds: 5, connections: 32, secrets: 10_000, expiredSecrets: 100_000, fixedRate: 1000, freshTokens: 60_000 };
+  ? { repetitions: 1, warmupSeconds: 0.2, durationSeconds: 0.5, connections: 4, secrets: 100, expiredSecrets: 500, fixedRate: 100, freshTokens: 2000, grownSecrets: 1000, grownAuditEvents: 5000 }
+  : { repetitions: 3, warmupSeconds: 2, durationSeconds: 5, connections: 32, secrets: 10_000, expiredSecrets: 100_000, fixedRate: 1000, freshTokens: 60_000, grownSecrets: 100_000, grownAuditEvents: 1_000_000 };
 
 async function main(): Promise<void> {
   const started = new Date();
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   await step('baselines', () => baselines(settings));
   await step('scoped-secrets on SQLite', () => sqliteScenarios(settings));
   await step('the sweeper purging', () => sweepScenario(settings));
+  await step('SQLite grown (growth)', () => growthScenarios(settings));
   await step('scoped-secrets on PostgreSQL', () => postgresScenarios(settings));
 
   const summaries: Summary[] = results.map(summarize);

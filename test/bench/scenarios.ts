@@ -12,7 +12,7 @@ import { hmacKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';
 import { dialects, tempDir } from '../support/databases';
 import { startListening, startServer, type RunningServer } from '../support/processes';
-import { numberedKeys, seedSecrets } from '../support/seed';
+import { numberedKeys, seedAuditEvents, seedSecrets } from '../support/seed';
 import { fixedRateLoad } from './fixed-rate';
 import { runLoad, type LoadResult } from './load';
 
@@ -26,6 +26,9 @@ export interface BenchSettings {
   readonly fixedRate: number;
   /** Distinct tokens signed ahead for the cache-miss scenario: more than it sends requests. */
   readonly freshTokens: number;
+  /** The grown database: its secrets and audit events. */
+  readonly grownSecrets: number;
+  readonly grownAuditEvents: number;
 }
 
 export interface ScenarioResult {
@@ -143,6 +146,17 @@ function getRequests(keys: readonly string[], bearer: string): autocannon.Reques
   ];
 }
 
+/** A PUT of a new version of a random key. */
+function putRequestOf(keys: readonly string[], bearer: string): (request: autocannon.Request) => autocannon.Request {
+  return (request) => ({
+    ...request,
+    method: 'PUT',
+    path: `/v1/secret/${pick(keys)}`,
+    headers: { ...request.headers, authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ value: VALUE('put'), expires: new Date(Date.now() + 86_400_000).toISOString() }),
+  });
+}
+
 export async function sqliteScenarios(settings: BenchSettings): Promise<ScenarioResult[]> {
   const setup = await sqliteSetup(settings, 0);
   const results: ScenarioResult[] = [];
@@ -175,13 +189,7 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
       }),
     });
 
-    const putRequest = (request: autocannon.Request): autocannon.Request => ({
-      ...request,
-      method: 'PUT',
-      path: `/v1/secret/${pick(setup.keys)}`,
-      headers: { ...request.headers, authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ value: VALUE('put'), expires: new Date(Date.now() + 86_400_000).toISOString() }),
-    });
+    const putRequest = putRequestOf(setup.keys, bearer);
     results.push({ name: 'PUT (new versions, durable)', runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequest }] }) });
 
     results.push({
@@ -214,6 +222,30 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
   });
   fs.rmSync(setup.dir, { recursive: true, force: true });
   return results;
+}
+
+/**
+ * GET and PUT on a database that has grown: ten times the secrets and a
+ * million audit events, to compare with the same scenarios on the smaller one.
+ */
+export async function growthScenarios(settings: BenchSettings): Promise<ScenarioResult[]> {
+  const dir = tempDir('scoped-secrets-bench-');
+  const sqliteFile = path.join(dir, 'secrets.db');
+  const env = benchEnv(dir, `sqlite:${sqliteFile}`);
+  const keys = numberedKeys('bench/s', settings.grownSecrets);
+  const keyringFile = env.SECRETS_KEYRING_FILE ?? '';
+  await seedSecrets({ db: env.SECRETS_DB ?? '', keyringFile, keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+  seedAuditEvents({ sqliteFile, keyringFile, keys, count: settings.grownAuditEvents });
+  const bearer = token();
+  const grown = `${settings.grownSecrets.toLocaleString('en')} secrets, ${settings.grownAuditEvents.toLocaleString('en')} audit events`;
+  try {
+    return await withProcess(startServer({ cwd: dir, env }), async (server) => [
+      { name: `GET (SQLite, grown: ${grown})`, runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },
+      { name: `PUT (SQLite, grown: ${grown})`, runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }) },
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** GET at the fixed rate while the sweeper purges the expired secrets, from its first batch. */
@@ -258,6 +290,7 @@ export async function postgresScenarios(settings: BenchSettings): Promise<Scenar
         name: `GET at ${settings.fixedRate}/s (PostgreSQL)`,
         runs: await measureFixedRate(settings, server.url, keys, bearer),
       },
+      { name: 'PUT (PostgreSQL)', runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }) },
     ]);
   } finally {
     await db.drop();

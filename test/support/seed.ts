@@ -3,6 +3,9 @@
  * would seal them: thousands of PUTs would spend their time on fsyncs,
  * not on what a test or a benchmark looks at.
  */
+import Database from 'better-sqlite3';
+import { AuditChain, type ChainLink } from '../../src/audit/audit-event';
+import { eventToRow } from '../../src/audit/audit-rows';
 import { loadConfig } from '../../src/config';
 import { Envelope } from '../../src/crypto/envelope';
 import { createKeyringIfMissing } from '../../src/crypto/keyring-changes';
@@ -43,4 +46,43 @@ export async function seedSecrets(options: SeedOptions): Promise<void> {
 
 export function numberedKeys(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, n) => `${prefix}/${String(n).padStart(6, '0')}`);
+}
+
+/**
+ * Appends `count` read events to the audit chain of a SQLite database, linked
+ * and keyed as the service links them, on one prepared statement: the growth
+ * benchmark's million events would take minutes through the service.
+ */
+export function seedAuditEvents(options: { sqliteFile: string; keyringFile: string; keys: readonly string[]; count: number }): void {
+  const chain = new AuditChain(new LocalKeyring(options.keyringFile).auditKey);
+  const db = new Database(options.sqliteFile);
+  try {
+    const head = JSON.parse((db.prepare("SELECT value FROM service_meta WHERE name = 'audit_head'").get() as { value: string }).value) as ChainLink;
+    const insert = db.prepare(
+      'INSERT INTO audit_events (seq, prev_hash, hash, time, subject, jti, action, key, outcome, request_id, client, detail) VALUES (@seq, @prev_hash, @hash, @time, @subject, @jti, @action, @key, @outcome, @request_id, @client, @detail)',
+    );
+    const start = Date.now() - options.count;
+    let link = head;
+    for (let done = 0; done < options.count; done += 10_000) {
+      const events = Array.from({ length: Math.min(10_000, options.count - done) }, (_unused, n) => ({
+        time: start + done + n,
+        subject: 'bench',
+        jti: null,
+        action: 'secret.read' as const,
+        key: options.keys[(done + n) % options.keys.length] ?? null,
+        outcome: 200,
+        requestId: null,
+        client: '127.0.0.1',
+        detail: null,
+      }));
+      const linked = chain.link(link, events);
+      db.transaction(() => {
+        for (const event of linked) insert.run(eventToRow(event));
+      })();
+      link = linked[linked.length - 1] as ChainLink;
+    }
+    db.prepare("UPDATE service_meta SET value = ? WHERE name = 'audit_head'").run(JSON.stringify({ seq: link.seq, hash: link.hash }));
+  } finally {
+    db.close();
+  }
 }
