@@ -33,6 +33,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/console ./dist/console
 COPY --from=build /app/dist/migrations ./dist/migrations
 COPY --from=build /app/schemas ./schemas
 RUN ln -s /app/dist/src/main.js /usr/local/bin/scoped-secrets \

@@ -14,6 +14,7 @@ import { jsonBody } from './http/json-body';
 import { openApiValidation, type OpenApiDocument } from './http/openapi';
 import { requestContext } from './http/request-context';
 import { operationsRoutes } from './http/routes/operations';
+import { consoleRoutes } from './http/routes/console';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
 import { tokenRoutes } from './http/routes/tokens';
@@ -67,6 +68,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestContext(deps));
   app.use(deps.auditor.middleware());
   app.use(operationsRoutes(deps));
+  app.use(consoleRoutes());
   app.use('/v1', authenticate(deps));
   app.use('/v1', writesGate(deps.writesAvailable ?? (() => true)));
   app.use(secretKeyFromPath);
