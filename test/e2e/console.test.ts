@@ -73,7 +73,9 @@ describe('the admin console in a real browser (chromium)', () => {
   before(async () => {
     assert.ok(CHROMIUM, 'chromium is not installed (apt-get install chromium; .ci/run installs it)');
     cwd = tempDir('scoped-secrets-console-');
-    server = await startServer({ cwd });
+    const issuers = path.join(cwd, 'issuers.json');
+    fs.writeFileSync(issuers, JSON.stringify([{ name: 'github', issuer: 'https://token.actions.githubusercontent.com', audience: 'scoped-secrets' }]));
+    server = await startServer({ cwd, env: { SECRETS_OIDC_ISSUERS: issuers } });
     rootToken = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -179,6 +181,32 @@ describe('the admin console in a real browser (chromium)', () => {
       await remove.click();
       await page.getByRole('heading', { level: 1, name: 'Secrets under ci/console' }).waitFor();
       assert.equal((await api('GET', `/v1/secret/${KEY}`)).status, 404);
+    }));
+
+  it('creates, edits and deletes a trust rule', () =>
+    step('trust rules', async () => {
+      await page.getByRole('link', { name: 'Trust rules' }).click();
+      await page.getByText('No rules your token may read.').waitFor();
+      await page.getByLabel('Name').fill('gh-main');
+      await page.getByLabel('Issuer').fill('github');
+      await page.getByLabel('Claims (JSON: claim → pattern)').fill('{"repository": "acme/api", "ref": "refs/heads/main"}');
+      await page.getByLabel('Scopes, one per line').fill('secret:get:ci/acme/**');
+      await page.getByLabel('Token lifetime (seconds)').fill('900');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByText('Created gh-main.').waitFor();
+      await page.getByRole('cell', { name: '900 s' }).waitFor();
+
+      await page.getByRole('button', { name: 'edit gh-main' }).click();
+      assert.equal(await page.getByLabel('Issuer').inputValue(), 'github');
+      await page.getByLabel('Token lifetime (seconds)').fill('600');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByText('Saved gh-main.').waitFor();
+      await page.getByRole('cell', { name: '600 s' }).waitFor();
+      assert.equal((await api('GET', '/v1/trust/gh-main')).body.ttl, 600);
+
+      await page.getByRole('button', { name: 'delete gh-main' }).click();
+      await page.getByText('Deleted gh-main.').waitFor();
+      assert.equal((await api('GET', '/v1/trust/gh-main')).status, 404);
     }));
 
   it('draws the audit chart of reads, writes and denials, and lists the events', () =>
