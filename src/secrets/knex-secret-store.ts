@@ -16,6 +16,8 @@ export const CURRENT_VERSION_SQL = `SELECT s.key, s.version, s.created_at, s.upd
   FROM secrets s JOIN secret_versions v ON v.key = s.key AND v.version = s.version
  WHERE s.key = ?`;
 
+export const RECORD_SQL = 'SELECT key, version, created_at, updated_at, expires_at FROM secrets WHERE key = ?';
+
 export const ONE_VERSION_SQL = `SELECT v.key, v.version, s.created_at, v.created_at AS updated_at, s.expires_at, v.kek_id, v.wrapped_key, v.ciphertext
   FROM secret_versions v JOIN secrets s ON s.key = v.key
  WHERE v.key = ? AND v.version = ?`;
@@ -89,6 +91,12 @@ export class KnexSecretStore implements SecretStore {
   async getCurrent(key: string): Promise<SealedSecret | undefined> {
     if (this.reader) return this.reader.getCurrent(key);
     return this.readOne(CURRENT_VERSION_SQL, [key]);
+  }
+
+  async getRecord(key: string): Promise<SecretRecord | undefined> {
+    if (this.reader) return this.reader.getRecord(key);
+    const row = await this.knex<SecretRow>('secrets').where({ key }).first();
+    return row ? rowToRecord(row) : undefined;
   }
 
   async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {

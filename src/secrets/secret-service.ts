@@ -33,7 +33,7 @@ export interface ListRequest {
   readonly grants: Pick<GrantSet, 'allows' | 'targetsFor'>;
 }
 
-type Store = Pick<SecretStore, 'getCurrent' | 'getVersion' | 'listRange'>;
+type Store = Pick<SecretStore, 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'>;
 
 /** How often a write plans again when concurrent writes keep coming first. */
 const MAX_WRITE_ATTEMPTS = 32;
@@ -97,7 +97,8 @@ export class SecretService {
     this.checkExpiry(expiresAt);
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const existing = await this.store.getCurrent(key);
+      // Metadata alone: a write needs the version and expiry it replaces, not the value.
+      const existing = await this.store.getRecord(key);
       const live = existing && existing.expiresAt > now ? existing : undefined;
       checkPreconditions(preconditions, live?.version);
       const version = live ? live.version + 1 : 1;
@@ -124,7 +125,7 @@ export class SecretService {
   async delete(key: string, preconditions: Preconditions, actor: Actor): Promise<void> {
     const now = this.clock.now();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const existing = await this.store.getCurrent(key);
+      const existing = await this.store.getRecord(key);
       if (!existing) throw new SecretNotFound();
       checkPreconditions(preconditions, existing.expiresAt > now ? existing.version : undefined);
       const events = [{ ...actor, time: now, action: 'secret.delete' as const, key, outcome: 204 }];

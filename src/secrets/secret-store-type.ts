@@ -29,6 +29,8 @@ export interface SecretStore {
   /** Removes the secret with all its versions. */
   remove(key: string, trx?: Knex.Transaction): Promise<void>;
   getCurrent(key: string): Promise<SealedSecret | undefined>;
+  /** The current metadata alone: what a write plans on, without reading the value. */
+  getRecord(key: string): Promise<SecretRecord | undefined>;
   /** One version; `expiresAt` is the secret's current expiry, which decides 410. */
   getVersion(key: string, version: number): Promise<SealedSecret | undefined>;
   /** Up to `limit` secrets in `range` after `afterKey`, ordered by key, expired ones included. */

@@ -5,14 +5,15 @@
  * and adds an async hop, about a quarter of a GET's CPU time.
  */
 import Database from 'better-sqlite3';
-import type { SealedSecret } from './secret-store-type';
-import { CURRENT_VERSION_SQL, ONE_VERSION_SQL } from './knex-secret-store';
-import { rowToSealed, type SealedRow } from './secret-rows';
+import type { SealedSecret, SecretRecord } from './secret-store-type';
+import { CURRENT_VERSION_SQL, ONE_VERSION_SQL, RECORD_SQL } from './knex-secret-store';
+import { rowToRecord, rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
 
 export class SqliteSecretReader {
   private readonly db: Database.Database;
   private readonly current: Database.Statement<[string], SealedRow>;
   private readonly version: Database.Statement<[string, number], SealedRow>;
+  private readonly record: Database.Statement<[string], SecretRow>;
 
   constructor(filename: string) {
     this.db = new Database(filename, { fileMustExist: true });
@@ -22,11 +23,17 @@ export class SqliteSecretReader {
     this.db.pragma('wal_autocheckpoint = 0');
     this.current = this.db.prepare(CURRENT_VERSION_SQL);
     this.version = this.db.prepare(ONE_VERSION_SQL);
+    this.record = this.db.prepare(RECORD_SQL);
   }
 
   getCurrent(key: string): SealedSecret | undefined {
     const row = this.current.get(key);
     return row ? rowToSealed(row) : undefined;
+  }
+
+  getRecord(key: string): SecretRecord | undefined {
+    const row = this.record.get(key);
+    return row ? rowToRecord(row) : undefined;
   }
 
   getVersion(key: string, version: number): SealedSecret | undefined {

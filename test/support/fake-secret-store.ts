@@ -27,7 +27,7 @@ function copy(state: State): State {
 /** Stands for a transaction: the fake needs none, only something to pass along. */
 const TRANSACTION = {} as Knex.Transaction;
 
-export class FakeSecretStore implements Pick<SecretStore, 'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getVersion' | 'listRange'> {
+export class FakeSecretStore implements Pick<SecretStore, 'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'> {
   private state: State = { secrets: new Map(), versions: new Map(), staged: [] };
   kicks = 0;
 
@@ -77,6 +77,10 @@ export class FakeSecretStore implements Pick<SecretStore, 'inTransaction' | 'loc
     const record = this.state.secrets.get(key);
     const sealed = record && this.state.versions.get(key)?.get(record.version);
     return record && sealed ? { ...record, sealed } : undefined;
+  }
+
+  async getRecord(key: string): Promise<SecretRecord | undefined> {
+    return this.state.secrets.get(key);
   }
 
   async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
