@@ -12,6 +12,11 @@ export class ApiError extends Error {
   }
 }
 
+/** An error as the page shows it: the API's code and message, or what went wrong on the way. */
+export function describeError(error: unknown): string {
+  return error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
+}
+
 export interface Reply<T> {
   readonly status: number;
   readonly body: T;

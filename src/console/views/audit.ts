@@ -1,5 +1,5 @@
 /** Audit: events filtered by key, subject and action over a time window, and a chart of reads, writes and denials. */
-import { api, ApiError, type AuditEvent } from '../api';
+import { api, describeError, type AuditEvent } from '../api';
 import { field, h, replace, showError, status } from '../dom';
 import { auditChart } from './audit-chart';
 
@@ -48,7 +48,7 @@ export function auditView(main: HTMLElement): void {
     message.className = 'status';
     message.textContent = `${shown.length} event${shown.length === 1 ? '' : 's'}${shown.length > 200 ? ', the newest 200 listed' : ''}${continuation ? ' (more exist: narrow the filters)' : ''}.`;
   };
-  const reload = () => void load().catch((error: unknown) => showError(message, error instanceof ApiError ? `${error.code}: ${error.message}` : String(error)));
+  const reload = () => void load().catch((error: unknown) => showError(message, describeError(error)));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     reload();

@@ -3,14 +3,10 @@
  * audited read), copy, edit with If-Match, delete after typing the key,
  * and "Share once" (a wrap token, shown once).
  */
-import { api, ApiError, keyPath, type Secret, type SecretMetadata, type Whoami } from '../api';
+import { api, ApiError, describeError, keyPath, type Secret, type SecretMetadata, type Whoami } from '../api';
 import { field, h, replace, showError, showOk, status } from '../dom';
 import { navigate, prefixHash } from '../nav';
 import { EXPIRY_PRESETS, expiryClass, relative } from '../time';
-
-function describe(error: unknown): string {
-  return error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
-}
 
 function parentPrefix(key: string): string {
   const slash = key.lastIndexOf('/');
@@ -64,7 +60,7 @@ export function secretView(main: HTMLElement, key: string, _me: Whoami): void {
       view.addEventListener('click', () => {
         api<Secret>('GET', `/v1/secret/${keyPath(key)}?version=${pick.value}`)
           .then(({ body }) => replace(older, h('pre', {}, JSON.stringify(body.value, null, 2))))
-          .catch((error: unknown) => replace(older, h('p', { class: 'status error', role: 'alert' }, describe(error))));
+          .catch((error: unknown) => replace(older, h('p', { class: 'status error', role: 'alert' }, describeError(error))));
       });
       versionsBox.append(h('h2', {}, 'Earlier versions'), h('p', {}, 'Needs secret:history as well as secret:get.'), field('Version', pick), view, older);
     }
@@ -90,7 +86,7 @@ export function secretView(main: HTMLElement, key: string, _me: Whoami): void {
         copy.hidden = false;
         edit.hidden = false;
       })
-      .catch((error: unknown) => showError(message, describe(error)));
+      .catch((error: unknown) => showError(message, describeError(error)));
   });
   hide.addEventListener('click', hideValue);
   copy.addEventListener('click', () => {
@@ -134,7 +130,7 @@ export function secretView(main: HTMLElement, key: string, _me: Whoami): void {
       .catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 412) {
           showError(editMessage, `Someone else changed this secret since you revealed version ${version}: your edit was not saved. Reveal it again to see their change, then edit that.`);
-        } else showError(editMessage, describe(error));
+        } else showError(editMessage, describeError(error));
       });
   });
 
@@ -150,7 +146,7 @@ export function secretView(main: HTMLElement, key: string, _me: Whoami): void {
         replace(shared, field('Wrap token (shown once)', token, `expires ${relative(body.expires)}; the reader runs: scoped-secrets unwrap`));
         token.select();
       })
-      .catch((error: unknown) => replace(shared, h('p', { class: 'status error', role: 'alert' }, describe(error))));
+      .catch((error: unknown) => replace(shared, h('p', { class: 'status error', role: 'alert' }, describeError(error))));
   });
 
   // Delete: only once the key has been typed.
@@ -165,7 +161,7 @@ export function secretView(main: HTMLElement, key: string, _me: Whoami): void {
     const headers: Record<string, string> = meta ? { 'If-Match': `"${meta.version}"` } : {};
     api('DELETE', `/v1/secret/${keyPath(key)}`, { headers })
       .then(() => navigate(prefixHash(parentPrefix(key))))
-      .catch((error: unknown) => showError(deleteMessage, error instanceof ApiError && error.status === 412 ? 'Someone changed it meanwhile: reload before deleting.' : describe(error)));
+      .catch((error: unknown) => showError(deleteMessage, error instanceof ApiError && error.status === 412 ? 'Someone changed it meanwhile: reload before deleting.' : describeError(error)));
   });
 
   hideValue();

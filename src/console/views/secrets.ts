@@ -1,5 +1,5 @@
 /** The secret tree: one level of a prefix at a time, paginated, with versions and expiry; and a form for a new secret. */
-import { api, ApiError, keyPath, type SecretMetadata } from '../api';
+import { api, ApiError, describeError, keyPath, type SecretMetadata } from '../api';
 import { field, h, replace, showError, status } from '../dom';
 import { navigate, prefixHash, secretHash } from '../nav';
 import { EXPIRY_PRESETS, expiryClass, relative } from '../time';
@@ -102,7 +102,7 @@ export function secretsView(main: HTMLElement, prefix: string): void {
         more.hidden = continuation === undefined;
         if (rows.childElementCount === 0 && !continuation) message.textContent = 'Nothing here that your token may list.';
       })
-      .catch((error: unknown) => showError(message, error instanceof ApiError ? `${error.code}: ${error.message}` : String(error)));
+      .catch((error: unknown) => showError(message, describeError(error)));
   };
   more.addEventListener('click', load);
 

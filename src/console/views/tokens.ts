@@ -1,5 +1,5 @@
 /** Tokens: derive one (a ScopeEscalation marks the scopes the caller's token does not cover), and revoke by jti. */
-import { api, ApiError, type Whoami } from '../api';
+import { api, ApiError, describeError, type Whoami } from '../api';
 import { field, h, replace, showError, showOk, status } from '../dom';
 
 interface Derived {
@@ -51,7 +51,7 @@ export function tokensView(main: HTMLElement, me: Whoami): void {
           const uncovered = new Set(Array.isArray(error.details?.uncovered) ? (error.details.uncovered as string[]) : []);
           showError(message, `ScopeEscalation: your token does not cover ${uncovered.size} of these scopes.`);
           replace(checked, ...wanted.map((scope) => h('li', { class: uncovered.has(scope) ? 'uncovered' : 'covered' }, h('code', {}, scope), uncovered.has(scope) ? ' — not covered by your token' : ' — covered')));
-        } else showError(message, error instanceof ApiError ? `${error.code}: ${error.message}` : String(error));
+        } else showError(message, describeError(error));
       });
   });
 
@@ -62,7 +62,7 @@ export function tokensView(main: HTMLElement, me: Whoami): void {
     event.preventDefault();
     api('POST', '/v1/tokens/revoke', { body: { jti: jti.value.trim() } })
       .then(() => showOk(revokeMessage, `Revoked ${jti.value.trim()}.`))
-      .catch((error: unknown) => showError(revokeMessage, error instanceof ApiError ? `${error.code}: ${error.message}` : String(error)));
+      .catch((error: unknown) => showError(revokeMessage, describeError(error)));
   });
 
   replace(main, h('h1', { tabindex: -1 }, 'Tokens'), derive, revoke);

@@ -1,10 +1,6 @@
 /** Trust rules: which CI identities (ID-token claims) get which scopes. List, create, edit, delete. */
-import { api, ApiError, type TrustRule } from '../api';
+import { api, describeError, type TrustRule } from '../api';
 import { field, h, replace, showError, showOk, status } from '../dom';
-
-function describe(error: unknown): string {
-  return error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
-}
 
 export function trustView(main: HTMLElement): void {
   const rows = h('tbody', {});
@@ -66,7 +62,7 @@ export function trustView(main: HTMLElement): void {
                   class: 'danger',
                   'aria-label': `delete ${rule.name}`,
                   onclick: () => {
-                    api('DELETE', `/v1/trust/${encodeURIComponent(rule.name)}`).then(() => (showOk(message, `Deleted ${rule.name}.`), load())).catch((error: unknown) => showError(message, describe(error)));
+                    api('DELETE', `/v1/trust/${encodeURIComponent(rule.name)}`).then(() => (showOk(message, `Deleted ${rule.name}.`), load())).catch((error: unknown) => showError(message, describeError(error)));
                   },
                 }, 'Delete'),
               ),
@@ -75,7 +71,7 @@ export function trustView(main: HTMLElement): void {
         );
         if (body.rules.length === 0) rows.append(h('tr', {}, h('td', { colspan: 6 }, 'No rules your token may read.')));
       })
-      .catch((error: unknown) => showError(message, describe(error)));
+      .catch((error: unknown) => showError(message, describeError(error)));
   };
 
   form.addEventListener('submit', (event) => {
@@ -91,7 +87,7 @@ export function trustView(main: HTMLElement): void {
     if (description.value.trim()) body.description = description.value.trim();
     api('PUT', `/v1/trust/${encodeURIComponent(name.value.trim())}`, { body })
       .then(({ status: code }) => (showOk(formMessage, `${code === 201 ? 'Created' : 'Saved'} ${name.value.trim()}.`), load()))
-      .catch((error: unknown) => showError(formMessage, describe(error)));
+      .catch((error: unknown) => showError(formMessage, describeError(error)));
   });
 
   replace(
