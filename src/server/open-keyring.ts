@@ -23,15 +23,15 @@ type OnFailedAttempt = (failed: FailedAttempt) => void | Promise<void>;
 
 const commandAttempt: OnFailedAttempt = (failed) => void process.stderr.write(`scoped-secrets: ${describeAttempt(failed)}\n`);
 
-/** Runs `work` with the configured seal (none when SECRETS_SEAL is none), retrying transient failures, then closes the seal. */
+/** Runs a command's `work` with the configured seal (none when SECRETS_SEAL is none), retrying transient failures, then closes the seal. */
 export async function withSeal<T>(
   config: Pick<Config, 'seal'>,
   work: (seal: Seal | undefined) => Promise<T>,
-  options: { createKey?: boolean; policy?: RetryPolicy; onFailedAttempt?: OnFailedAttempt } = {},
+  options: { createKey?: boolean } = {},
 ): Promise<T> {
   const seal = config.seal ? await openSeal(config.seal, options) : undefined;
   try {
-    return await withSealRetries(() => work(seal), options.policy ?? COMMAND_RETRIES, options.onFailedAttempt ?? commandAttempt);
+    return await withSealRetries(() => work(seal), COMMAND_RETRIES, commandAttempt);
   } catch (error) {
     if (error instanceof SealError) throw new KeyringError(`the seal failed: ${error.message}`);
     throw error;
