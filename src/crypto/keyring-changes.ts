@@ -21,7 +21,7 @@ import {
   type KeyEntry,
   type KeyringDocument,
 } from './keyring-file';
-import { openKeyringDocument } from './local-keyring';
+import { checkSealMatches, openKeyringDocument } from './local-keyring';
 
 function freshKeys(now: Date): { active: string; keys: Map<string, Buffer>; audit: Buffer } {
   const id = newKeyId(now);
@@ -64,12 +64,11 @@ export async function createSealedKeyringIfMissing(file: string, now: Date, seal
 /** Adds a fresh key and makes it the active one; returns its id. */
 export function addActiveKey(file: string, now: Date, seal?: Seal): Promise<string> {
   return changeKeyring(file, async (doc) => {
+    // Checked before anything is written: a sealed keyring gains no plaintext key, a plain one none sealed.
+    checkSealMatches(doc, file, seal);
     const id = newKeyId(now);
-    let entry: KeyEntry = randomBytes(32);
-    if (doc.seal) {
-      if (seal?.provider !== doc.seal) throw new KeyringError(`${file} is sealed with ${doc.seal}: set SECRETS_SEAL=${doc.seal} and its settings`);
-      entry = await seal.seal(entry, { keyringId: doc.id as string, entry: id });
-    }
+    const key = randomBytes(32);
+    const entry: KeyEntry = seal ? await seal.seal(key, { keyringId: doc.id as string, entry: id }) : key;
     writeKeyringFile(file, { ...doc, active: id, keys: new Map([...doc.keys, [id, entry]]) });
     return id;
   });

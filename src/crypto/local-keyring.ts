@@ -21,7 +21,7 @@ export interface KeyringContents {
 }
 
 /** Refuses a keyring the configured seal does not match: a sealed service never reads plaintext keys, whoever wrote them there. */
-function checkSealMatches(doc: KeyringDocument, file: string, seal: Seal | undefined): void {
+export function checkSealMatches(doc: KeyringDocument, file: string, seal: Seal | undefined): void {
   if (doc.seal && !seal) {
     throw new KeyringError(`${file} is sealed with ${doc.seal}: set SECRETS_SEAL=${doc.seal} and its settings`);
   }
