@@ -27,9 +27,10 @@ export interface FailedAttempt {
   readonly retryInMs?: number;
 }
 
-export function describeAttempt({ attempt, error, retryInMs }: FailedAttempt): string {
+/** One line for a failed attempt; `doing` is what was tried: unsealing at start-up, or a command's use of the seal. */
+export function describeAttempt({ attempt, error, retryInMs }: FailedAttempt, doing = 'unseal the keyring'): string {
   const next = retryInMs === undefined ? 'giving up' : `retrying in ${(retryInMs / 1000).toFixed(1)} s`;
-  return `could not unseal the keyring with ${error.message} (attempt ${attempt}, ${next})`;
+  return `could not ${doing} with ${error.message} (attempt ${attempt}, ${next})`;
 }
 
 export async function withSealRetries<T>(

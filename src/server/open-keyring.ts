@@ -21,7 +21,8 @@ export interface OpenedKeyring {
 
 type OnFailedAttempt = (failed: FailedAttempt) => void | Promise<void>;
 
-const commandAttempt: OnFailedAttempt = (failed) => void process.stderr.write(`scoped-secrets: ${describeAttempt(failed)}\n`);
+// Commands seal as well as unseal (keys seal, rotate, reseal): the line names the seal, not one direction.
+const commandAttempt: OnFailedAttempt = (failed) => void process.stderr.write(`scoped-secrets: ${describeAttempt(failed, 'use the seal')}\n`);
 
 /** Runs a command's `work` with the configured seal (none when SECRETS_SEAL is none), retrying transient failures, then closes the seal. */
 export async function withSeal<T>(
