@@ -65,7 +65,7 @@ async function route(): Promise<void> {
   }
   const main = h('main', {});
   replace(root, header(me), main);
-  if (path.startsWith('/secret/')) secretView(main, decodeURIComponent(path.slice('/secret/'.length)), me);
+  if (path.startsWith('/secret/')) secretView(main, decodeURIComponent(path.slice('/secret/'.length)));
   else if (path === '/tokens') tokensView(main, me);
   else if (path === '/trust') trustView(main);
   else if (path === '/audit') auditView(main);

@@ -3,7 +3,7 @@
  * audited read), copy, edit with If-Match, delete after typing the key,
  * and "Share once" (a wrap token, shown once).
  */
-import { api, ApiError, describeError, keyPath, type Secret, type SecretMetadata, type Whoami } from '../api';
+import { api, ApiError, describeError, keyPath, type Secret, type SecretMetadata } from '../api';
 import { field, h, replace, showError, showOk, status } from '../dom';
 import { navigate, prefixHash } from '../nav';
 import { EXPIRY_PRESETS, expiryClass, relative } from '../time';
@@ -36,7 +36,7 @@ function metadataList(meta: SecretMetadata): HTMLElement {
   );
 }
 
-export function secretView(main: HTMLElement, key: string, _me: Whoami): void {
+export function secretView(main: HTMLElement, key: string): void {
   let current: Secret | undefined;
   let meta: SecretMetadata | undefined;
   const metaBox = h('div', {}, h('p', {}, 'Loading…'));
