@@ -34,7 +34,8 @@ export interface SecretWrites {
   delete(command: DeleteCommand): Promise<boolean>;
 }
 
-function unchanged(found: SecretRecord | undefined, expected: Expected): boolean {
+/** Whether the record is still the one the write was planned on. */
+export function unchanged(found: SecretRecord | undefined, expected: Expected): boolean {
   if (expected === null) return found === undefined;
   return found !== undefined && found.version === expected.version && found.expiresAt === expected.expiresAt;
 }

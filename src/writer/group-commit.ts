@@ -3,11 +3,16 @@
  * connection is busy commit together, in one transaction and so one fsync,
  * each in a savepoint of its own. A write that fails rolls back alone and
  * fails alone; the others commit. Nobody is answered before the commit.
+ *
+ * A batch runs synchronously on the thread's connection, taken from knex's
+ * pool so that no knex transaction is open on it meanwhile.
  */
+import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import { inTransaction } from '../db/transactions';
+import { MAX_ATTEMPTS, isWriteConflict } from '../db/transactions';
 
-type Work = (trx: Knex.Transaction) => Promise<unknown>;
+/** One write: synchronous, on the connection, inside the batch's transaction. */
+type Work = (db: Database.Database) => unknown;
 
 interface Queued {
   readonly work: Work;
@@ -16,6 +21,11 @@ interface Queued {
 }
 
 type Outcome = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: unknown };
+
+interface ConnectionPool {
+  acquireConnection(): Promise<Database.Database>;
+  releaseConnection(connection: Database.Database): Promise<unknown>;
+}
 
 export class GroupCommit {
   private readonly queue: Queued[] = [];
@@ -27,9 +37,9 @@ export class GroupCommit {
     private readonly maxBatch = 64,
   ) {}
 
-  run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  run<T>(work: (db: Database.Database) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve, reject });
+      this.queue.push({ work, resolve: resolve as (result: unknown) => void, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -38,8 +48,8 @@ export class GroupCommit {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
-        // better-sqlite3 runs synchronously, so no message is delivered while a batch commits: let the
-        // writes that arrived meanwhile in (a macrotask turn) before taking the next batch.
+        // A batch runs synchronously, so no message is delivered meanwhile: let the writes that arrived
+        // during the last one in (a macrotask turn) before taking the next batch.
         await new Promise((resolve) => setImmediate(resolve));
         await this.commitBatch();
       }
@@ -49,23 +59,11 @@ export class GroupCommit {
   }
 
   private async commitBatch(): Promise<void> {
-    let batch: Queued[] = [];
+    const pool = this.knex.client as ConnectionPool;
+    const db = await pool.acquireConnection();
+    const batch = this.queue.splice(0, this.maxBatch);
     try {
-      const outcomes = await inTransaction(this.knex, async (trx) => {
-        // SQLite's write lock first: a busy database fails (and retries) the batch, not one write inside it.
-        await trx.raw('UPDATE secrets SET version = version WHERE 0');
-        // Taken once the connection and the lock are ours: everything that queued meanwhile joins.
-        if (batch.length === 0) batch = this.queue.splice(0, this.maxBatch);
-        const done: Outcome[] = [];
-        for (const item of batch) {
-          try {
-            done.push({ ok: true, result: await trx.transaction((savepoint) => item.work(savepoint)) });
-          } catch (error) {
-            done.push({ ok: false, error });
-          }
-        }
-        return done;
-      });
+      const outcomes = commitTogether(db, batch);
       outcomes.forEach((outcome, index) => {
         const item = batch[index] as Queued;
         if (outcome.ok) item.resolve(outcome.result);
@@ -73,6 +71,33 @@ export class GroupCommit {
       });
     } catch (error) {
       for (const item of batch) item.reject(error);
+    } finally {
+      await pool.releaseConnection(db);
+    }
+  }
+}
+
+/** BEGIN IMMEDIATE takes SQLite's write lock first: a busy database fails (and retries) the batch, not one write inside it. */
+function commitTogether(db: Database.Database, batch: readonly Queued[]): Outcome[] {
+  const inSavepoint = db.transaction((work: Work) => {
+    const result = work(db);
+    if (result instanceof Promise) throw new TypeError('a group commit write must be synchronous');
+    return result;
+  });
+  const commit = db.transaction((): Outcome[] =>
+    batch.map((item) => {
+      try {
+        return { ok: true, result: inSavepoint(item.work) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return commit.immediate();
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isWriteConflict(error)) throw error;
     }
   }
 }

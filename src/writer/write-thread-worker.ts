@@ -12,7 +12,6 @@ import { connectDatabase } from '../db/connect';
 import { isMigrated } from '../db/migration-source';
 import { purgeExpiredSecrets } from '../secrets/expired-secrets';
 import { KnexSecretStore } from '../secrets/knex-secret-store';
-import { secretWriteSteps } from '../secrets/secret-writes';
 import { KnexTokenStore } from '../tokens/knex-token-store';
 import { tokenWrites } from '../tokens/token-writes';
 import { KnexWrapStore } from '../wraps/knex-wrap-store';
@@ -20,6 +19,7 @@ import { KnexTrustStore } from '../federation/knex-trust-store';
 import { trustWrites } from '../federation/trust-writes';
 import { wrapWrites } from '../wraps/wrap-writes';
 import { GroupCommit } from './group-commit';
+import { sqliteSecretWrites } from './sqlite-secret-writes';
 import type { WriterCommand, WriterCommands, WriterData, WriterReply, WriterRequest } from './write-thread-messages';
 
 const { filename, auditKey } = workerData as WriterData;
@@ -27,7 +27,6 @@ const knex = connectDatabase({ client: 'sqlite', filename });
 const audit = new KnexAuditStore(knex, new AuditChain(Buffer.from(auditKey)));
 const secretStore = new KnexSecretStore(knex);
 const tokenStore = new KnexTokenStore(knex);
-const secrets = secretWriteSteps({ store: secretStore, audit });
 // Secret writes that queue up commit together: one fsync for many, each still with its own event.
 const grouped = new GroupCommit(knex);
 const tokens = tokenWrites({ store: tokenStore, audit });
@@ -41,10 +40,10 @@ const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.by
 const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unknown> } = {
   append: ({ events, moveStaged }) => audit.append(events, moveStaged),
   putSecret: (command) =>
-    grouped.run((trx) =>
-      secrets.put(trx, { ...command, sealed: { ...command.sealed, wrappedKey: buffer(command.sealed.wrappedKey), ciphertext: buffer(command.sealed.ciphertext) } }),
+    grouped.run((db) =>
+      sqliteSecretWrites(db).put({ ...command, sealed: { ...command.sealed, wrappedKey: buffer(command.sealed.wrappedKey), ciphertext: buffer(command.sealed.ciphertext) } }),
     ),
-  deleteSecret: (command) => grouped.run((trx) => secrets.delete(trx, command)),
+  deleteSecret: (command) => grouped.run((db) => sqliteSecretWrites(db).delete(command)),
   recordIssued: ({ token, events }) => tokens.recordIssued(token, events),
   revoke: ({ revocation, events }) => tokens.revoke(revocation, events),
   createWrap: ({ wrap, events }) => wraps.createWrap({ ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } }, events),
