@@ -39,7 +39,7 @@ export class GroupCommit {
 
   run<T>(work: (db: Database.Database) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (result: unknown) => void, reject });
+      this.queue.push({ work, resolve, reject });
       if (!this.draining) void this.drain();
     });
   }
