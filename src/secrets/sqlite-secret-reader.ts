@@ -18,8 +18,9 @@ export class SqliteSecretReader {
   constructor(filename: string) {
     this.db = new Database(filename, { fileMustExist: true });
     this.db.pragma('busy_timeout = 5000');
-    // Every commit by another connection empties this one's page cache; mapped pages make the refill cheap.
-    this.db.pragma('mmap_size = 268435456');
+    // No memory mapping: every commit by another connection empties this connection's page cache and, when
+    // mapped, unmaps the file too, so that the next read maps and faults its pages in again. Measured in
+    // `serve` under the GET load: a read after a commit took 340-400 µs mapped, 50 µs not; other reads 70 and 35.
     this.db.pragma('wal_autocheckpoint = 0');
     this.current = this.db.prepare(CURRENT_VERSION_SQL);
     this.version = this.db.prepare(ONE_VERSION_SQL);
