@@ -28,6 +28,7 @@ import { expiredSecretsJob, purgeExpiredSecrets } from './secrets/expired-secret
 import { KnexSecretStore } from './secrets/knex-secret-store';
 import { SecretService } from './secrets/secret-service';
 import { secretWrites } from './secrets/secret-writes';
+import { postgresSecretWrites } from './secrets/postgres-secret-writes';
 import { SqliteSecretReader } from './secrets/sqlite-secret-reader';
 import { Sweeper, SWEEP_PACING } from './sweeper/sweeper';
 import { expiredRevocationsJob } from './tokens/expired-revocations';
@@ -138,7 +139,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const envelope = new Envelope(keyring);
     const secrets = new SecretService({
       store,
-      writes: writer ?? secretWrites({ store, audit: auditStore }),
+      writes: writer ?? postgresSecretWrites(knex, secretWrites({ store, audit: auditStore })),
       envelope,
       clock,
       continuation,
