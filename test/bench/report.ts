@@ -54,9 +54,9 @@ export function ratios(summaries: Summary[]): Record<string, number | undefined>
   };
   const workers = find(summaries, 'GET, --workers 2')?.rps.median;
   return {
-    'GET ÷ baseline 3 (express + validator)': ratio('baseline 3'),
-    'GET ÷ baseline 2 (express)': ratio('baseline 2'),
-    'GET ÷ baseline 1 (node:http)': ratio('baseline 1'),
+    'GET ÷ baseline 3 (express + validator)': ratio('baseline 3:'),
+    'GET ÷ baseline 2 (express)': ratio('baseline 2:'),
+    'GET ÷ baseline 1 (node:http)': ratio('baseline 1:'),
     'GET --workers 2 ÷ GET': get && workers ? workers / get : undefined,
   };
 }

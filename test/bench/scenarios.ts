@@ -77,10 +77,13 @@ export async function baselines(settings: BenchSettings): Promise<ScenarioResult
     ['express', 'baseline 2: express 5'],
     ['validator', 'baseline 3: express 5 + openapi-validator'],
   ] as const) {
-    const runs = await withProcess(startListening([script, mode], { cwd: process.cwd() }), (server) =>
-      measure(settings, { url: `${server.url}${SECRET_PATH}` }),
-    );
-    results.push({ name, runs });
+    await withProcess(startListening([script, mode], { cwd: process.cwd() }), async (server) => {
+      results.push({ name, runs: await measure(settings, { url: `${server.url}${SECRET_PATH}` }) });
+      // What the machine itself allows at the fixed rate: the tail the service's fixed-rate rows compare with.
+      if (mode === 'express') {
+        results.push({ name: `baseline 2 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, [SECRET_PATH.slice('/v1/secret/'.length)], 'unused') });
+      }
+    });
   }
   return results;
 }

@@ -15,7 +15,7 @@ describe('benchmark harness', () => {
       env: { ...process.env },
     });
     assert.equal(result.status, 0, result.stderr);
-    for (const name of ['baseline 1: node:http', 'baseline 3', 'GET (SQLite)', 'PUT', 'purge', 'GET, --workers 2', 'GET (PostgreSQL)', 'PUT (PostgreSQL)', 'GET (SQLite, grown', 'PUT (SQLite, grown']) {
+    for (const name of ['baseline 1: node:http', 'baseline 2 at', 'baseline 3', 'GET (SQLite)', 'PUT', 'purge', 'GET, --workers 2', 'GET (PostgreSQL)', 'PUT (PostgreSQL)', 'GET (SQLite, grown', 'PUT (SQLite, grown']) {
       assert.ok(result.stdout.includes(name), `the table has no row for ${name}`);
     }
     assert.match(result.stdout, /\| GET ÷ baseline 3 \(express \+ validator\) \| \d+\.\d\d \|/);
