@@ -71,7 +71,7 @@ export function postgresSecretWrites(knex: Knex, transactional: SecretWrites): S
         ...eventBindings(event),
         ...(fresh ? {} : { expected_version: expected.version, expected_expires_at: expected.expiresAt, prune_to: record.version - command.keepVersions }),
       };
-      const result = (await knex.raw(fresh ? CREATE_SQL : UPDATE_SQL, bindings)) as { rows: Array<{ written: number }> };
+      const result = await knex.raw<{ rows: Array<{ written: number }> }>(fresh ? CREATE_SQL : UPDATE_SQL, bindings);
       return result.rows[0]?.written === 1;
     },
     delete: (command) => transactional.delete(command),
