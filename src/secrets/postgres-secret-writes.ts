@@ -71,7 +71,10 @@ export function postgresSecretWrites(knex: Knex, transactional: SecretWrites): S
         ...eventBindings(event),
         ...(fresh ? {} : { expected_version: expected.version, expected_expires_at: expected.expiresAt, prune_to: record.version - command.keepVersions }),
       };
-      const result = await knex.raw<{ rows: Array<{ written: number }> }>(fresh ? CREATE_SQL : UPDATE_SQL, bindings);
+      // Named, so that each connection parses and plans these five-part statements once.
+      const result = await knex
+        .raw<{ rows: Array<{ written: number }> }>(fresh ? CREATE_SQL : UPDATE_SQL, bindings)
+        .options({ name: fresh ? 'scoped-secrets-create-secret' : 'scoped-secrets-update-secret' });
       return result.rows[0]?.written === 1;
     },
     delete: (command) => transactional.delete(command),
