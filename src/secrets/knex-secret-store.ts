@@ -1,6 +1,7 @@
 /** The SQL behind SecretStore, for SQLite and PostgreSQL alike. */
 import type { Knex } from 'knex';
 import { isPostgres } from '../db/connect';
+import { BatchedLookups } from '../db/batched-lookups';
 import { inTransaction } from '../db/transactions';
 import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
 import type { KeyRange } from './listing-ranges';
@@ -18,12 +19,18 @@ export const CURRENT_VERSION_SQL = `SELECT s.key, s.version, s.created_at, s.upd
 
 export const RECORD_SQL = 'SELECT key, version, created_at, updated_at, expires_at FROM secrets WHERE key = ?';
 
+/** PostgreSQL: the current versions and the records of several keys, for lookups batched per turn. */
+const CURRENT_VERSIONS_SQL = CURRENT_VERSION_SQL.replace('WHERE s.key = ?', 'WHERE s.key = ANY(?::varchar[])');
+const RECORDS_SQL = RECORD_SQL.replace('WHERE key = ?', 'WHERE key = ANY(?::varchar[])');
+
 export const ONE_VERSION_SQL = `SELECT v.key, v.version, s.created_at, v.created_at AS updated_at, s.expires_at, v.kek_id, v.wrapped_key, v.ciphertext
   FROM secret_versions v JOIN secrets s ON s.key = v.key
  WHERE v.key = ? AND v.version = ?`;
 
 export class KnexSecretStore implements SecretStore {
   private readonly pg: boolean;
+  /** PostgreSQL: the GET and PUT lookups of one turn of the event loop, one query each. */
+  private readonly batched?: { readonly current: BatchedLookups<SealedRow>; readonly records: BatchedLookups<SecretRow> };
 
   /** `reader` serves single-secret reads on SQLite without knex. */
   constructor(
@@ -31,6 +38,13 @@ export class KnexSecretStore implements SecretStore {
     private readonly reader?: SqliteSecretReader,
   ) {
     this.pg = isPostgres(knex);
+    if (this.pg) {
+      const rows = async <T>(sql: string, keys: string[]) => (await this.knex.raw<{ rows: T[] }>(sql, [keys])).rows;
+      this.batched = {
+        current: new BatchedLookups((keys) => rows<SealedRow>(CURRENT_VERSIONS_SQL, keys), (row) => row.key),
+        records: new BatchedLookups((keys) => rows<SecretRow>(RECORDS_SQL, keys), (row) => row.key),
+      };
+    }
   }
 
   inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
@@ -90,12 +104,16 @@ export class KnexSecretStore implements SecretStore {
 
   async getCurrent(key: string): Promise<SealedSecret | undefined> {
     if (this.reader) return this.reader.getCurrent(key);
+    if (this.batched) {
+      const row = await this.batched.current.get(key);
+      return row ? rowToSealed(row) : undefined;
+    }
     return this.readOne(CURRENT_VERSION_SQL, [key]);
   }
 
   async getRecord(key: string): Promise<SecretRecord | undefined> {
     if (this.reader) return this.reader.getRecord(key);
-    const row = await this.knex<SecretRow>('secrets').where({ key }).first();
+    const row = this.batched ? await this.batched.records.get(key) : await this.knex<SecretRow>('secrets').where({ key }).first();
     return row ? rowToRecord(row) : undefined;
   }
 

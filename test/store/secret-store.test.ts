@@ -45,6 +45,15 @@ describeEachDialect('secret store', (dialect) => {
     assert.deepEqual(results.map((r) => r.record.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
+  it('answers concurrent reads of many keys, present and absent, each with its own secret', async () => {
+    const keys = Array.from({ length: 40 }, (_, n) => `store/many/${n}`);
+    await Promise.all(keys.map((key, n) => secrets().put(key, { n }, expiresIn(HOUR), {}, TEST_ACTOR)));
+    const reads = await Promise.allSettled([...keys, 'store/many/absent', ...keys].map((key) => secrets().get(key)));
+    const values = reads.map((read) => (read.status === 'fulfilled' ? read.value.value : (read.reason as { code: string }).code));
+    const expected = keys.map((_key, n) => ({ n }));
+    assert.deepEqual(values, [...expected, 'SecretNotFound', ...expected]);
+  });
+
   it('lets exactly one of concurrent If-Match writers take each version', async () => {
     await secrets().put('store/cas', { n: 0 }, expiresIn(HOUR), {}, TEST_ACTOR);
     const results = await Promise.allSettled(
