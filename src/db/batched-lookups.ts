@@ -1,9 +1,10 @@
 /**
  * Lookups by key that arrive in the same turn of the event loop go to the
- * database as one query. Under concurrent load on PostgreSQL each query
- * is a round trip and a socket write on both ends, which cost more than
- * the lookup itself; 32 concurrent GETs then cost a handful of queries
- * instead of 32.
+ * database as one query. On PostgreSQL each query is a round trip and a
+ * socket write on both ends, which cost more than the lookup itself; on
+ * SQLite a read that starts a read transaction, on a page cache that the
+ * last commit emptied, costs several times the lookups that follow it in
+ * the same statement. 32 concurrent GETs then cost a handful of queries.
  */
 interface Waiting<T> {
   resolve(row: T | undefined): void;

@@ -19,7 +19,7 @@ export const CURRENT_VERSION_SQL = `SELECT s.key, s.version, s.created_at, s.upd
 
 export const RECORD_SQL = 'SELECT key, version, created_at, updated_at, expires_at FROM secrets WHERE key = ?';
 
-/** PostgreSQL: the current versions and the records of several keys, for lookups batched per turn. */
+/** PostgreSQL: the current versions and the records of several keys, for lookups batched per turn (SQLite's are in its reader). */
 const CURRENT_VERSIONS_SQL = CURRENT_VERSION_SQL.replace('WHERE s.key = ?', 'WHERE s.key = ANY(?::varchar[])');
 const RECORDS_SQL = RECORD_SQL.replace('WHERE key = ?', 'WHERE key = ANY(?::varchar[])');
 
@@ -29,7 +29,7 @@ export const ONE_VERSION_SQL = `SELECT v.key, v.version, s.created_at, v.created
 
 export class KnexSecretStore implements SecretStore {
   private readonly pg: boolean;
-  /** PostgreSQL: the GET and PUT lookups of one turn of the event loop, one query each. */
+  /** Serving: the GET and PUT lookups of one turn of the event loop, one query each (SQLite's reader or PostgreSQL). */
   private readonly batched?: { readonly current: BatchedLookups<SealedRow>; readonly records: BatchedLookups<SecretRow> };
 
   /** `reader` serves single-secret reads on SQLite without knex. */
@@ -38,7 +38,12 @@ export class KnexSecretStore implements SecretStore {
     private readonly reader?: SqliteSecretReader,
   ) {
     this.pg = isPostgres(knex);
-    if (this.pg) {
+    if (reader) {
+      this.batched = {
+        current: new BatchedLookups(async (keys) => reader.currentOf(keys), (row) => row.key),
+        records: new BatchedLookups(async (keys) => reader.recordsOf(keys), (row) => row.key),
+      };
+    } else if (this.pg) {
       const rows = async <T>(sql: string, keys: string[]) => (await this.knex.raw<{ rows: T[] }>(sql, [keys])).rows;
       this.batched = {
         current: new BatchedLookups((keys) => rows<SealedRow>(CURRENT_VERSIONS_SQL, keys), (row) => row.key),
@@ -103,7 +108,6 @@ export class KnexSecretStore implements SecretStore {
   }
 
   async getCurrent(key: string): Promise<SealedSecret | undefined> {
-    if (this.reader) return this.reader.getCurrent(key);
     if (this.batched) {
       const row = await this.batched.current.get(key);
       return row ? rowToSealed(row) : undefined;
@@ -112,7 +116,6 @@ export class KnexSecretStore implements SecretStore {
   }
 
   async getRecord(key: string): Promise<SecretRecord | undefined> {
-    if (this.reader) return this.reader.getRecord(key);
     const row = this.batched ? await this.batched.records.get(key) : await this.knex<SecretRow>('secrets').where({ key }).first();
     return row ? rowToRecord(row) : undefined;
   }
