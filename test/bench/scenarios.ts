@@ -39,10 +39,10 @@ export interface ScenarioResult {
 
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
 const BENCH_SCOPES = ['secret:get:bench/**', 'secret:list:bench/**', 'secret:set:bench/**', 'secret:get:ci/*/deploy', 'audit:read:bench/*'];
-const VALUE = (key: string) => ({ user: 'bench-user', password: `${key}-${'x'.repeat(120)}`, host: 'db.internal', port: 5432 });
+export const VALUE = (key: string) => ({ user: 'bench-user', password: `${key}-${'x'.repeat(120)}`, host: 'db.internal', port: 5432 });
 
 const signer = new TokenSigner(hmacKey(JWT_SECRET), new ManualClock(Date.now()));
-const token = (subject = 'bench') => signer.sign({ subject, scopes: BENCH_SCOPES, ttlSeconds: 3600 }).token;
+export const token = (subject = 'bench') => signer.sign({ subject, scopes: BENCH_SCOPES, ttlSeconds: 3600 }).token;
 
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
@@ -95,7 +95,7 @@ interface ServiceSetup {
 }
 
 /** The server's environment: request logs and rate limits off, so that the service itself is measured. */
-function benchEnv(dir: string, db: string): Record<string, string> {
+export function benchEnv(dir: string, db: string): Record<string, string> {
   return {
     SECRETS_DB: db,
     SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
@@ -140,7 +140,7 @@ async function measureFixedRate(settings: BenchSettings, url: string, keys: read
   return runs;
 }
 
-function getRequests(keys: readonly string[], bearer: string): autocannon.Request[] {
+export function getRequests(keys: readonly string[], bearer: string): autocannon.Request[] {
   return [
     {
       method: 'GET',
@@ -150,7 +150,7 @@ function getRequests(keys: readonly string[], bearer: string): autocannon.Reques
 }
 
 /** A PUT of a new version of a random key. */
-function putRequestOf(keys: readonly string[], bearer: string): (request: autocannon.Request) => autocannon.Request {
+export function putRequestOf(keys: readonly string[], bearer: string): (request: autocannon.Request) => autocannon.Request {
   return (request) => ({
     ...request,
     method: 'PUT',
