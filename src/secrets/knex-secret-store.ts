@@ -32,7 +32,7 @@ export class KnexSecretStore implements SecretStore {
   /** Serving: the GET and PUT lookups of one turn of the event loop, one query each (SQLite's reader or PostgreSQL). */
   private readonly batched?: { readonly current: BatchedLookups<SealedRow>; readonly records: BatchedLookups<SecretRow> };
 
-  /** `reader` serves single-secret reads on SQLite without knex. */
+  /** `reader` serves the lookups by key on SQLite without knex (and so `serve`'s lookups are batched). */
   constructor(
     private readonly knex: Knex,
     private readonly reader?: SqliteSecretReader,
