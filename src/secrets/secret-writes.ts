@@ -2,10 +2,11 @@
  * The writes of secrets, each with its audit event in one transaction, as
  * compare-and-set: the service plans a write on the record it read (and
  * seals the value for the version it plans), and the write commits only if
- * the record is still as it was read. On SQLite these run in the write
- * thread, the one connection that writes; on PostgreSQL on the event loop.
+ * the record is still as it was read. On PostgreSQL these run on the event
+ * loop (a PUT as one statement, postgres-secret-writes.ts); on SQLite the
+ * write thread runs the same steps on prepared statements
+ * (sqlite-secret-writes.ts).
  */
-import type { Knex } from 'knex';
 import type { AuditEventInput } from '../audit/audit-event';
 import type { AuditStore } from '../audit/audit-store-type';
 import type { SealedValue } from '../crypto/envelope';
@@ -40,43 +41,29 @@ export function unchanged(found: SecretRecord | undefined, expected: Expected): 
   return found !== undefined && found.version === expected.version && found.expiresAt === expected.expiresAt;
 }
 
-/** The writes as steps of a transaction the caller holds: the write thread commits several in one. */
-export interface SecretWriteSteps {
-  put(trx: Knex.Transaction, command: PutCommand): Promise<boolean>;
-  delete(trx: Knex.Transaction, command: DeleteCommand): Promise<boolean>;
-}
-
-export function secretWriteSteps(deps: {
-  store: Pick<SecretStore, 'lockRecord' | 'remove' | 'writeVersion'>;
-  audit: Pick<AuditStore, 'stage'>;
-}): SecretWriteSteps {
-  const { store, audit } = deps;
-  return {
-    async put(trx, command) {
-      const found = await store.lockRecord(command.record.key, trx);
-      if (!unchanged(found, command.expected)) return false;
-      // Version 1 over an existing (expired) secret: a fresh life, its history cleared.
-      if (found && command.record.version === 1) await store.remove(found.key, trx);
-      await store.writeVersion(command.record, command.sealed, command.keepVersions, trx);
-      await audit.stage(command.events, trx);
-      return true;
-    },
-    async delete(trx, command) {
-      if (!unchanged(await store.lockRecord(command.key, trx), command.expected)) return false;
-      await store.remove(command.key, trx);
-      await audit.stage(command.events, trx);
-      return true;
-    },
-  };
-}
-
+/** The writes, each in a transaction of its own (the SQLite write thread runs the same steps in sqlite-secret-writes.ts). */
 export function secretWrites(deps: {
   store: Pick<SecretStore, 'inTransaction' | 'lockRecord' | 'remove' | 'writeVersion'>;
   audit: Pick<AuditStore, 'stage'>;
 }): SecretWrites {
-  const steps = secretWriteSteps(deps);
+  const { store, audit } = deps;
   return {
-    put: (command) => deps.store.inTransaction((trx) => steps.put(trx, command)),
-    delete: (command) => deps.store.inTransaction((trx) => steps.delete(trx, command)),
+    put: (command) =>
+      store.inTransaction(async (trx) => {
+        const found = await store.lockRecord(command.record.key, trx);
+        if (!unchanged(found, command.expected)) return false;
+        // Version 1 over an existing (expired) secret: a fresh life, its history cleared.
+        if (found && command.record.version === 1) await store.remove(found.key, trx);
+        await store.writeVersion(command.record, command.sealed, command.keepVersions, trx);
+        await audit.stage(command.events, trx);
+        return true;
+      }),
+    delete: (command) =>
+      store.inTransaction(async (trx) => {
+        if (!unchanged(await store.lockRecord(command.key, trx), command.expected)) return false;
+        await store.remove(command.key, trx);
+        await audit.stage(command.events, trx);
+        return true;
+      }),
   };
 }

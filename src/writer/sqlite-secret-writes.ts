@@ -1,5 +1,5 @@
 /**
- * The secret writes of `secretWriteSteps`, on the write thread's SQLite
+ * The steps of `secretWrites` (secret-writes.ts), on the write thread's SQLite
  * connection with statements prepared once, and synchronous, so that a
  * group commit runs a batch of them without leaving the thread. Measured
  * with `npm run bench` (profile of the write thread under the PUT load):
