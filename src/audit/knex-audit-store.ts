@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
 import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
-import { columnsToInput, eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
+import { linkAppendBatch } from './append-batch';
+import { eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
 import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
@@ -23,10 +24,8 @@ export class KnexAuditStore implements AuditStore {
       // and no two appenders move the same staged event.
       const head = JSON.parse(await lockMeta(trx, 'audit_head')) as ChainLink;
       const staged = moveStaged ? await trx<OutboxRow>('audit_outbox').orderBy('id').limit(OUTBOX_BATCH) : [];
-      // Oldest first: a write staged its event before, or after, events still queued for this batch.
-      const all = [...staged.map(columnsToInput), ...events].sort((a, b) => a.time - b.time);
-      if (all.length === 0) return 0;
-      const linked = this.chain.link(head, all);
+      const linked = linkAppendBatch(this.chain, head, staged, events);
+      if (linked.length === 0) return 0;
       for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
         await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
       }

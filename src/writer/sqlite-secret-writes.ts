@@ -12,6 +12,7 @@ import { inputToColumns } from '../audit/audit-rows';
 import { RECORD_SQL } from '../secrets/knex-secret-store';
 import { rowToRecord, type SecretRow } from '../secrets/secret-rows';
 import { unchanged, type DeleteCommand, type PutCommand } from '../secrets/secret-writes';
+import { preparedPerConnection } from './prepared-per-connection';
 
 export class SqliteSecretWrites {
   private readonly record: Database.Statement<[string], SecretRow>;
@@ -79,14 +80,5 @@ export class SqliteSecretWrites {
   }
 }
 
-const onConnection = new WeakMap<Database.Database, SqliteSecretWrites>();
-
-/** The writes prepared on this connection (knex's pool may replace the connection it hands out). */
-export function sqliteSecretWrites(db: Database.Database): SqliteSecretWrites {
-  let writes = onConnection.get(db);
-  if (!writes) {
-    writes = new SqliteSecretWrites(db);
-    onConnection.set(db, writes);
-  }
-  return writes;
-}
+/** The writes prepared on this connection. */
+export const sqliteSecretWrites = preparedPerConnection((db) => new SqliteSecretWrites(db));

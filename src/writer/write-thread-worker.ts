@@ -19,12 +19,16 @@ import { KnexTrustStore } from '../federation/knex-trust-store';
 import { trustWrites } from '../federation/trust-writes';
 import { wrapWrites } from '../wraps/wrap-writes';
 import { GroupCommit } from './group-commit';
+import { preparedPerConnection } from './prepared-per-connection';
+import { SqliteAuditAppend } from './sqlite-audit-append';
 import { sqliteSecretWrites } from './sqlite-secret-writes';
 import type { WriterCommand, WriterCommands, WriterData, WriterReply, WriterRequest } from './write-thread-messages';
 
 const { filename, auditKey } = workerData as WriterData;
 const knex = connectDatabase({ client: 'sqlite', filename });
-const audit = new KnexAuditStore(knex, new AuditChain(Buffer.from(auditKey)));
+const chain = new AuditChain(Buffer.from(auditKey));
+const audit = new KnexAuditStore(knex, chain);
+const auditAppend = preparedPerConnection((db) => new SqliteAuditAppend(db, chain));
 const secretStore = new KnexSecretStore(knex);
 const tokenStore = new KnexTokenStore(knex);
 // Secret writes that queue up commit together: one fsync for many, each still with its own event.
@@ -38,7 +42,8 @@ const trust = trustWrites({ store: new KnexTrustStore(knex), audit });
 const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unknown> } = {
-  append: ({ events, moveStaged }) => audit.append(events, moveStaged),
+  // In a group commit too: an append that moves a PUT's staged event may share the PUT's fsync.
+  append: ({ events, moveStaged }) => grouped.run((db) => auditAppend(db).append(events, moveStaged)),
   putSecret: (command) =>
     grouped.run((db) =>
       sqliteSecretWrites(db).put({ ...command, sealed: { ...command.sealed, wrappedKey: buffer(command.sealed.wrappedKey), ciphertext: buffer(command.sealed.ciphertext) } }),

@@ -1,11 +1,11 @@
 /**
- * `npm run bench:compare -- BEFORE AFTER [--put] [--postgres] [--pairs N] [--seconds S] [--secrets K]`:
+ * `npm run bench:compare -- BEFORE AFTER [--put] [--postgres] [--pairs N] [--seconds S] [--secrets K] [--workers W]`:
  * one change against its own before. BEFORE and AFTER are built checkouts
  * (each with `dist/`, e.g. a `git worktree` of the commit before, after
  * `npm ci && npm run build`). Their servers run in turn, alternating, each
  * on a fresh database of K secrets (10,000; seeded by this checkout, so both
  * must share its schema), with a 2 s warm-up and then S seconds (8) of
- * GET or PUT load at 32 connections; a machine that drifts during the run
+ * GET or PUT load at 32 connections on `serve --workers W` (1 unless given); a machine that drifts during the run
  * then drifts for both alike. Prints every pair and the medians.
  */
 import fs from 'node:fs';
@@ -22,6 +22,7 @@ let seconds = 8;
 let secrets = 10_000;
 let put = false;
 let postgres = false;
+let workers = 1;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const arg = args[i] as string;
@@ -30,6 +31,7 @@ for (let i = 0; i < args.length; i++) {
   else if (arg === '--pairs') pairs = Number(args[++i]);
   else if (arg === '--seconds') seconds = Number(args[++i]);
   else if (arg === '--secrets') secrets = Number(args[++i]);
+  else if (arg === '--workers') workers = Number(args[++i]);
   else trees.push(arg);
 }
 
@@ -47,7 +49,7 @@ async function measure(tree: string): Promise<number> {
     const env = benchEnv(dir, db.url);
     const keys = numberedKeys('bench/s', secrets);
     await seedSecrets({ db: db.url, keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
-    const server = await startListening([path.join(tree, 'dist', 'src', 'main.js'), 'serve', '--port', '0'], { cwd: dir, env: { SECRETS_SWEEP_INTERVAL: '60', ...env } });
+    const server = await startListening([path.join(tree, 'dist', 'src', 'main.js'), 'serve', '--port', '0', '--workers', String(workers)], { cwd: dir, env: { SECRETS_SWEEP_INTERVAL: '60', ...env } });
     try {
       const bearer = token();
       const requests = put ? [{ setupRequest: putRequestOf(keys, bearer) }] : getRequests(keys, bearer);
@@ -68,9 +70,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   const [before, after] = trees.map((tree) => path.resolve(tree));
-  if (!before || !after) throw new Error('usage: compare BEFORE AFTER [--put] [--postgres] [--pairs N] [--seconds S] [--secrets K]');
+  if (!before || !after) throw new Error('usage: compare BEFORE AFTER [--put] [--postgres] [--pairs N] [--seconds S] [--secrets K] [--workers W]');
   const results = { before: [] as number[], after: [] as number[] };
-  process.stdout.write(`${put ? 'PUT' : 'GET'} on ${postgres ? 'PostgreSQL' : 'SQLite'}, req/s, ${pairs} pairs of ${seconds} s\n`);
+  process.stdout.write(`${put ? 'PUT' : 'GET'} on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${workers} worker(s), req/s, ${pairs} pairs of ${seconds} s\n`);
   for (let pair = 1; pair <= pairs; pair++) {
     results.before.push(await measure(before));
     results.after.push(await measure(after));

@@ -55,6 +55,34 @@ describe('SQLite write thread', () => {
     }
   });
 
+  it('moves staged events into the chain with the queued ones, oldest first, and empties the outbox', async () => {
+    const file = path.join(tempDir(), 'secrets.db');
+    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
+    await migrateToLatest(storage.knex);
+    const chain = new AuditChain(AUDIT_KEY);
+    const store = new KnexAuditStore(storage.knex, chain);
+    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+    try {
+      await thread.start();
+      await thread.append([event(1)], false);
+      await storage.knex.transaction((trx) => store.stage([event(5), event(3)], trx));
+      assert.equal(await thread.append([event(4), event(6)], false), 0, 'staged events stay until asked for');
+      assert.equal(await thread.append([event(2)], true), 2);
+      assert.deepEqual(await storage.knex('audit_outbox').pluck('id'), []);
+      const events = await store.query({ limit: 10 });
+      assert.deepEqual(
+        events.map((linked) => [linked.seq, linked.time]),
+        [[1, 1], [2, 4], [3, 6], [4, 2], [5, 3], [6, 5]],
+      );
+      assert.equal(await thread.append([], true), 0, 'nothing left to move');
+      const verdict = await verifyAuditChain(store, chain);
+      assert.equal(verdict.ok && verdict.events, 6);
+    } finally {
+      await thread.close();
+      await storage.close();
+    }
+  });
+
   it('refuses to start on a database that is not migrated, with one clear Error', async () => {
     const file = path.join(tempDir(), 'empty.db');
     const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));

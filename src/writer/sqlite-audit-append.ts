@@ -1,0 +1,49 @@
+/**
+ * `KnexAuditStore.append` on the write thread's SQLite connection, with
+ * statements prepared once, synchronous so that it runs in a group commit.
+ * Every audited GET ends here within a few milliseconds; through knex, each
+ * append built and prepared its statements anew, and the thread spent a
+ * quarter of a core doing it at 2,500 reads a second.
+ */
+import type Database from 'better-sqlite3';
+import type { AuditChain, AuditEvent, AuditEventInput, ChainLink } from '../audit/audit-event';
+import { linkAppendBatch } from '../audit/append-batch';
+import { eventToRow, type OutboxRow } from '../audit/audit-rows';
+import { OUTBOX_BATCH } from '../audit/audit-store-type';
+
+export class SqliteAuditAppend {
+  private readonly head: Database.Statement<[], string>;
+  private readonly staged: Database.Statement<[number], OutboxRow>;
+  private readonly insertEvent: Database.Statement;
+  private readonly unstage: Database.Statement;
+  private readonly moveHead: Database.Statement;
+
+  constructor(
+    db: Database.Database,
+    private readonly chain: AuditChain,
+  ) {
+    this.head = db.prepare<[], string>("SELECT value FROM service_meta WHERE name = 'audit_head'").pluck();
+    this.staged = db.prepare('SELECT * FROM audit_outbox ORDER BY id LIMIT ?');
+    this.insertEvent = db.prepare(
+      `INSERT INTO audit_events (seq, time, subject, jti, action, key, outcome, request_id, client, detail, prev_hash, hash)
+       VALUES (@seq, @time, @subject, @jti, @action, @key, @outcome, @request_id, @client, @detail, @prev_hash, @hash)`,
+    );
+    this.unstage = db.prepare('DELETE FROM audit_outbox WHERE id = ?');
+    this.moveHead = db.prepare("UPDATE service_meta SET value = ? WHERE name = 'audit_head'");
+  }
+
+  /** Inside a transaction that holds the write lock, which serialises appenders as the head row's lock does elsewhere. */
+  append(events: readonly AuditEventInput[], moveStaged: boolean): number {
+    if (events.length === 0 && !moveStaged) return 0;
+    const head = this.head.get();
+    if (head === undefined) throw new Error('service_meta has no row audit_head: run scoped-secrets migrate');
+    const staged = moveStaged ? this.staged.all(OUTBOX_BATCH) : [];
+    const linked = linkAppendBatch(this.chain, JSON.parse(head) as ChainLink, staged, events);
+    if (linked.length === 0) return 0;
+    for (const event of linked) this.insertEvent.run(eventToRow(event));
+    for (const row of staged) this.unstage.run(row.id);
+    const last = linked[linked.length - 1] as AuditEvent;
+    this.moveHead.run(JSON.stringify({ seq: last.seq, hash: last.hash }));
+    return staged.length;
+  }
+}
