@@ -1,22 +1,25 @@
-/** PostgreSQL's one-statement secret writes: the compare-and-set, and nothing half-written when it fails. */
+/** PostgreSQL's batched secret writes: one statement per turn, the compare-and-set per write, and nothing half-written when a batch fails. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
+import { AuditChain } from '../../src/audit/audit-event';
+import { KnexAuditStore } from '../../src/audit/knex-audit-store';
+import { KnexSecretStore } from '../../src/secrets/knex-secret-store';
 import { postgresSecretWrites } from '../../src/secrets/postgres-secret-writes';
-import type { PutCommand, SecretWrites } from '../../src/secrets/secret-writes';
+import { secretWrites, type PutCommand, type SecretWrites } from '../../src/secrets/secret-writes';
 import { countOf } from '../support/count';
 import { dialects } from '../support/databases';
 import { TEST_ACTOR, useTestService } from '../support/service';
 
 const HOUR = 3_600_000;
 
-/** Fails the test if the write leaves the one-statement path. */
+/** Fails the test if the write leaves the batched path. */
 const noTransactionalPath: SecretWrites = {
   put: () => Promise.reject(new Error('took the transactional path')),
   delete: () => Promise.reject(new Error('took the transactional path')),
 };
 
-describe('secret writes in one statement', async () => {
+describe('secret writes batched per turn', async () => {
   const postgres = (await dialects()).find((dialect) => dialect.name === 'postgres');
   describe('on postgres', { skip: postgres?.skip ?? 'no PostgreSQL dialect' }, () => {
     if (!postgres || postgres.skip) return;
@@ -33,6 +36,33 @@ describe('secret writes in one statement', async () => {
         keepVersions: 2,
         events: [{ ...TEST_ACTOR, time: now, action: 'secret.write', key, outcome: version === 1 ? 201 : 200 }],
       };
+    }
+
+    /** The real transactional writes, counting the writes that take them. */
+    function countedTransactional(): SecretWrites & { readonly keys: string[] } {
+      const { knex } = svc.services;
+      const real = secretWrites({ store: new KnexSecretStore(knex), audit: new KnexAuditStore(knex, new AuditChain(Buffer.alloc(32))) });
+      const keys: string[] = [];
+      return {
+        keys,
+        put: (command) => (keys.push(command.record.key), real.put(command)),
+        delete: (command) => (keys.push(command.key), real.delete(command)),
+      };
+    }
+
+    /** The batched statements run while `work` runs. */
+    async function batchesDuring(work: () => Promise<unknown>): Promise<number> {
+      let batches = 0;
+      const count = (query: { sql: string }) => {
+        if (query.sql.startsWith('WITH input AS')) batches++;
+      };
+      svc.services.knex.on('query', count);
+      try {
+        await work();
+      } finally {
+        svc.services.knex.off('query', count);
+      }
+      return batches;
     }
 
     const outboxFor = (key: string) => countOf(svc.services.knex('audit_outbox').where({ key }));
@@ -67,6 +97,59 @@ describe('secret writes in one statement', async () => {
       assert.deepEqual(await versionsOf('one/stale'), [1, 2]);
       assert.equal(await outboxFor('one/stale'), 0);
       assert.deepEqual((await svc.services.secrets.get('one/stale')).value, { n: 2 });
+    });
+
+    it('sends the writes of one turn as one statement, each with its own outcome', async () => {
+      await svc.services.secrets.put('batch/stale', { n: 1 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
+      await svc.services.secrets.put('batch/taken', { n: 1 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
+      const stale = await svc.services.store.getRecord('batch/stale');
+      await svc.services.secrets.put('batch/stale', { n: 2 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
+      await svc.services.audit.drain();
+      const fresh = await Promise.all(Array.from({ length: 10 }, (_unused, n) => command(`batch/new-${n}`, 1, null)));
+      const staleWrite = await command('batch/stale', 2, { version: 1, expiresAt: stale?.expiresAt ?? 0 });
+      const takenWrite = await command('batch/taken', 1, null);
+      const w = writes();
+      let outcomes: boolean[] = [];
+      const batches = await batchesDuring(async () => {
+        outcomes = await Promise.all([...fresh, staleWrite, takenWrite].map((next) => w.put(next)));
+      });
+      assert.equal(batches, 1);
+      assert.deepEqual(outcomes, [...Array(10).fill(true), false, false]);
+      for (let n = 0; n < 10; n++) {
+        assert.deepEqual((await svc.services.secrets.get(`batch/new-${n}`)).value, { version: 1 });
+        assert.equal(await outboxFor(`batch/new-${n}`), 1);
+      }
+      assert.deepEqual((await svc.services.secrets.get('batch/stale')).value, { n: 2 }, 'the stale write wrote nothing');
+      assert.equal(await outboxFor('batch/stale'), 0);
+      assert.deepEqual((await svc.services.secrets.get('batch/taken')).value, { n: 1 });
+    });
+
+    it('lets one of two writes to the same key in one turn win, the other planned again by the service', async () => {
+      const transactional = countedTransactional();
+      const w = postgresSecretWrites(svc.services.knex, transactional);
+      const [first, second] = await Promise.all([command('batch/twice', 1, null), command('batch/twice', 1, null)]);
+      const outcomes = await Promise.all([w.put(first), w.put(second)]);
+      assert.deepEqual(outcomes.sort(), [false, true]);
+      assert.deepEqual(transactional.keys, ['batch/twice'], 'the second went on its own');
+      assert.deepEqual(await versionsOf('batch/twice'), [1]);
+    });
+
+    it('runs the writes of a failed batch one by one: the bad one fails alone, the others commit', async () => {
+      const transactional = countedTransactional();
+      const w = postgresSecretWrites(svc.services.knex, transactional);
+      const good = await Promise.all([command('batch/good-1', 1, null), command('batch/good-2', 1, null)]);
+      // Longer than the key column holds: the batch's statement fails, and nothing of it stays.
+      const bad = await command(`batch/${'x'.repeat(600)}`, 1, null);
+      const settled = await Promise.allSettled([w.put(good[0]), w.put(bad), w.put(good[1])]);
+      assert.deepEqual(
+        settled.map((outcome) => outcome.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal(transactional.keys.length, 3, 'all three went one by one');
+      for (const key of ['batch/good-1', 'batch/good-2']) {
+        assert.deepEqual(await versionsOf(key), [1]);
+        assert.equal(await outboxFor(key), 1, 'one event, staged once');
+      }
     });
   });
 });
