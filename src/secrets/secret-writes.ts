@@ -3,8 +3,8 @@
  * compare-and-set: the service plans a write on the record it read (and
  * seals the value for the version it plans), and the write commits only if
  * the record is still as it was read. On PostgreSQL these run on the event
- * loop (a PUT as one statement, postgres-secret-writes.ts); on SQLite the
- * write thread runs the same steps on prepared statements
+ * loop (the PUTs of one turn as one statement, postgres-secret-writes.ts);
+ * on SQLite the write thread runs the same steps on prepared statements
  * (sqlite-secret-writes.ts).
  */
 import type { AuditEventInput } from '../audit/audit-event';
