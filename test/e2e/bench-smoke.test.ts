@@ -28,12 +28,12 @@ describe('benchmark harness', () => {
 
   it('compares two builds in alternating runs (here this build against itself)', () => {
     const tree = path.join(__dirname, '..', '..', '..');
-    const result = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'compare.js'), tree, tree, '--pairs', '2', '--seconds', '0.5', '--secrets', '100', '--put'], {
+    const result = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'compare.js'), tree, tree, '--pairs', '2', '--seconds', '0.5', '--secrets', '100', '--audit-events', '200', '--put'], {
       encoding: 'utf8',
       timeout: 120_000,
       env: { ...process.env },
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^PUT on SQLite, req\/s, 2 pairs of 0.5 s\npair 1: before \d+, after \d+\npair 2: before \d+, after \d+\nmedian: before \d+, after \d+ \(\d+\.\d\d×\)\n$/);
+    assert.match(result.stdout, /^PUT on SQLite, 1 worker\(s\), req\/s, 2 pairs of 0.5 s\npair 1: before \d+, after \d+\npair 2: before \d+, after \d+\nmedian: before \d+, after \d+ \(\d+\.\d\d×\)\n$/);
   });
 });
