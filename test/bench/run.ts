@@ -4,6 +4,8 @@
  * an SVG chart. `--smoke` runs everything briefly once, to keep the
  * harness working; `--out DIR` chooses where the files go; `--only WORD`
  * runs the steps whose name holds WORD (baselines, SQLite, sweeper, growth, PostgreSQL).
+ * Baselines 2 and 3 are measured in the SQLite step, alternating with the
+ * service's GET, whose targets are ratios of them.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -69,23 +69,48 @@ async function withProcess<T>(start: Promise<RunningServer>, work: (server: Runn
 
 const SECRET_PATH = '/v1/secret/bench/s/000042';
 
+const BASELINE_SCRIPT = path.join(__dirname, 'baseline-server.js');
+const BASELINE_2 = 'baseline 2: express 5';
+const BASELINE_3 = 'baseline 3: express 5 + openapi-validator';
+
+/** Baseline 1, and the machine's own tail at the fixed rate. Baselines 2 and 3 run beside the service's GET (`sqliteScenarios`). */
 export async function baselines(settings: BenchSettings): Promise<ScenarioResult[]> {
-  const script = path.join(__dirname, 'baseline-server.js');
   const results: ScenarioResult[] = [];
-  for (const [mode, name] of [
-    ['node', 'baseline 1: node:http'],
-    ['express', 'baseline 2: express 5'],
-    ['validator', 'baseline 3: express 5 + openapi-validator'],
-  ] as const) {
-    await withProcess(startListening([script, mode], { cwd: process.cwd() }), async (server) => {
-      results.push({ name, runs: await measure(settings, { url: `${server.url}${SECRET_PATH}` }) });
-      // What the machine itself allows at the fixed rate: the tail the service's fixed-rate rows compare with.
-      if (mode === 'express') {
-        results.push({ name: `baseline 2 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, [SECRET_PATH.slice('/v1/secret/'.length)], 'unused') });
-      }
-    });
-  }
+  await withProcess(startListening([BASELINE_SCRIPT, 'node'], { cwd: process.cwd() }), async (server) => {
+    results.push({ name: 'baseline 1: node:http', runs: await measure(settings, { url: `${server.url}${SECRET_PATH}` }) });
+  });
+  // What the machine itself allows at the fixed rate: the tail the service's fixed-rate rows compare with.
+  await withProcess(startListening([BASELINE_SCRIPT, 'express'], { cwd: process.cwd() }), async (server) => {
+    results.push({ name: `baseline 2 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, [SECRET_PATH.slice('/v1/secret/'.length)], 'unused') });
+  });
   return results;
+}
+
+/**
+ * The service's GET and baselines 2 and 3, which its targets are ratios of,
+ * in alternating runs: the three servers up together, each repetition
+ * measuring one after the other, so that a machine whose speed drifts
+ * during the run (this one's does, by half, within minutes) drifts for all
+ * three alike. Only the one under load is busy.
+ */
+async function getBesideBaselines(settings: BenchSettings, service: RunningServer, requests: autocannon.Request[]): Promise<ScenarioResult[]> {
+  const start = (mode: string) => startListening([BASELINE_SCRIPT, mode], { cwd: process.cwd() });
+  return withProcess(start('express'), (express) =>
+    withProcess(start('validator'), async (validator) => {
+      const loads = [
+        { name: BASELINE_2, url: `${express.url}${SECRET_PATH}` },
+        { name: BASELINE_3, url: `${validator.url}${SECRET_PATH}` },
+        { name: 'GET (SQLite)', url: service.url, requests },
+      ];
+      const load = (target: (typeof loads)[number], durationSeconds: number) => runLoad({ ...target, connections: settings.connections, durationSeconds });
+      for (const target of loads) await load(target, settings.warmupSeconds);
+      const results: ScenarioResult[] = loads.map(({ name }) => ({ name, runs: [] }));
+      for (let run = 0; run < settings.repetitions; run++) {
+        for (const [index, target] of loads.entries()) results[index]?.runs.push(await load(target, settings.durationSeconds));
+      }
+      return results;
+    }),
+  );
 }
 
 interface ServiceSetup {
@@ -165,7 +190,7 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
   const results: ScenarioResult[] = [];
   const bearer = token();
   await withProcess(startServer({ cwd: setup.dir, env: setup.env }), async (server) => {
-    results.push({ name: 'GET (SQLite)', runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer) }) });
+    results.push(...(await getBesideBaselines(settings, server, getRequests(setup.keys, bearer))));
     // Before any write scenario, so that its latency is that of a settled database.
     results.push({
       name: `GET at ${settings.fixedRate}/s (SQLite)`,
