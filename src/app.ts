@@ -12,6 +12,7 @@ import { errorHandler } from './http/error-handler';
 import { writesGate } from './http/writes-gate';
 import { jsonBody } from './http/json-body';
 import { openApiValidation, type OpenApiDocument } from './http/openapi';
+import { pipeline, under, unlessSecretPath } from './http/pipeline';
 import { requestContext } from './http/request-context';
 import { operationsRoutes } from './http/routes/operations';
 import { consoleRoutes } from './http/routes/console';
@@ -65,17 +66,20 @@ export function buildApp(deps: AppDeps): Express {
   app.set('strict routing', true);
   app.set('trust proxy', false);
 
-  app.use(requestContext(deps));
-  app.use(deps.auditor.middleware());
-  app.use(operationsRoutes(deps));
-  app.use(consoleRoutes());
-  app.use('/v1', authenticate(deps));
-  app.use('/v1', writesGate(deps.writesAvailable ?? (() => true)));
-  app.use(secretKeyFromPath);
-  app.use(jsonBody(deps.maxBodyBytes));
-  app.use(openApiValidation(deps.openApiDocument, deps.validateResponses ?? false));
-  app.use(whoamiRoutes());
+  app.use(pipeline(requestContext(deps), deps.auditor.middleware()));
+  app.use(unlessSecretPath(operationsRoutes(deps)));
+  app.use(unlessSecretPath(consoleRoutes()));
+  app.use(
+    pipeline(
+      under('/v1', authenticate(deps)),
+      under('/v1', writesGate(deps.writesAvailable ?? (() => true))),
+      secretKeyFromPath,
+      jsonBody(deps.maxBodyBytes),
+      ...openApiValidation(deps.openApiDocument, deps.validateResponses ?? false),
+    ),
+  );
   app.use(secretRoutes(deps));
+  app.use(unlessSecretPath(whoamiRoutes()));
   app.use(tokenRoutes(deps));
   app.use(wrapRoutes(deps));
   app.use(trustRoutes(deps));

@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { RequestHandler } from 'express';
 import YAML from 'yaml';
+import { pipeline } from './pipeline';
 
 export type OpenApiDocument = Record<string, unknown>;
 
@@ -45,16 +46,7 @@ const SECRET_ROUTE = '/v1/secret/{key}';
 export function openApiValidation(document: OpenApiDocument, validateResponses: boolean): RequestHandler[] {
   const secretRoute = validator(withPaths(document, (path) => path === SECRET_ROUTE), validateResponses);
   const others = validator(withPaths(document, (path) => path !== SECRET_ROUTE), validateResponses);
-  const chain = (handlers: RequestHandler[]): RequestHandler => (req, res, next) => {
-    let index = 0;
-    const step = (error?: unknown): void => {
-      const handler = handlers[index++];
-      if (error !== undefined || handler === undefined) return next(error);
-      void handler(req, res, step);
-    };
-    step();
-  };
-  const forSecret = chain(secretRoute);
-  const forOthers = chain(others);
+  const forSecret = pipeline(...secretRoute);
+  const forOthers = pipeline(...others);
   return [(req, res, next) => (req.url.startsWith('/v1/secret/') ? forSecret : forOthers)(req, res, next)];
 }
