@@ -1,17 +1,23 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../db/connect';
 import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
 import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
 import { linkAppendBatch } from './append-batch';
+import { appendOnPostgres, lockHeadOnPostgres } from './postgres-append';
 import { eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
 import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from './audit-store-type';
 
 const INSERT_CHUNK = 200;
 
 export class KnexAuditStore implements AuditStore {
+  private readonly pg: boolean;
+
   constructor(
     private readonly knex: Knex,
     private readonly chain: AuditChain,
-  ) {}
+  ) {
+    this.pg = isPostgres(knex);
+  }
 
   async stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void> {
     if (events.length > 0) await trx('audit_outbox').insert(events.map(inputToColumns));
@@ -22,15 +28,20 @@ export class KnexAuditStore implements AuditStore {
     return this.knex.transaction(async (trx) => {
       // The head row's lock serialises appenders across processes and replicas, so the chain never forks,
       // and no two appenders move the same staged event.
-      const head = JSON.parse(await lockMeta(trx, 'audit_head')) as ChainLink;
+      const head = JSON.parse(await (this.pg ? lockHeadOnPostgres(trx) : lockMeta(trx, 'audit_head'))) as ChainLink;
       const staged = moveStaged ? await trx<OutboxRow>('audit_outbox').orderBy('id').limit(OUTBOX_BATCH) : [];
       const linked = linkAppendBatch(this.chain, head, staged, events);
       if (linked.length === 0) return 0;
+      // Exactly the rows moved: on PostgreSQL a write with a lower id may commit while this runs, unmoved.
+      const movedIds = staged.map((row) => row.id);
+      if (this.pg) {
+        await appendOnPostgres(trx, linked, movedIds);
+        return staged.length;
+      }
       for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
         await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
       }
-      // Exactly the rows moved: on PostgreSQL a write with a lower id may commit while this runs, unmoved.
-      if (staged.length > 0) await trx('audit_outbox').whereIn('id', staged.map((row) => row.id)).delete();
+      if (movedIds.length > 0) await trx('audit_outbox').whereIn('id', movedIds).delete();
       const last = linked[linked.length - 1] as AuditEvent;
       await writeMeta(trx, 'audit_head', JSON.stringify({ seq: last.seq, hash: last.hash }));
       return staged.length;
