@@ -71,8 +71,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(unlessSecretPath(consoleRoutes()));
   app.use(
     pipeline(
-      under('/v1', authenticate(deps)),
-      under('/v1', writesGate(deps.writesAvailable ?? (() => true))),
+      under('/v1', pipeline(authenticate(deps), writesGate(deps.writesAvailable ?? (() => true)))),
       secretKeyFromPath,
       jsonBody(deps.maxBodyBytes),
       ...openApiValidation(deps.openApiDocument, deps.validateResponses ?? false),

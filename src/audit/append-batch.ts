@@ -10,3 +10,9 @@ export function linkAppendBatch(chain: AuditChain, head: ChainLink, staged: read
   const all = [...staged.map(columnsToInput), ...queued].sort((a, b) => a.time - b.time);
   return chain.link(head, all);
 }
+
+/** The chain's head once `linked` (not empty) is appended, as service_meta keeps it. */
+export function headAfter(linked: readonly AuditEvent[]): string {
+  const last = linked[linked.length - 1] as AuditEvent;
+  return JSON.stringify({ seq: last.seq, hash: last.hash });
+}

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isPostgres } from '../db/connect';
 import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
 import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
-import { linkAppendBatch } from './append-batch';
+import { headAfter, linkAppendBatch } from './append-batch';
 import { appendOnPostgres, lockHeadOnPostgres } from './postgres-append';
 import { eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
 import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from './audit-store-type';
@@ -42,8 +42,7 @@ export class KnexAuditStore implements AuditStore {
         await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
       }
       if (movedIds.length > 0) await trx('audit_outbox').whereIn('id', movedIds).delete();
-      const last = linked[linked.length - 1] as AuditEvent;
-      await writeMeta(trx, 'audit_head', JSON.stringify({ seq: last.seq, hash: last.hash }));
+      await writeMeta(trx, 'audit_head', headAfter(linked));
       return staged.length;
     });
   }

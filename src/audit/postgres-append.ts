@@ -7,7 +7,9 @@
  * largest cost a PostgreSQL GET has and a SQLite GET has not.
  */
 import type { Knex } from 'knex';
+import { arrayColumns, type ColumnValue } from '../db/array-columns';
 import type { AuditEvent } from './audit-event';
+import { headAfter } from './append-batch';
 
 /** Locks the chain's head for the rest of the transaction and reads it: one round trip. */
 export async function lockHeadOnPostgres(trx: Knex.Transaction): Promise<string> {
@@ -28,21 +30,14 @@ unstaged AS (
   DELETE FROM audit_outbox WHERE id = ANY(?::bigint[]))
 UPDATE service_meta SET value = ? WHERE name = 'audit_head'`;
 
-type Column = Array<string | number | null>;
-
 /** Appends linked events after the head `lockHeadOnPostgres` locked, and removes the staged ones among them. */
 export async function appendOnPostgres(trx: Knex.Transaction, linked: readonly AuditEvent[], unstagedIds: readonly number[]): Promise<void> {
-  const columns: Column[] = Array.from({ length: 12 }, () => []);
-  for (const event of linked) {
-    const row: Column = [
-      event.seq, event.time, event.subject, event.jti, event.action, event.key, event.outcome, event.requestId, event.client, event.detail ?? null,
-      event.prevHash, event.hash,
-    ];
-    row.forEach((value, index) => columns[index]?.push(value));
-  }
-  const last = linked[linked.length - 1] as AuditEvent;
-  // Named, so that each connection parses and plans it once. An array binding is one array parameter.
+  const rows = linked.map((event): ColumnValue[] => [
+    event.seq, event.time, event.subject, event.jti, event.action, event.key, event.outcome, event.requestId, event.client, event.detail ?? null,
+    event.prevHash, event.hash,
+  ]);
+  // Named, so that each connection parses and plans it once.
   await trx
-    .raw(APPEND_SQL, [...(columns as Knex.RawBinding[]), [...unstagedIds] as Knex.RawBinding, JSON.stringify({ seq: last.seq, hash: last.hash })])
+    .raw(APPEND_SQL, [...arrayColumns(rows, 12), [...unstagedIds] as Knex.RawBinding, headAfter(linked)])
     .options({ name: 'scoped-secrets-append-audit' });
 }

@@ -19,6 +19,7 @@
  * the batch take the transactional steps.
  */
 import type { Knex } from 'knex';
+import { arrayColumns, type ColumnValue } from '../db/array-columns';
 import type { PutCommand, SecretWrites } from './secret-writes';
 
 const PUT_SECRETS_SQL = `WITH input AS (
@@ -55,23 +56,18 @@ staged AS (
   SELECT time, subject, jti, action, key, outcome, request_id, client, detail FROM written)
 SELECT key FROM written`;
 
-type Column = Array<string | number | Buffer | null>;
-
 /** The batch as one array per column, in the order of the statement's parameters. */
 function columnsOf(commands: readonly PutCommand[]): Knex.RawBinding[] {
-  const columns: Column[] = Array.from({ length: 19 }, () => []);
-  for (const { record, sealed, expected, keepVersions, events } of commands) {
+  const rows = commands.map(({ record, sealed, expected, keepVersions, events }): ColumnValue[] => {
     const event = events[0];
     if (!event) throw new TypeError('a batched secret write has one event');
-    const row: Column = [
+    return [
       record.key, record.version, record.createdAt, record.updatedAt, record.expiresAt, sealed.keyId, sealed.wrappedKey, sealed.ciphertext,
       expected?.version ?? null, expected?.expiresAt ?? null, expected ? record.version - keepVersions : null,
       event.time, event.subject, event.jti, event.action, event.outcome, event.requestId, event.client, event.detail ?? null,
     ];
-    row.forEach((value, index) => columns[index]?.push(value));
-  }
-  // An array binding is one array parameter (knex's types know arrays of one type only).
-  return columns as Knex.RawBinding[];
+  });
+  return arrayColumns(rows, 19);
 }
 
 interface Pending {

@@ -6,8 +6,8 @@
  * second, the thread was 47% busy before and 36% after.
  */
 import type Database from 'better-sqlite3';
-import type { AuditChain, AuditEvent, AuditEventInput, ChainLink } from '../audit/audit-event';
-import { linkAppendBatch } from '../audit/append-batch';
+import type { AuditChain, AuditEventInput, ChainLink } from '../audit/audit-event';
+import { headAfter, linkAppendBatch } from '../audit/append-batch';
 import { eventToRow, type OutboxRow } from '../audit/audit-rows';
 import { OUTBOX_BATCH } from '../audit/audit-store-type';
 
@@ -42,8 +42,7 @@ export class SqliteAuditAppend {
     if (linked.length === 0) return 0;
     for (const event of linked) this.insertEvent.run(eventToRow(event));
     for (const row of staged) this.unstage.run(row.id);
-    const last = linked[linked.length - 1] as AuditEvent;
-    this.moveHead.run(JSON.stringify({ seq: last.seq, hash: last.hash }));
+    this.moveHead.run(headAfter(linked));
     return staged.length;
   }
 }
