@@ -64,6 +64,13 @@ export function ratios(summaries: Summary[]): Record<string, number | undefined>
 export function targets(summaries: Summary[], fixedRate: number): Target[] {
   const r = ratios(summaries);
   const fixedSqlite = find(summaries, `GET at ${fixedRate}/s (SQLite)`);
+  // The SQLite tail counts where it is worst: settled, after the write scenarios, and on the grown database.
+  const sqliteTails = [
+    { when: 'settled', summary: fixedSqlite },
+    { when: 'after the writes', summary: find(summaries, `GET at ${fixedRate}/s (SQLite, after the writes)`) },
+    { when: 'grown', summary: find(summaries, `GET at ${fixedRate}/s (SQLite, grown)`) },
+  ].filter((tail): tail is { when: string; summary: Summary } => tail.summary !== undefined);
+  const worstSqliteTail = sqliteTails.length > 0 ? Math.max(...sqliteTails.map((tail) => tail.summary.p99)) : undefined;
   const fixedPg = find(summaries, `GET at ${fixedRate}/s (PostgreSQL)`);
   const sweep = summaries.find((s) => s.name.includes('purge'));
   const put = find(summaries, 'PUT (new versions, durable)');
@@ -78,7 +85,10 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
   return [
     { target: 'GET throughput ≥ 70% of baseline 3', ...check(r['GET ÷ baseline 3 (express + validator)'], (v) => v >= 0.7, (v) => `${(v * 100).toFixed(0)}%`) },
     { target: 'GET with --workers 2 ≥ 1.4× single worker', ...check(r['GET --workers 2 ÷ GET'], (v) => v >= 1.4, (v) => `${v.toFixed(2)}×`) },
-    { target: `p99 at ${fixedRate} GET/s < 5 ms on SQLite`, ...check(fixedSqlite?.p99, (v) => v < 5, (v) => `${v} ms`) },
+    {
+      target: `p99 at ${fixedRate} GET/s < 5 ms on SQLite`,
+      ...check(worstSqliteTail, (v) => v < 5, () => sqliteTails.map((tail) => `${tail.summary.p99} ms ${tail.when}`).join(', ')),
+    },
     { target: `p99 at ${fixedRate} GET/s < 10 ms on PostgreSQL`, ...check(fixedPg?.p99, (v) => v < 10, (v) => `${v} ms`) },
     {
       target: 'GET p99 during the purge ≤ 2× without',

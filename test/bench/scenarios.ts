@@ -77,12 +77,14 @@ const BASELINE_3 = 'baseline 3: express 5 + openapi-validator';
 /** Baseline 1, and the machine's own tail at the fixed rate. Baselines 2 and 3 run beside the service's GET (`sqliteScenarios`). */
 export async function baselines(settings: BenchSettings): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
+  const baselineKey = [SECRET_PATH.slice('/v1/secret/'.length)];
+  // At the fixed rate, what the machine and the load generator themselves allow: the floor under the service's tail.
   await withProcess(startListening([BASELINE_SCRIPT, 'node'], { cwd: process.cwd() }), async (server) => {
     results.push({ name: 'baseline 1: node:http', runs: await measure(settings, { url: `${server.url}${SECRET_PATH}` }) });
+    results.push({ name: `baseline 1 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, baselineKey, 'unused') });
   });
-  // What the machine itself allows at the fixed rate: the tail the service's fixed-rate rows compare with.
   await withProcess(startListening([BASELINE_SCRIPT, 'express'], { cwd: process.cwd() }), async (server) => {
-    results.push({ name: `baseline 2 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, [SECRET_PATH.slice('/v1/secret/'.length)], 'unused') });
+    results.push({ name: `baseline 2 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, baselineKey, 'unused') });
   });
   return results;
 }
@@ -252,6 +254,8 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
       }),
     });
 
+    // The tail again once the writes above have grown the database, its WAL and its audit chain.
+    results.push({ name: `GET at ${settings.fixedRate}/s (SQLite, after the writes)`, runs: await measureFixedRate(settings, server.url, setup.keys, bearer) });
   });
 
   await withProcess(startServer({ cwd: setup.dir, env: setup.env, args: ['--workers', '2'] }), async (server) => {
@@ -279,6 +283,7 @@ export async function growthScenarios(settings: BenchSettings): Promise<Scenario
     return await withProcess(startServer({ cwd: dir, env }), async (server) => [
       { name: `GET (SQLite, grown: ${grown})`, runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },
       { name: `PUT (SQLite, grown: ${grown})`, runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }) },
+      { name: `GET at ${settings.fixedRate}/s (SQLite, grown)`, runs: await measureFixedRate(settings, server.url, keys, bearer) },
     ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
