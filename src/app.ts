@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { NotFound } from './errors';
 import { authenticate } from './http/authenticate';
 import { errorHandler } from './http/error-handler';
+import { adoptMessageClasses, expressMessageClasses, type MessageClasses } from './http/express-messages';
 import { writesGate } from './http/writes-gate';
 import { jsonBody } from './http/json-body';
 import { openApiValidation, type OpenApiDocument } from './http/openapi';
@@ -56,10 +57,13 @@ export interface AppDeps {
   readonly writesAvailable?: () => boolean;
   /** Checks every response against the OpenAPI document; on in tests. */
   readonly validateResponses?: boolean;
+  /** The classes the server makes requests and responses from; the app takes their prototypes. */
+  readonly messages?: MessageClasses;
 }
 
 export function buildApp(deps: AppDeps): Express {
   const app = express();
+  adoptMessageClasses(app, deps.messages ?? expressMessageClasses());
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('case sensitive routing', true);

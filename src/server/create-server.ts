@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
+import type { MessageClasses } from '../http/express-messages';
 import { silentLogger } from '../logger';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
 
@@ -45,10 +46,11 @@ export function createHttpServer(
   app: RequestListener,
   timeouts: ServerTimeouts = DEFAULT_TIMEOUTS,
   connections: { limits: ConnectionLimits; logger: Logger } = { limits: DEFAULT_CONNECTION_LIMITS, logger: silentLogger },
+  messages?: MessageClasses,
 ): http.Server {
   const server = http.createServer(
     // Timeouts are enforced by a periodic check; check often enough for them to mean what they say.
-    { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2) },
+    { maxHeaderSize: 16 * 1024, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs / 2), ...messages },
     app,
   );
   server.headersTimeout = timeouts.headersMs;

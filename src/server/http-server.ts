@@ -10,6 +10,7 @@ import { buildApp } from '../app';
 import { systemClock } from '../clock';
 import type { Config } from '../config';
 import { createServices } from '../deps';
+import { expressMessageClasses } from '../http/express-messages';
 import { loadOpenApiDocument } from '../http/openapi';
 import { createHttpServer, DEFAULT_TIMEOUTS } from './create-server';
 import { openKeyringForServe } from './open-keyring';
@@ -21,10 +22,14 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export async function runHttpServer(config: Config, logger: Logger, options: { sweeper: boolean; flushLogs: () => void }): Promise<void> {
   // Until the keyring opens, the sealed app answers: /healthz up, everything else 503.
   let handler: RequestListener = sealedApp();
-  const server = createHttpServer((req, res) => handler(req, res), DEFAULT_TIMEOUTS, {
-    limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress },
-    logger: logger.child({ component: 'connections' }),
-  });
+  // Requests and responses born with the app's prototypes (see express-messages.ts).
+  const messages = expressMessageClasses();
+  const server = createHttpServer(
+    (req, res) => handler(req, res),
+    DEFAULT_TIMEOUTS,
+    { limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress }, logger: logger.child({ component: 'connections' }) },
+    messages,
+  );
   let url: string | undefined;
   const listen = async (): Promise<void> => {
     await new Promise<void>((resolve, reject) => {
@@ -52,6 +57,7 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
     openApiDocument: loadOpenApiDocument(),
     maxBodyBytes: config.maxSecretBytes,
     metricsToken: config.metricsToken,
+    messages,
   });
   const wasSealed = url !== undefined;
   if (!wasSealed) await listen();
