@@ -200,7 +200,7 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
       runs: await measureFixedRate(settings, server.url, setup.keys, bearer),
     });
     // The same with V8's young generation at 4 MB instead of 16: scavenges a quarter as long and four times as
-    // frequent, a shorter tail at this rate for a lower peak throughput (see the README's performance section).
+    // frequent (see the README's performance section, Tuning the tail).
     await withProcess(startServer({ cwd: setup.dir, env: { ...setup.env, NODE_OPTIONS: SMALL_YOUNG_GENERATION } }), async (tuned) => {
       results.push({
         name: `GET at ${settings.fixedRate}/s (SQLite, NODE_OPTIONS=${SMALL_YOUNG_GENERATION})`,
