@@ -4,12 +4,13 @@
  * prototype (`Object.setPrototypeOf` to `app.request` and `app.response`).
  * Measured on node 20 at 1,000 GET/s: after that change of prototype each
  * response, and everything it holds, survived two of V8's scavenges and was
- * copied into the old generation, 3–5 MB at each scavenge, and the
- * scavenges' pauses were most of the tail. Born as instances of classes
- * that carry express's methods, 2 KB. The server makes its requests and
- * responses from these classes, and the app takes the classes' prototypes
- * as its own, so that express's `setPrototypeOf` finds the prototype
- * already in place and changes nothing.
+ * copied into the old generation, and the scavenges' pauses were most of
+ * the tail. Surviving each scavenge: bare express 3–5 MB, or 2 KB with
+ * requests and responses born as instances of classes that carry
+ * express's methods; the service 2.2 MB, and 0.35 MB so. The server
+ * makes its requests and responses from these classes, and the app takes
+ * the classes' prototypes as its own, so that express's `setPrototypeOf`
+ * finds the prototype already in place and changes nothing.
  */
 import http from 'node:http';
 import express, { type Express } from 'express';
