@@ -9,6 +9,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { RequestHandler } from 'express';
 import YAML from 'yaml';
 import { pipeline } from './pipeline';
+import { SECRET_PATH_PREFIX } from './secret-key-path';
 
 export type OpenApiDocument = Record<string, unknown>;
 
@@ -48,5 +49,5 @@ export function openApiValidation(document: OpenApiDocument, validateResponses: 
   const others = validator(withPaths(document, (path) => path !== SECRET_ROUTE), validateResponses);
   const forSecret = pipeline(...secretRoute);
   const forOthers = pipeline(...others);
-  return [(req, res, next) => (req.url.startsWith('/v1/secret/') ? forSecret : forOthers)(req, res, next)];
+  return [(req, res, next) => (req.url.startsWith(SECRET_PATH_PREFIX) ? forSecret : forOthers)(req, res, next)];
 }

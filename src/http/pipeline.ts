@@ -6,6 +6,7 @@
  * throw or rejected promise goes to `next(error)`, as the router would send it.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { SECRET_PATH_PREFIX } from './secret-key-path';
 
 export function pipeline(...handlers: RequestHandler[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -32,5 +33,5 @@ export function under(prefix: string, handler: RequestHandler): RequestHandler {
 
 /** Skips `handler` for `/v1/secret/…`, the hot route, which it never answers. */
 export function unlessSecretPath(handler: RequestHandler): RequestHandler {
-  return (req, res, next) => (req.url.startsWith('/v1/secret/') ? next() : handler(req, res, next));
+  return (req, res, next) => (req.url.startsWith(SECRET_PATH_PREFIX) ? next() : handler(req, res, next));
 }

@@ -11,7 +11,9 @@ import { InvalidKey } from '../errors';
 import { keyProblem } from '../keys';
 import { locals } from './locals';
 
-const KEYED_PATHS = ['/v1/secret/', '/v1/trust/'];
+/** Where a secret's key begins in the path: the hot route's prefix. */
+export const SECRET_PATH_PREFIX = '/v1/secret/';
+const KEYED_PATHS = [SECRET_PATH_PREFIX, '/v1/trust/'];
 const LIST_PATH = '/v1/secrets';
 
 export function secretKeyFromPath(req: Request, res: Response, next: NextFunction): void {
