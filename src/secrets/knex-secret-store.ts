@@ -44,10 +44,11 @@ export class KnexSecretStore implements SecretStore {
         records: new BatchedLookups(async (keys) => reader.recordsOf(keys), (row) => row.key),
       };
     } else if (this.pg) {
-      const rows = async <T>(sql: string, keys: string[]) => (await this.knex.raw<{ rows: T[] }>(sql, [keys])).rows;
+      // Named, so that each connection parses and plans them once.
+      const rows = async <T>(name: string, sql: string, keys: string[]) => (await this.knex.raw<{ rows: T[] }>(sql, [keys]).options({ name })).rows;
       this.batched = {
-        current: new BatchedLookups((keys) => rows<SealedRow>(CURRENT_VERSIONS_SQL, keys), (row) => row.key),
-        records: new BatchedLookups((keys) => rows<SecretRow>(RECORDS_SQL, keys), (row) => row.key),
+        current: new BatchedLookups((keys) => rows<SealedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys), (row) => row.key),
+        records: new BatchedLookups((keys) => rows<SecretRow>('scoped-secrets-records', RECORDS_SQL, keys), (row) => row.key),
       };
     }
   }
