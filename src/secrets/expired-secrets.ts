@@ -10,7 +10,8 @@ import type { SecretStore } from './secret-store-type';
 
 export type PurgeExpired = (now: number, limit: number) => Promise<string[]>;
 
-function expiredEvent(now: number, key: string): AuditEventInput {
+/** The event of a secret purged at `now`: by the service, so no subject. */
+export function expiredEvent(now: number, key: string): AuditEventInput {
   return { time: now, subject: null, jti: null, action: 'secret.expired', key, outcome: 200, requestId: null, client: null };
 }
 

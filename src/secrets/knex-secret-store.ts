@@ -27,6 +27,11 @@ export const ONE_VERSION_SQL = `SELECT v.key, v.version, s.created_at, v.created
   FROM secret_versions v JOIN secrets s ON s.key = v.key
  WHERE v.key = ? AND v.version = ?`;
 
+/** SQLite: up to a limit of the secrets expired at a time (bound three times: now, limit, now), their versions with them by cascade. */
+export const PURGE_EXPIRED_SQLITE_SQL = `DELETE FROM secrets WHERE key IN (
+     SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
+   ) AND expires_at <= ? RETURNING key`;
+
 export class KnexSecretStore implements SecretStore {
   private readonly pg: boolean;
   /** Serving: the GET and PUT lookups of one turn of the event loop, one query each (SQLite's reader or PostgreSQL). */
@@ -152,9 +157,7 @@ export class KnexSecretStore implements SecretStore {
       ? `DELETE FROM secrets WHERE key IN (
            SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED
          ) AND expires_at <= ? RETURNING key`
-      : `DELETE FROM secrets WHERE key IN (
-           SELECT key FROM secrets WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
-         ) AND expires_at <= ? RETURNING key`;
+      : PURGE_EXPIRED_SQLITE_SQL;
     const result = (await (trx ?? this.knex).raw(sql, [now, limit, now])) as Array<{ key: string }> | { rows: Array<{ key: string }> };
     const rows = Array.isArray(result) ? result : result.rows;
     return rows.map((row) => row.key);

@@ -10,8 +10,6 @@ import { AuditChain } from '../audit/audit-event';
 import { KnexAuditStore } from '../audit/knex-audit-store';
 import { connectDatabase } from '../db/connect';
 import { isMigrated } from '../db/migration-source';
-import { purgeExpiredSecrets } from '../secrets/expired-secrets';
-import { KnexSecretStore } from '../secrets/knex-secret-store';
 import { KnexTokenStore } from '../tokens/knex-token-store';
 import { tokenWrites } from '../tokens/token-writes';
 import { KnexWrapStore } from '../wraps/knex-wrap-store';
@@ -21,6 +19,7 @@ import { wrapWrites } from '../wraps/wrap-writes';
 import { GroupCommit } from './group-commit';
 import { preparedPerConnection } from './prepared-per-connection';
 import { SqliteAuditAppend } from './sqlite-audit-append';
+import { SqliteExpiredPurge } from './sqlite-expired-purge';
 import { sqliteSecretWrites } from './sqlite-secret-writes';
 import type { WriterCommand, WriterCommands, WriterData, WriterReply, WriterRequest } from './write-thread-messages';
 
@@ -29,12 +28,11 @@ const knex = connectDatabase({ client: 'sqlite', filename });
 const chain = new AuditChain(Buffer.from(auditKey));
 const audit = new KnexAuditStore(knex, chain);
 const auditAppend = preparedPerConnection((db) => new SqliteAuditAppend(db, chain));
-const secretStore = new KnexSecretStore(knex);
 const tokenStore = new KnexTokenStore(knex);
 // Secret writes that queue up commit together: one fsync for many, each still with its own event.
 const grouped = new GroupCommit(knex);
 const tokens = tokenWrites({ store: tokenStore, audit });
-const purgeSecrets = purgeExpiredSecrets({ store: secretStore, audit });
+const expiredPurge = preparedPerConnection((db) => new SqliteExpiredPurge(db, auditAppend(db)));
 const wraps = wrapWrites({ store: new KnexWrapStore(knex), audit });
 const trust = trustWrites({ store: new KnexTrustStore(knex), audit });
 
@@ -56,7 +54,8 @@ const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unk
   purgeWraps: ({ now, limit }) => wraps.purgeExpiredWraps(now, limit),
   putTrustRule: ({ rule, now, event }) => trust.putRule(rule, now, event),
   deleteTrustRule: ({ name, event }) => trust.deleteRule(name, event),
-  purgeSecrets: ({ now, limit }) => purgeSecrets(now, limit),
+  // Each batch with its events in the chain, in one commit (shared with the writes queued beside it).
+  purgeSecrets: ({ now, limit }) => grouped.run((db) => expiredPurge(db).purgeBatch(now, limit)),
   purgeRevocations: ({ now, limit }) => tokenStore.purgeExpiredBatch(now, limit),
   purgeAudit: ({ cutoff, limit }) => audit.purgeOlderThan(cutoff, limit),
 };

@@ -83,6 +83,44 @@ describe('SQLite write thread', () => {
     }
   });
 
+  it('purges expired secrets and their versions with their events already in the chain, nothing staged', async () => {
+    const file = path.join(tempDir(), 'secrets.db');
+    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
+    await migrateToLatest(storage.knex);
+    const chain = new AuditChain(AUDIT_KEY);
+    const store = new KnexAuditStore(storage.knex, chain);
+    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+    const secret = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, updated_at: 1, expires_at: expiresAt });
+    const version = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, expires_at: expiresAt, kek_id: 'k', wrapped_key: Buffer.alloc(1), ciphertext: Buffer.alloc(1) });
+    const rows = [secret('gone/a', 100), secret('gone/b', 200), secret('gone/c', 300), secret('kept', 5000)];
+    try {
+      await thread.start();
+      await storage.knex('secrets').insert(rows);
+      await storage.knex('secret_versions').insert(rows.map((row) => version(row.key, row.expires_at)));
+      await thread.append([event(1)], false);
+      assert.deepEqual(await thread.purgeExpired(1000, 2), ['gone/a', 'gone/b']);
+      assert.deepEqual(await thread.purgeExpired(1000, 2), ['gone/c']);
+      assert.deepEqual(await storage.knex('secrets').pluck('key'), ['kept']);
+      assert.deepEqual(await storage.knex('secret_versions').pluck('key'), ['kept'], 'the versions went with their secrets');
+      assert.deepEqual(await storage.knex('audit_outbox').pluck('id'), [], 'nothing staged for a later commit');
+      const events = await store.query({ limit: 10 });
+      assert.deepEqual(
+        events.map((linked) => [linked.seq, linked.action, linked.key, linked.subject, linked.time]),
+        [
+          [1, 'secret.read', 'k/1', 's', 1],
+          [2, 'secret.expired', 'gone/a', null, 1000],
+          [3, 'secret.expired', 'gone/b', null, 1000],
+          [4, 'secret.expired', 'gone/c', null, 1000],
+        ],
+      );
+      const verdict = await verifyAuditChain(store, chain);
+      assert.equal(verdict.ok && verdict.events, 4);
+    } finally {
+      await thread.close();
+      await storage.close();
+    }
+  });
+
   it('refuses to start on a database that is not migrated, with one clear Error', async () => {
     const file = path.join(tempDir(), 'empty.db');
     const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
