@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type autocannon from 'autocannon';
+import type { Knex } from 'knex';
 import { ManualClock } from '../../src/clock';
 import { connectDatabase } from '../../src/db/connect';
 import { hmacKey } from '../../src/tokens/signing-keys';
@@ -291,6 +292,8 @@ export async function growthScenarios(settings: BenchSettings): Promise<Scenario
   }
 }
 
+const expiredRows = (db: Knex, table: string) => db(table).where('key', 'like', 'bench/expired/%');
+
 /**
  * GET at the fixed rate while the sweeper purges the expired secrets, from
  * its first batch. They expire (their rows changed behind the server's
@@ -301,13 +304,12 @@ export async function sweepScenario(settings: BenchSettings): Promise<ScenarioRe
   const setup = await sqliteSetup(settings, settings.expiredSecrets, Date.now() + 86_400_000);
   const bearer = token();
   const probe = connectDatabase({ client: 'sqlite', filename: (setup.env.SECRETS_DB ?? '').slice('sqlite:'.length) });
-  const expired = (table: string) => probe(table).where('key', 'like', 'bench/expired/%');
-  const expiredLeft = async () => Number((await expired('secrets').count({ n: '*' }))[0]?.n);
+  const expiredLeft = async () => Number((await expiredRows(probe, 'secrets').count({ n: '*' }))[0]?.n);
   try {
     return await withProcess(startServer({ cwd: setup.dir, env: { ...setup.env, SECRETS_SWEEP_INTERVAL: '0.5' } }), async (server) => {
       await fixedRateGets({ ...settings, durationSeconds: settings.warmupSeconds }, server.url, setup.keys, bearer);
       await probe.transaction(async (trx) => {
-        for (const table of ['secrets', 'secret_versions']) await trx(table).where('key', 'like', 'bench/expired/%').update({ expires_at: Date.now() - 1000 });
+        for (const table of ['secrets', 'secret_versions']) await expiredRows(trx, table).update({ expires_at: Date.now() - 1000 });
       });
       const started = Date.now();
       const runs: LoadResult[] = [];
