@@ -22,6 +22,17 @@ const event = (n: number) => ({ time: n, subject: 's', jti: null, action: 'secre
 const workerOf = (thread: SqliteWriteThread) => (thread as unknown as { worker: Worker }).worker;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A migrated database, its audit chain and store, and a write thread on it (not started). */
+async function threadOnFreshDatabase() {
+  const file = path.join(tempDir(), 'secrets.db');
+  const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
+  await migrateToLatest(storage.knex);
+  const chain = new AuditChain(AUDIT_KEY);
+  const store = new KnexAuditStore(storage.knex, chain);
+  const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+  return { storage, chain, store, thread };
+}
+
 // The thread is unref'd, as it is in serve, where a listening server keeps the process alive; here a timer does.
 let keepAlive: NodeJS.Timeout;
 before(() => {
@@ -56,12 +67,7 @@ describe('SQLite write thread', () => {
   });
 
   it('moves staged events into the chain with the queued ones, oldest first, and empties the outbox', async () => {
-    const file = path.join(tempDir(), 'secrets.db');
-    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
-    await migrateToLatest(storage.knex);
-    const chain = new AuditChain(AUDIT_KEY);
-    const store = new KnexAuditStore(storage.knex, chain);
-    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+    const { storage, chain, store, thread } = await threadOnFreshDatabase();
     try {
       await thread.start();
       await thread.append([event(1)], false);
@@ -84,12 +90,7 @@ describe('SQLite write thread', () => {
   });
 
   it('purges expired secrets and their versions with their events already in the chain, nothing staged', async () => {
-    const file = path.join(tempDir(), 'secrets.db');
-    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
-    await migrateToLatest(storage.knex);
-    const chain = new AuditChain(AUDIT_KEY);
-    const store = new KnexAuditStore(storage.knex, chain);
-    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
+    const { storage, chain, store, thread } = await threadOnFreshDatabase();
     const secret = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, updated_at: 1, expires_at: expiresAt });
     const version = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, expires_at: expiresAt, kek_id: 'k', wrapped_key: Buffer.alloc(1), ciphertext: Buffer.alloc(1) });
     const rows = [secret('gone/a', 100), secret('gone/b', 200), secret('gone/c', 300), secret('kept', 5000)];
