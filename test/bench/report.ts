@@ -72,7 +72,9 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
   ].filter((tail): tail is { when: string; summary: Summary } => tail.summary !== undefined);
   const worstSqliteTail = sqliteTails.length > 0 ? Math.max(...sqliteTails.map((tail) => tail.summary.p99)) : undefined;
   const fixedPg = find(summaries, `GET at ${fixedRate}/s (PostgreSQL)`);
-  const sweep = summaries.find((s) => s.name.includes('purge'));
+  const sweep = summaries.find((s) => s.name.startsWith(`GET at ${fixedRate}/s during a`));
+  // The same server and database just before the purge: what the purge adds, apart from the database's size.
+  const beforeSweep = summaries.find((s) => s.name.startsWith(`GET at ${fixedRate}/s (SQLite, before a`));
   const put = find(summaries, 'PUT (new versions, durable)');
   const get = find(summaries, 'GET (SQLite)');
   const grownGet = summaries.find((s) => s.name.startsWith('GET (SQLite, grown'));
@@ -92,7 +94,13 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
     { target: `p99 at ${fixedRate} GET/s < 10 ms on PostgreSQL`, ...check(fixedPg?.p99, (v) => v < 10, (v) => `${v} ms`) },
     {
       target: 'GET p99 during the purge ≤ 2× without',
-      ...check(sweep && fixedSqlite ? sweep.p99 / Math.max(fixedSqlite.p99, 1) : undefined, (v) => v <= 2, (v) => `${v.toFixed(2)}× (${sweep?.p99} ms vs ${fixedSqlite?.p99} ms)`),
+      ...check(
+        sweep && beforeSweep ? sweep.p99 / Math.max(beforeSweep.p99, 1) : undefined,
+        (v) => v <= 2,
+        (v) =>
+          `${v.toFixed(2)}× (${sweep?.p99} ms vs ${beforeSweep?.p99} ms on the same database before it` +
+          (sweep && fixedSqlite ? `; ${(sweep.p99 / Math.max(fixedSqlite.p99, 1)).toFixed(2)}× the settled smaller one)` : ')'),
+      ),
     },
     { target: 'PUT ≥ 1,500/s on SQLite, durable', ...check(put?.rps.median, (v) => v >= 1500, (v) => `${Math.round(v)}/s`) },
     { target: 'GET throughput ≥ 50% of baseline 2', ...check(r['GET ÷ baseline 2 (express)'], (v) => v >= 0.5, (v) => `${(v * 100).toFixed(0)}%`) },

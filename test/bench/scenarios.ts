@@ -295,19 +295,21 @@ export async function growthScenarios(settings: BenchSettings): Promise<Scenario
 const expiredRows = (db: Knex, table: string) => db(table).where('key', 'like', 'bench/expired/%');
 
 /**
- * GET at the fixed rate while the sweeper purges the expired secrets, from
- * its first batch. They expire (their rows changed behind the server's
- * back) only once the server is warm, as it is for the row it is compared
- * with; a purge from the first second measured the server's start too.
+ * GET at the fixed rate on a database with 100,000 more secrets, first as
+ * they are (the same server and database without the purge, which the
+ * purge is measured against), then while the sweeper purges them, from its
+ * first batch. They expire (their rows changed behind the server's back)
+ * only once those runs are done.
  */
-export async function sweepScenario(settings: BenchSettings): Promise<ScenarioResult> {
+export async function sweepScenario(settings: BenchSettings): Promise<ScenarioResult[]> {
   const setup = await sqliteSetup(settings, settings.expiredSecrets, Date.now() + 86_400_000);
   const bearer = token();
   const probe = connectDatabase({ client: 'sqlite', filename: (setup.env.SECRETS_DB ?? '').slice('sqlite:'.length) });
   const expiredLeft = async () => Number((await expiredRows(probe, 'secrets').count({ n: '*' }))[0]?.n);
+  const rows = settings.expiredSecrets.toLocaleString('en');
   try {
     return await withProcess(startServer({ cwd: setup.dir, env: { ...setup.env, SECRETS_SWEEP_INTERVAL: '0.5' } }), async (server) => {
-      await fixedRateGets({ ...settings, durationSeconds: settings.warmupSeconds }, server.url, setup.keys, bearer);
+      const before: ScenarioResult = { name: `GET at ${settings.fixedRate}/s (SQLite, before a ${rows}-row purge)`, runs: await measureFixedRate(settings, server.url, setup.keys, bearer) };
       await probe.transaction(async (trx) => {
         for (const table of ['secrets', 'secret_versions']) await expiredRows(trx, table).update({ expires_at: Date.now() - 1000 });
       });
@@ -317,11 +319,14 @@ export async function sweepScenario(settings: BenchSettings): Promise<ScenarioRe
         runs.push(await fixedRateGets(settings, server.url, setup.keys, bearer));
       }
       const left = await expiredLeft();
-      return {
-        name: `GET at ${settings.fixedRate}/s during a ${settings.expiredSecrets.toLocaleString('en')}-row purge`,
-        runs,
-        note: left === 0 ? `purge done within ${Math.round((Date.now() - started) / 1000)} s of measuring` : `${left} rows still to purge when measuring ended`,
-      };
+      return [
+        before,
+        {
+          name: `GET at ${settings.fixedRate}/s during a ${rows}-row purge`,
+          runs,
+          note: left === 0 ? `purge done within ${Math.round((Date.now() - started) / 1000)} s of measuring` : `${left} rows still to purge when measuring ended`,
+        },
+      ];
     });
   } finally {
     await probe.destroy();
