@@ -295,7 +295,7 @@ export async function growthScenarios(settings: BenchSettings): Promise<Scenario
 const expiredRows = (db: Knex, table: string) => db(table).where('key', 'like', 'bench/expired/%');
 
 /**
- * GET at the fixed rate on a database with 100,000 more secrets, first as
+ * GET at the fixed rate on a database with `expiredSecrets` more secrets, first as
  * they are (the same server and database without the purge, which the
  * purge is measured against), then while the sweeper purges them, from its
  * first batch. They expire (their rows changed behind the server's back)
