@@ -182,8 +182,9 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
         jobs: [
           expiredSecretsJob(purgeExpired, (purged) => {
             metrics.secretsSwept.inc(purged.length);
-            // Also moves what a replica that died, and never came back, left staged.
-            audit.kick();
+            // The purge staged its events; the SQLite write thread chains them in the purge's own commit instead.
+            // Moving them also moves what a replica that died, and never came back, left staged.
+            if (!writer) audit.kick();
           }),
           expiredRevocationsJob(writer ?? tokenStore),
           expiredWrapsJob(wrapWriter, (count) => {
