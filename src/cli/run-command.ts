@@ -3,32 +3,49 @@ import type { Command } from 'commander';
 import { GITHUB_OIDC_VARIABLES } from '../client/id-token-sources';
 import { SecretsClient, type ClientFlags } from '../client/secrets-client';
 import { exchangeOnce } from '../client/exchanged-token';
-import { addOidcFlags, exchangeClient, idTokenSource, type OidcOptions } from './oidc-flags';
+import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from './oidc-flags';
 import { keyProblem } from '../keys';
-import { buildEnvironment, EnvironmentError, maskableValues, parseEnvBinding, prefixProblem, type FieldNaming } from '../run/environment';
+import { buildEnvironment, EnvironmentError, maskableValues, parseEnvBinding, prefixProblem, type EnvironmentChoices } from '../run/environment';
 import { CommandNotStarted, runChild } from '../run/run-child';
 import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
 import { fetchValues } from './fetch-secrets';
 import { unwrapFrom } from './wrap-commands';
-import { warn, withExamples } from './output';
+import { withExamples } from './output';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Variables the command must not inherit: it gets secrets, never the tokens that fetched them. */
 const WITHHELD = ['SECRETS_TOKEN', 'SECRETS_TOKEN_FILE', ...GITHUB_OIDC_VARIABLES];
 
-/** --uppercase and --prefix, shared with export. */
-export function addNamingOptions(command: Command): Command {
+/** --uppercase, --prefix and --allow-env, shared with export. */
+export function addVariableOptions(command: Command): Command {
   return command
     .option('--uppercase', 'upper-case the variable names made from fields (password → PASSWORD)')
-    .option('--prefix <P_>', 'put P_ before the variable names made from fields', '');
+    .option('--prefix <P_>', 'put P_ before the variable names made from fields', '')
+    .option('--allow-env <NAME>', 'let a secret set NAME although it steers how programs start (PATH, NODE_OPTIONS, LD_PRELOAD…); repeatable', collect, []);
 }
 
-export function namingFrom(options: { uppercase?: boolean; prefix: string }): FieldNaming {
+export interface VariableOptions {
+  readonly uppercase?: boolean;
+  readonly prefix: string;
+  readonly allowEnv: string[];
+}
+
+export function variableChoicesFrom(options: VariableOptions): EnvironmentChoices {
   const problem = prefixProblem(options.prefix);
   if (problem) throw new CliError(problem, EXIT_USAGE);
-  return { uppercase: options.uppercase, prefix: options.prefix };
+  return { naming: { uppercase: options.uppercase, prefix: options.prefix }, allowed: new Set(options.allowEnv) };
+}
+
+/** The variables to inject, or the usage error that names every refused one; `consequence` says what did not happen. */
+export function environmentOrExit(build: () => Record<string, string>, consequence: string): Record<string, string> {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw new CliError(`${error.message}${consequence}`, EXIT_USAGE);
+    throw error;
+  }
 }
 
 export function checkedFromKeys(keys: readonly string[], flag: string): void {
@@ -40,7 +57,7 @@ export function checkedFromKeys(keys: readonly string[], flag: string): void {
 
 /** The client `run` fetches with: a token exchanged for the CI job's ID token when asked, else the usual one. */
 async function clientFrom(command: Command, options: OidcOptions): Promise<SecretsClient> {
-  const source = idTokenSource(options);
+  const source = exchangeSource(options);
   if (!source) return clientFor(command);
   const exchange = exchangeClient(command);
   const exchanged = await exchangeOnce(exchange, source);
@@ -49,7 +66,7 @@ async function clientFrom(command: Command, options: OidcOptions): Promise<Secre
 
 export function registerRunCommand(program: Command): void {
   const run = withExamples(
-    addNamingOptions(
+    addVariableOptions(
       addOidcFlags(addClientFlags(program.command('run')))
         .description('fetch secrets, then run a command with them as environment variables (masked in its output)')
         .option('--env <NAME=KEY[#FIELD]>', 'one variable: a field, or the whole value as JSON; repeatable', collect, [])
@@ -62,10 +79,10 @@ export function registerRunCommand(program: Command): void {
     'scoped-secrets run --from ci/deploy/aws -- ./deploy.sh',
     'scoped-secrets run --from ci/db --uppercase --prefix DB_ -- psql',
     'scoped-secrets run --wrapped /run/task/db.wrap -- ./migrate.sh',
-    'scoped-secrets run --github-oidc --from ci/acme/widgets/deploy -- ./deploy.sh',
+    'scoped-secrets run --github-oidc --trust-rule gh/acme-widgets --from ci/acme/widgets/deploy -- ./deploy.sh',
     'scoped-secrets run --env DB_PASSWORD=ci/db#password --env AWS=ci/deploy/aws -- make release',
   );
-  run.action(async (commandLine: string[], options: OidcOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean; uppercase?: boolean; prefix: string }, command: Command) => {
+  run.action(async (commandLine: string[], options: OidcOptions & VariableOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean }, command: Command) => {
     let bindings;
     try {
       bindings = options.env.map(parseEnvBinding);
@@ -73,30 +90,25 @@ export function registerRunCommand(program: Command): void {
       throw new CliError((error as Error).message, EXIT_USAGE);
     }
     checkedFromKeys(options.from, '--from ');
-    const naming = namingFrom(options);
+    const choices = variableChoicesFrom(options);
     const keys = [...new Set([...options.from, ...bindings.map((binding) => binding.key)])];
     const client = await clientFrom(command, options);
     // Everything is fetched before the command starts: any failure means it never starts.
     const values = await fetchValues(client, keys, '; the command was not started');
+    // Checked before unwrapping too: a refused variable must not cost a wrap token.
+    environmentOrExit(() => buildEnvironment(options.from, bindings, values, choices), '; the command was not started');
     // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
     const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
     for (const [index, file] of options.wrapped.entries()) {
       values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
     }
-    let built;
-    try {
-      built = buildEnvironment([...options.from, ...wrappedLabels], bindings, values, naming);
-    } catch (error) {
-      if (error instanceof EnvironmentError) throw new CliError(`${error.message}; the command was not started`, EXIT_USAGE);
-      throw error;
-    }
-    for (const line of built.skipped) warn(`${line} (--env NAME=KEY#FIELD exports it under a name you choose)`);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...built.env };
+    const injected = environmentOrExit(() => buildEnvironment([...options.from, ...wrappedLabels], bindings, values, choices), '; the command was not started');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...injected };
     for (const name of WITHHELD) delete env[name];
     const [executable, ...args] = commandLine;
     if (executable === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
     try {
-      process.exitCode = await runChild(executable, args, env, options.mask ? maskableValues(values.values(), built.env) : undefined);
+      process.exitCode = await runChild(executable, args, env, options.mask ? maskableValues(values.values(), injected) : undefined);
     } catch (error) {
       if (error instanceof CommandNotStarted) throw new CliError(error.message, error.exitCode);
       throw error;

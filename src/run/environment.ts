@@ -1,12 +1,15 @@
 /**
  * Which secrets `run` and `export` inject, under which names: `--from KEY`
  * exports each top-level field (its name upper-cased and prefixed on
- * request; a field that is still no variable name is skipped with a
- * warning); `--env NAME=KEY#FIELD` one field; `--env NAME=KEY` the whole
+ * request); `--env NAME=KEY#FIELD` one field; `--env NAME=KEY` the whole
  * value as JSON. Non-string fields are exported as JSON, and `--env` wins
- * over `--from`.
+ * over `--from`. A secret's writer chooses its field names and values, its
+ * readers run the command: so a field that is no variable name, a value no
+ * variable can hold, or a variable that steers how programs start is
+ * refused, every one named at once, and nothing is run.
  */
 import { keyProblem } from '../keys';
+import { steersProcess } from './steering-variables';
 
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -45,44 +48,49 @@ export function prefixProblem(prefix: string): string | undefined {
   return prefix === '' || VARIABLE_NAME.test(prefix) ? undefined : `--prefix ${prefix}: must start a variable name ([A-Za-z_][A-Za-z0-9_]*)`;
 }
 
-export interface BuiltEnvironment {
-  readonly env: Record<string, string>;
-  /** One line per `--from` field left out because its name is not a variable name. */
-  readonly skipped: string[];
+export interface EnvironmentChoices {
+  readonly naming?: FieldNaming;
+  /** Variables named by --allow-env: injected even though they steer how programs start. */
+  readonly allowed?: ReadonlySet<string>;
 }
 
-/** The variables to add, from secret values already fetched by key; every missing --env field is named at once. */
+/** Why `name` may not carry `value` from `source`, or undefined. */
+function variableProblem(name: string, value: string, source: string, allowed: ReadonlySet<string>): string | undefined {
+  if (!VARIABLE_NAME.test(name)) return `${source}: ${JSON.stringify(name)} is not a variable name`;
+  if (value.includes('\0')) return `${source}: the value holds a NUL character, which no variable can carry`;
+  if (steersProcess(name) && !allowed.has(name)) return `${source}: ${name} steers how programs start, so it is not set from a secret unless --allow-env ${name} names it`;
+  return undefined;
+}
+
+/** The variables to add, from secret values already fetched by key; every refused or missing one is named at once. */
 export function buildEnvironment(
   fromKeys: readonly string[],
   bindings: readonly EnvBinding[],
   values: ReadonlyMap<string, Record<string, unknown>>,
-  naming: FieldNaming = {},
-): BuiltEnvironment {
+  choices: EnvironmentChoices = {},
+): Record<string, string> {
+  const { naming = {}, allowed = new Set<string>() } = choices;
   const env: Record<string, string> = {};
-  const skipped: string[] = [];
+  const problems: string[] = [];
+  const set = (name: string, value: string, source: string) => {
+    const problem = variableProblem(name, value, source, allowed);
+    if (problem) problems.push(problem);
+    else env[name] = value;
+  };
   for (const key of fromKeys) {
     for (const [field, value] of Object.entries(values.get(key) ?? {})) {
       const name = `${naming.prefix ?? ''}${naming.uppercase ? field.toUpperCase() : field}`;
-      if (!VARIABLE_NAME.test(name)) {
-        skipped.push(`skipped field "${field}" of ${key}: "${name}" is not a variable name`);
-        continue;
-      }
-      env[name] = exported(value);
+      set(name, exported(value), `field ${JSON.stringify(field)} of ${key}`);
     }
   }
-  const missing: string[] = [];
   for (const { name, key, field } of bindings) {
     const value = values.get(key) ?? {};
-    if (field === undefined) {
-      env[name] = JSON.stringify(value);
-    } else if (!Object.hasOwn(value, field)) {
-      missing.push(`--env ${name}: ${key} has no field "${field}"`);
-    } else {
-      env[name] = exported(value[field]);
-    }
+    if (field === undefined) set(name, JSON.stringify(value), `--env ${name}=${key}`);
+    else if (!Object.hasOwn(value, field)) problems.push(`--env ${name}: ${key} has no field "${field}"`);
+    else set(name, exported(value[field]), `--env ${name}: field ${JSON.stringify(field)} of ${key}`);
   }
-  if (missing.length > 0) throw new EnvironmentError(missing.join('; '));
-  return { env, skipped };
+  if (problems.length > 0) throw new EnvironmentError(problems.join('; '));
+  return env;
 }
 
 /**

@@ -114,16 +114,54 @@ describe('client commands, run and proxy', () => {
       assert.equal(seen.token, null);
     });
 
-    it('skips --from fields that are not variable names, with a warning, and runs with the rest', () => {
+    it('refuses --from fields that are not variable names, naming each, and starts nothing', () => {
       fs.writeFileSync(path.join(cwd, 'odd.json'), '{"fine":"yes","1bad-name":"x"}');
       assert.equal(cli(['put', 'ci/odd', '--expires', '1h', '--file', 'odd.json']).status, 0);
-      const result = cli(['run', '--from', 'ci/odd', '--no-mask', '--', node, '-e', 'console.log(process.env.fine, process.env["1bad-name"] ?? "absent")']);
-      assert.equal(result.status, 0, result.stderr);
-      assert.equal(result.stdout, 'yes absent\n');
-      assert.equal(
-        result.stderr,
-        'scoped-secrets: warning: skipped field "1bad-name" of ci/odd: "1bad-name" is not a variable name (--env NAME=KEY#FIELD exports it under a name you choose)\n',
-      );
+      const result = cli(['run', '--from', 'ci/odd', '--no-mask', '--', node, '-e', "require('fs').writeFileSync('started-odd', '')"]);
+      assert.equal(result.status, 1);
+      assert.equal(result.stderr, 'scoped-secrets: field "1bad-name" of ci/odd: "1bad-name" is not a variable name; the command was not started\n');
+      assert.equal(fs.existsSync(path.join(cwd, 'started-odd')), false);
+    });
+
+    describe('a writer who plants variables that steer its readers\' programs', () => {
+      const ran = () => path.join(cwd, 'planted-code-ran');
+      before(() => {
+        // Code the writer wants run: by bash through BASH_ENV, by node through NODE_OPTIONS, by the loader through LD_PRELOAD.
+        fs.writeFileSync(path.join(cwd, 'planted.sh'), `touch ${ran()}\n`);
+        fs.writeFileSync(path.join(cwd, 'planted.js'), `require('fs').writeFileSync(${JSON.stringify(ran())}, '')\n`);
+        const planted = { BASH_ENV: path.join(cwd, 'planted.sh'), NODE_OPTIONS: `--require ${path.join(cwd, 'planted.js')}`, LD_PRELOAD: '/nonexistent.so', user: 'deployer' };
+        fs.writeFileSync(path.join(cwd, 'planted.json'), JSON.stringify(planted));
+        assert.equal(cli(['put', 'ci/planted', '--expires', '1h', '--file', 'planted.json']).status, 0);
+      });
+
+      it('refuses them with the key and every field named, and runs neither bash nor node', () => {
+        for (const command of [['bash', '-c', 'echo started'], [node, '-e', 'console.log("started")']]) {
+          const result = cli(['run', '--from', 'ci/planted', '--', ...command]);
+          assert.equal(result.status, 1, result.stderr);
+          assert.equal(result.stdout, '');
+          assert.equal(
+            result.stderr,
+            'scoped-secrets: field "BASH_ENV" of ci/planted: BASH_ENV steers how programs start, so it is not set from a secret unless --allow-env BASH_ENV names it; ' +
+              'field "NODE_OPTIONS" of ci/planted: NODE_OPTIONS steers how programs start, so it is not set from a secret unless --allow-env NODE_OPTIONS names it; ' +
+              'field "LD_PRELOAD" of ci/planted: LD_PRELOAD steers how programs start, so it is not set from a secret unless --allow-env LD_PRELOAD names it; the command was not started\n',
+          );
+          assert.equal(fs.existsSync(ran()), false, 'the planted code ran');
+        }
+        const exported = cli(['export', 'ci/planted', '--format', 'shell']);
+        assert.equal(exported.status, 1);
+        assert.equal(exported.stdout, '');
+        assert.match(exported.stderr, /field "BASH_ENV" of ci\/planted: BASH_ENV steers how programs start.*; nothing was printed\n$/);
+      });
+
+      it('sets one only when the reader names it with --allow-env, on the command line', () => {
+        const result = cli(['run', '--from', 'ci/planted', '--allow-env', 'BASH_ENV', '--allow-env', 'NODE_OPTIONS', '--allow-env', 'LD_PRELOAD', '--', 'bash', '-c', 'echo "$user"']);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(fs.existsSync(ran()), true, 'with the opt-in, bash read BASH_ENV');
+        fs.rmSync(ran());
+        const exported = cli(['export', 'ci/planted', '--format', 'json', '--allow-env', 'BASH_ENV', '--allow-env', 'NODE_OPTIONS', '--allow-env', 'LD_PRELOAD']);
+        assert.equal(exported.status, 0, exported.stderr);
+        assert.equal(JSON.parse(exported.stdout).user, 'deployer');
+      });
     });
 
     it('names variables from fields in upper case and with a prefix on request', () => {
