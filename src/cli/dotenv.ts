@@ -1,10 +1,17 @@
 /**
  * .env files in and out. Reading: `NAME=value` lines, an optional
  * `export `, `#` comments, values bare (trimmed, a ` #` comment cut),
- * single-quoted (literal) or double-quoted (\n \r \t \" \\ escapes, may
- * span lines). Writing picks single quotes unless the value holds a single
- * quote or a line break, so that what is written reads back the same here
- * and in the usual dotenv loaders.
+ * single-quoted (literal, may span lines) or double-quoted (\n \r \t \"
+ * \\ escapes, may span lines).
+ *
+ * Writing is for readers that trust nothing in a value: `set -a; . file` in
+ * sh and bash must run nothing and read every value back byte for byte,
+ * and so must the dotenv package. A value goes in single quotes, where
+ * neither shell expands anything; one holding a single quote goes in
+ * double quotes only when it holds nothing a shell expands there (`$`, a
+ * backtick, `\`, `"`); any other value, and one with a carriage return
+ * (which dotenv turns into a line break), is refused: `--format shell`
+ * carries every value.
  */
 export class DotenvError extends Error {}
 
@@ -28,9 +35,15 @@ export function parseDotenv(text: string): Record<string, string> {
     if (name === undefined || rest === undefined) throw new DotenvError(`line ${lineNumber}: expected NAME=value`);
     if (!isVariableName(name)) throw new DotenvError(`line ${lineNumber}: "${name}" is not a variable name`);
     if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      if (end < 0) throw new DotenvError(`line ${lineNumber}: the single quote is not closed`);
-      values[name] = rest.slice(1, end);
+      let body = rest.slice(1);
+      let end = body.indexOf("'");
+      while (end < 0) {
+        index++;
+        if (index >= lines.length) throw new DotenvError(`line ${lineNumber}: the single quote is not closed`);
+        body += `\n${lines[index] ?? ''}`;
+        end = body.indexOf("'");
+      }
+      values[name] = body.slice(0, end);
     } else if (rest.startsWith('"')) {
       let body = rest.slice(1);
       let value = '';
@@ -68,11 +81,21 @@ function readDoubleQuoted(body: string): { text: string; done: boolean } {
   return { text, done: false };
 }
 
-function dotenvQuoted(value: string): string {
-  if (!/['\n\r]/.test(value)) return `'${value}'`;
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+/** Thrown for a value that a format cannot carry safely. */
+export class UnsafeValueError extends Error {}
+
+function dotenvQuoted(name: string, value: string): string {
+  const refuse = (why: string) => new UnsafeValueError(`--format dotenv cannot carry ${name}: its value holds ${why}; use --format shell or --format json`);
+  if (/[\0\r]/.test(value)) throw refuse('a carriage return or a NUL, which .env readers change');
+  if (!value.includes("'")) {
+    if (!value.endsWith('\\')) return `'${value}'`;
+    throw refuse('a backslash at its end, which dotenv reads as escaping the closing quote');
+  }
+  if (!/["$`\\]/.test(value)) return `"${value}"`;
+  throw refuse('a single quote and one of " $ ` \\, which no quoting reads back alike in sh and dotenv');
 }
 
+/** POSIX single quotes: the shell expands nothing inside them, and a single quote is closed, escaped and reopened. */
 function shellQuoted(value: string): string {
   return `'${value.replace(/'/g, "'\\''")}'`;
 }
@@ -82,7 +105,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['dotenv', 'json', 'shell
 
 export function formatVariables(variables: Record<string, string>, format: ExportFormat): string {
   if (format === 'json') return `${JSON.stringify(variables, null, 2)}\n`;
-  const line = format === 'shell' ? (name: string, value: string) => `export ${name}=${shellQuoted(value)}` : (name: string, value: string) => `${name}=${dotenvQuoted(value)}`;
+  const line = format === 'shell' ? (name: string, value: string) => `export ${name}=${shellQuoted(value)}` : (name: string, value: string) => `${name}=${dotenvQuoted(name, value)}`;
   return Object.entries(variables)
     .map(([name, value]) => `${line(name, value)}\n`)
     .join('');

@@ -2,14 +2,24 @@
 import { Option, type Command } from 'commander';
 import { buildEnvironment } from '../run/environment';
 import { addClientFlags, clientFor } from './client-flags';
-import { EXPORT_FORMATS, formatVariables, type ExportFormat } from './dotenv';
+import { EXPORT_FORMATS, formatVariables, UnsafeValueError, type ExportFormat } from './dotenv';
+import { CliError, EXIT_USAGE } from './exit';
 import { fetchValues } from './fetch-secrets';
-import { warn, withExamples } from './output';
-import { addNamingOptions, checkedFromKeys, namingFrom } from './run-command';
+import { withExamples } from './output';
+import { addVariableOptions, checkedFromKeys, environmentOrExit, variableChoicesFrom, type VariableOptions } from './run-command';
+
+function formatVariablesOrExit(variables: Record<string, string>, format: ExportFormat): string {
+  try {
+    return formatVariables(variables, format);
+  } catch (error) {
+    if (error instanceof UnsafeValueError) throw new CliError(`${error.message}; nothing was printed`, EXIT_USAGE);
+    throw error;
+  }
+}
 
 export function registerExportCommand(program: Command): void {
   withExamples(
-    addNamingOptions(
+    addVariableOptions(
       addClientFlags(program.command('export'))
         .description('print every top-level field of the keys as variables (later keys win); this prints values')
         .argument('<keys...>', 'one or more secret keys')
@@ -18,12 +28,11 @@ export function registerExportCommand(program: Command): void {
     'scoped-secrets export ci/db > .env',
     'eval "$(scoped-secrets export ci/deploy/aws --format shell --uppercase)"',
     'scoped-secrets export ci/db ci/deploy/aws --format json',
-  ).action(async (keys: string[], options: { format: ExportFormat; uppercase?: boolean; prefix: string }, command: Command) => {
+  ).action(async (keys: string[], options: VariableOptions & { format: ExportFormat }, command: Command) => {
     checkedFromKeys(keys, '');
-    const naming = namingFrom(options);
+    const choices = variableChoicesFrom(options);
     const values = await fetchValues(clientFor(command), [...new Set(keys)]);
-    const { env, skipped } = buildEnvironment(keys, [], values, naming);
-    for (const line of skipped) warn(line);
-    process.stdout.write(formatVariables(env, options.format));
+    const env = environmentOrExit(() => buildEnvironment(keys, [], values, choices), '; nothing was printed');
+    process.stdout.write(formatVariablesOrExit(env, options.format));
   });
 }
