@@ -75,6 +75,13 @@ export class NoMatchingTrustRule extends AppError {
   }
 }
 
+/** Several rules match and none is the most specific; which ones is not said, since their names are not the caller's to learn. */
+export class AmbiguousTrustRule extends AppError {
+  constructor() {
+    super(409, 'AmbiguousTrustRule', 'several trust rules match this ID token and none of them is the most specific: name the rule to use (rule in the request, --trust-rule on the command line)');
+  }
+}
+
 export class TrustRuleNotFound extends AppError {
   constructor() {
     super(404, 'TrustRuleNotFound', 'no such trust rule');

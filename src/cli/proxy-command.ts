@@ -6,7 +6,7 @@ import { isLoopback } from '../loopback';
 import { RefreshingToken } from '../client/exchanged-token';
 import { SecretsClient } from '../client/secrets-client';
 import type { Logger } from 'pino';
-import { addOidcFlags, idTokenSource, type OidcOptions } from './oidc-flags';
+import { addOidcFlags, exchangeSource, type OidcOptions } from './oidc-flags';
 import { DEFAULT_CAPABILITIES, hostMatcher, isProxyCapability, PROXY_CAPABILITIES, type ProxyCapability } from '../proxy/forwarding-policy';
 import { TokenFile, TokenFileError } from '../proxy/token-file';
 import { CliError, EXIT_USAGE } from './exit';
@@ -22,7 +22,7 @@ function parseListen(text: string): { host: string; port: number } {
 
 /** The token to attach: from --token-file, or exchanged for the job's ID token at the upstream and refreshed before it expires. */
 async function tokenSourceFor(options: OidcOptions & { tokenFile?: string }, upstream: URL, logger: Logger): Promise<TokenSource> {
-  const source = idTokenSource(options);
+  const source = exchangeSource(options);
   if ((source === undefined) === (options.tokenFile === undefined)) {
     throw new CliError('give one of --token-file, --oidc-token-file and --github-oidc', EXIT_USAGE);
   }

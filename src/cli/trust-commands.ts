@@ -5,7 +5,7 @@ import type { TrustRule } from '../client/secrets-client';
 import { addClientFlags, clientFor } from './client-flags';
 import { checkedKey } from './client-commands';
 import { CliError, EXIT_USAGE } from './exit';
-import { addOidcFlags, exchangeClient, idTokenSource, type OidcOptions } from './oidc-flags';
+import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from './oidc-flags';
 import { printJson, withExamples } from './output';
 import { readJsonObject } from './read-secret-input';
 
@@ -18,7 +18,7 @@ export function registerTrustCommands(program: Command): void {
     'scoped-secrets login --oidc-token-file /var/run/secrets/tokens/scoped-secrets > /run/task/token',
     'scoped-secrets login --github-oidc --json',
   ).action(async (options: OidcOptions & { json?: boolean }, command: Command) => {
-    const source = idTokenSource(options);
+    const source = exchangeSource(options);
     if (!source) throw new CliError('give --oidc-token-file or --github-oidc', EXIT_USAGE);
     const exchanged = await exchangeOnce(exchangeClient(command), source);
     if (options.json) printJson(exchanged);

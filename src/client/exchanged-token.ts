@@ -9,8 +9,14 @@ import type { ExchangedToken, SecretsClient } from './secrets-client';
 
 const RETRY_MS = 10_000;
 
-export async function exchangeOnce(client: Pick<SecretsClient, 'exchange'>, source: IdTokenSource): Promise<ExchangedToken> {
-  return client.exchange(await source());
+/** Where an exchange's ID token comes from, and the trust rule it names (the most specific match decides when none is named). */
+export interface ExchangeSource {
+  readonly idToken: IdTokenSource;
+  readonly rule?: string;
+}
+
+export async function exchangeOnce(client: Pick<SecretsClient, 'exchange'>, source: ExchangeSource): Promise<ExchangedToken> {
+  return client.exchange(await source.idToken(), source.rule);
 }
 
 export class RefreshingToken {
@@ -19,7 +25,7 @@ export class RefreshingToken {
 
   constructor(
     private readonly client: Pick<SecretsClient, 'exchange'>,
-    private readonly source: IdTokenSource,
+    private readonly source: ExchangeSource,
     private readonly onRefreshFailed: (error: unknown) => void,
   ) {}
 

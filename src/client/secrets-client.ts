@@ -294,9 +294,9 @@ export class SecretsClient {
     return this.request<WrapInfo>('POST', '/v1/wrap/lookup', { body: { wrapToken } });
   }
 
-  /** A token of this service for a CI provider's ID token (no bearer token needed: make the client with token ''). */
-  exchange(idToken: string): Promise<ExchangedToken> {
-    return this.request<ExchangedToken>('POST', '/v1/tokens/exchange', { body: { token: idToken } });
+  /** A token of this service for a CI provider's ID token, under `rule` when named (no bearer token needed: make the client with token ''). */
+  exchange(idToken: string, rule?: string): Promise<ExchangedToken> {
+    return this.request<ExchangedToken>('POST', '/v1/tokens/exchange', { body: { token: idToken, ...(rule === undefined ? {} : { rule }) } });
   }
 
   putTrustRule(name: string, rule: Omit<TrustRule, 'name'>): Promise<TrustRule> {

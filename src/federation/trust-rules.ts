@@ -8,6 +8,7 @@
  * claim can never widen a pattern. Pure: no I/O.
  */
 import { keyProblem } from '../keys';
+import { scopeCovers } from '../scopes/coverage';
 import { grantedScopeProblem, MAX_TARGET_LENGTH, scopeListProblem } from '../scopes/grammar';
 import { TargetPattern } from '../scopes/target-pattern';
 
@@ -24,12 +25,12 @@ export interface TrustRule extends TrustRuleBody {
   readonly name: string;
 }
 
-/** What the matching rules grant one ID token. */
+/** What the deciding rule grants one ID token. */
 export interface Grant {
   readonly scopes: string[];
   readonly subject: string;
   readonly ttlSeconds: number;
-  readonly rules: string[];
+  readonly rule: string;
 }
 
 export const MIN_RULE_TTL = 60;
@@ -100,6 +101,16 @@ export function widestScopes(rule: Pick<TrustRuleBody, 'scopes'>): string[] {
   return rule.scopes.map((scope) => fill(scope, () => '**'));
 }
 
+/**
+ * The scope its writer needs for the rule's subject: `token:create` for it,
+ * each placeholder read as `**`, as for a derived token of that subject.
+ * The default subject, `<issuer>/<rule name>`, is the rule's own and needs none,
+ * as a derived token's default (the caller's own subject) needs none.
+ */
+export function subjectScope(rule: Pick<TrustRuleBody, 'subject'>): string | undefined {
+  return rule.subject === undefined ? undefined : `token:create:${fill(rule.subject, () => '**')}`;
+}
+
 /** A claim value a pattern may be matched against: a non-empty string without wildcards, spaces, or empty, `.` or `..` segments. */
 function matchableClaim(value: unknown): value is string {
   if (typeof value !== 'string' || value === '' || value.length > MAX_TARGET_LENGTH) return false;
@@ -108,7 +119,7 @@ function matchableClaim(value: unknown): value is string {
 }
 
 /** What one rule grants these claims of its issuer's token, or undefined when it does not match. */
-export function matchRule(rule: TrustRule, issuerName: string, claims: Readonly<Record<string, unknown>>): Omit<Grant, 'rules'> | undefined {
+export function matchRule(rule: TrustRule, issuerName: string, claims: Readonly<Record<string, unknown>>): Omit<Grant, 'rule'> | undefined {
   if (rule.issuer !== issuerName) return undefined;
   for (const [name, pattern] of Object.entries(rule.claims)) {
     const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
@@ -127,25 +138,52 @@ export function matchRule(rule: TrustRule, issuerName: string, claims: Readonly<
   const scopes = rule.scopes.map((scope) => fill(scope, value));
   const subject = rule.subject === undefined ? `${issuerName}/${rule.name}` : fill(rule.subject, value);
   if (unusable || scopes.some((scope) => grantedScopeProblem(scope) !== undefined) || keyProblem(subject) !== undefined) return undefined;
+  // Checked again as at writing: the subject is one its writer could mint a token for.
+  const needed = subjectScope(rule);
+  if (needed !== undefined && !scopeCovers(needed, `token:create:${subject}`)) return undefined;
   return { scopes, subject, ttlSeconds: rule.ttl };
 }
 
 /**
- * What the rules together grant a verified token: the union of the scopes
- * of every matching rule, the subject of the first by name, the smallest
- * ttl. Undefined when none matches, or when the union is more than one
- * token may carry.
+ * Whether every identity that rule `narrow` matches is also matched by rule
+ * `wide`: the same issuer, and every claim `wide` checks is checked by
+ * `narrow` with a pattern that `wide`'s covers (the coverage of scope
+ * targets). Sound, like delegation's coverage: it may call two rules
+ * incomparable when they are not, never the other way round.
  */
-export function grantFor(rules: readonly TrustRule[], issuerName: string, claims: Readonly<Record<string, unknown>>): Grant | undefined {
-  const matched = [...rules]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((rule) => {
-      const granted = matchRule(rule, issuerName, claims);
-      return granted ? [{ rule: rule.name, ...granted }] : [];
-    });
-  const first = matched[0];
-  if (!first) return undefined;
-  const scopes = [...new Set(matched.flatMap((grant) => grant.scopes))];
-  if (scopeListProblem(scopes)) return undefined;
-  return { scopes, subject: first.subject, ttlSeconds: Math.min(...matched.map((grant) => grant.ttlSeconds)), rules: matched.map((grant) => grant.rule) };
+export function ruleCoveredBy(narrow: Pick<TrustRule, 'issuer' | 'claims'>, wide: Pick<TrustRule, 'issuer' | 'claims'>): boolean {
+  if (narrow.issuer !== wide.issuer) return false;
+  return Object.entries(wide.claims).every(([name, pattern]) => {
+    const narrower = Object.hasOwn(narrow.claims, name) ? narrow.claims[name] : undefined;
+    return narrower !== undefined && scopeCovers(`secret:get:${pattern}`, `secret:get:${narrower}`);
+  });
+}
+
+/** Why the exchange has no one rule to follow. */
+export type NoDecision = 'none' | 'ambiguous';
+
+/**
+ * The one rule that decides what a verified ID token gets. Rules are written
+ * by different teams, so they are never united: `named` alone is evaluated
+ * when given; otherwise the most specific matching rule decides, the one
+ * covered by every other match and covering none of them. No single such
+ * rule is `ambiguous`, and the caller must name one.
+ */
+export function decidingGrant(
+  rules: readonly TrustRule[],
+  issuerName: string,
+  claims: Readonly<Record<string, unknown>>,
+  named?: string,
+): Grant | NoDecision {
+  const candidates = named === undefined ? rules : rules.filter((rule) => rule.name === named);
+  const matched = candidates.flatMap((rule) => {
+    const granted = matchRule(rule, issuerName, claims);
+    return granted ? [{ rule, granted }] : [];
+  });
+  const decides = matched.filter(({ rule }) =>
+    matched.every((other) => other.rule === rule || (ruleCoveredBy(rule, other.rule) && !ruleCoveredBy(other.rule, rule))),
+  );
+  const [decided] = decides;
+  if (decided === undefined) return matched.length === 0 ? 'none' : 'ambiguous';
+  return { ...decided.granted, rule: decided.rule.name };
 }

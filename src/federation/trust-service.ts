@@ -1,19 +1,20 @@
 /**
  * Trust rules as administrators manage them, and the exchange of a CI
  * provider's ID token under them. Whoever writes a rule must cover every
- * scope it can grant, each placeholder read as `**`: a rule is never a way
- * around delegation's no-escalation rule.
+ * scope it can grant and hold `token:create` for its subject, each
+ * placeholder read as `**`: a rule is never a way around delegation's
+ * no-escalation rule. One rule decides each exchange.
  */
 import type { Actor, AuditStaging } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
-import { InvalidRequest, NoMatchingTrustRule, ScopeEscalation, TrustRuleNotFound, Unauthorized, Unavailable } from '../errors';
+import { AmbiguousTrustRule, InvalidRequest, NoMatchingTrustRule, ScopeEscalation, TrustRuleNotFound, Unauthorized, Unavailable } from '../errors';
 import { uncoveredScopes } from '../scopes/coverage';
 import type { Principal } from '../tokens/token-verifier';
 import type { DerivedToken, TokenService } from '../tokens/token-service';
 import { IdTokenRejected, IssuerUnavailable, type IdTokenVerifier } from './id-token-verifier';
 import type { KnexTrustStore } from './knex-trust-store';
 import type { TrustRuleSet } from './trust-rule-set';
-import { grantFor, trustRuleProblem, widestScopes, type TrustRule } from './trust-rules';
+import { decidingGrant, subjectScope, trustRuleProblem, widestScopes, type TrustRule } from './trust-rules';
 import type { TrustWrites } from './trust-writes';
 
 export interface ExchangedToken extends DerivedToken {
@@ -47,7 +48,8 @@ export class TrustService {
   }
 
   async put(caller: Principal, rule: TrustRule, actor: Actor): Promise<boolean> {
-    const uncovered = uncoveredScopes(caller.grants.scopes, widestScopes(rule));
+    const subject = subjectScope(rule);
+    const uncovered = uncoveredScopes(caller.grants.scopes, [...widestScopes(rule), ...(subject === undefined ? [] : [subject])]);
     if (uncovered.length > 0) throw new ScopeEscalation(uncovered);
     const now = this.deps.clock.now();
     const created = await this.deps.writes.putRule(rule, now, { ...actor, time: now, action: 'trust.set', key: rule.name, outcome: 200 });
@@ -73,8 +75,12 @@ export class TrustService {
     await this.deps.rules.refresh(true);
   }
 
-  /** A token of this service for a CI provider's ID token: 401 when it does not verify, 403 when no rule matches. */
-  async exchange(idToken: string, actor: Actor): Promise<ExchangedToken> {
+  /**
+   * A token of this service for a CI provider's ID token, under the rule
+   * named or else the most specific match: 401 when it does not verify, 403
+   * when no rule matches, 409 when no one matching rule is the most specific.
+   */
+  async exchange(idToken: string, ruleName: string | undefined, actor: Actor): Promise<ExchangedToken> {
     let verified;
     try {
       verified = await this.deps.verifier.verify(idToken);
@@ -83,10 +89,11 @@ export class TrustService {
       if (error instanceof IssuerUnavailable) throw new Unavailable(error.message);
       throw error;
     }
-    const grant = grantFor(this.deps.rules.current(), verified.issuer.name, verified.claims);
-    if (!grant) throw new NoMatchingTrustRule();
-    const detail = JSON.stringify({ issuer: verified.issuer.name, sub: typeof verified.claims.sub === 'string' ? verified.claims.sub : null, rules: grant.rules });
+    const grant = decidingGrant(this.deps.rules.current(), verified.issuer.name, verified.claims, ruleName);
+    if (grant === 'none') throw new NoMatchingTrustRule();
+    if (grant === 'ambiguous') throw new AmbiguousTrustRule();
+    const detail = JSON.stringify({ issuer: verified.issuer.name, sub: typeof verified.claims.sub === 'string' ? verified.claims.sub : null, rule: grant.rule });
     const token = await this.deps.tokens.issueExchanged(grant, actor, detail);
-    return { ...token, rules: grant.rules };
+    return { ...token, rules: [grant.rule] };
   }
 }

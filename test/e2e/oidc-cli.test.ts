@@ -78,7 +78,7 @@ describe('a CI job exchanging its ID token', () => {
   it('run --github-oidc hands the command the secret, and no token', async () => {
     const env = { SECRETS_URL: server.url, ...job, ACTIONS_ID_TOKEN_REQUEST_URL: githubUrl };
     const script = 'process.stdout.write(JSON.stringify(process.env))';
-    const result = await runAsync(['run', '--github-oidc', '--from', 'ci/acme/widgets/db', '--no-mask', '--', process.execPath, '-e', script], { cwd, env });
+    const result = await runAsync(['run', '--github-oidc', '--trust-rule', 'gh/deploy', '--from', 'ci/acme/widgets/db', '--no-mask', '--', process.execPath, '-e', script], { cwd, env });
     assert.equal(result.status, 0, result.stderr);
     const childEnv = JSON.parse(result.stdout) as Record<string, string>;
     assert.equal(childEnv.password, MARKER);
@@ -96,6 +96,11 @@ describe('a CI job exchanging its ID token', () => {
     assert.equal(body.subject, 'gh/acme/widgets');
     assert.deepEqual(body.rules, ['gh/deploy']);
     assert.match(runCli(['trust', 'list'], { cwd, env: admin }).stdout, /^gh\/deploy\tgithub\t600s\tsecret:get:ci\/\{repository\}\/\*\*\n$/);
+    const named = await runAsync(['login', '--oidc-token-file', 'id.token', '--trust-rule', 'gh/deploy', '--json'], { cwd, env: { SECRETS_URL: server.url } });
+    assert.deepEqual(JSON.parse(named.stdout).rules, ['gh/deploy'], named.stderr);
+    const otherRule = await runAsync(['login', '--oidc-token-file', 'id.token', '--trust-rule', 'gh/other'], { cwd, env: { SECRETS_URL: server.url } });
+    assert.equal(otherRule.status, 2);
+    assert.match(otherRule.stderr, /no trust rule matches/);
     const refused = await runAsync(['login', '--oidc-token-file', 'db.json'], { cwd, env: { SECRETS_URL: server.url } });
     assert.equal(refused.status, 2);
     assert.equal(refused.stderr.split('\n').length, 2, 'one line');

@@ -81,8 +81,8 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       const refused = await putRule('gh/narrow', RULE, narrow);
       assert.equal(refused.status, 403);
       assert.equal(refused.body.code, 'ScopeEscalation');
-      assert.deepEqual(refused.body.details.uncovered, ['secret:get:ci/**/**']);
-      const wide = svc.token(['trust:set:**', 'secret:get:ci/**'], 'wide');
+      assert.deepEqual(refused.body.details.uncovered, ['secret:get:ci/**/**', 'token:create:gh/**']);
+      const wide = svc.token(['trust:set:**', 'secret:get:ci/**', 'token:create:gh/**'], 'wide');
       assert.equal((await putRule('gh/wide', RULE, wide)).status, 201);
       assert.equal((await request(svc.app).delete('/v1/trust/gh/wide').set(as(admin))).status, 204);
     });
@@ -115,17 +115,94 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       assert.equal((await exchange(await idToken())).status, 201, 'the same kind of ID token may be exchanged again');
     });
 
-    it('unites every matching rule, with the subject of the first by name and the smallest ttl', async () => {
-      const audit = { issuer: 'ci', claims: { repository: 'acme/*' }, scopes: ['audit:read:ci/{repository}/**'], ttl: 120 };
-      assert.equal((await putRule('gh/audit', audit)).status, 201);
+    describe('by one rule, whatever rules other teams write', () => {
+      // Team B's lead: may write rules under team-b/ and mint for team-b subjects, nothing of team A's.
+      const teamB = () => svc.token(['trust:*:team-b/**', 'secret:get:ci/team-b/**', 'token:create:team-b/**'], 'team-b-lead');
+      const removeAfter = (...names: string[]) => async () => {
+        for (const name of names) await request(svc.app).delete(`/v1/trust/${name}`).set(as(admin));
+      };
+
+      it('a catch-all rule of another team neither re-subjects, shortens nor widens the team\'s own exchange', async () => {
+        const catchAll = { issuer: 'ci', claims: { repository: '**' }, scopes: ['secret:get:ci/team-b/**'], subject: 'team-b/everyone', ttl: 60 };
+        assert.equal((await putRule('team-b/catch-all', catchAll, teamB())).status, 201);
+        try {
+          const res = await exchange(await idToken());
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+          assert.equal(res.body.subject, 'gh/acme/widgets');
+          assert.deepEqual(res.body.scopes, ['secret:get:ci/acme/widgets/**']);
+          assert.deepEqual(res.body.rules, ['gh/deploy']);
+          assert.equal(res.body.expires, new Date(svc.clock.now() + 900_000).toISOString());
+          const other = await exchange(await idToken({ ...CLAIMS, repository: 'someone/else' }));
+          assert.equal(other.body.subject, 'team-b/everyone', 'the catch-all decides where it is the only match');
+        } finally {
+          await removeAfter('team-b/catch-all')();
+        }
+      });
+
+      it('a rule of 256 scopes elsewhere does not make the team\'s exchange fail', async () => {
+        const scopes = Array.from({ length: 256 }, (_, index) => `secret:get:ci/team-b/s${index}`);
+        assert.equal((await putRule('team-b/wide', { issuer: 'ci', claims: { repository: '**' }, scopes, ttl: 60 }, teamB())).status, 201);
+        try {
+          assert.equal((await exchange(await idToken())).status, 201);
+        } finally {
+          await removeAfter('team-b/wide')();
+        }
+      });
+
+      it('matching rules with no single most specific one are 409 AmbiguousTrustRule, naming no rule, until one is named', async () => {
+        const byActor = { issuer: 'ci', claims: { repository: 'acme/widgets', actor: 'alice' }, scopes: ['secret:get:ci/team-b/**'], subject: 'team-b/alice', ttl: 60 };
+        assert.equal((await putRule('team-b/by-actor', byActor, teamB())).status, 201);
+        try {
+          const claims = { ...CLAIMS, actor: 'alice' };
+          const ambiguous = await exchange(await idToken(claims));
+          assert.equal(ambiguous.status, 409);
+          assert.equal(ambiguous.body.code, 'AmbiguousTrustRule');
+          assert.ok(!JSON.stringify(ambiguous.body).includes('gh/deploy') && !JSON.stringify(ambiguous.body).includes('team-b'), 'the rules are not named');
+          const named = await request(svc.app).post('/v1/tokens/exchange').send({ token: await idToken(claims), rule: 'gh/deploy' });
+          assert.equal(named.status, 201, JSON.stringify(named.body));
+          assert.deepEqual(named.body.rules, ['gh/deploy']);
+          assert.equal(named.body.subject, 'gh/acme/widgets');
+        } finally {
+          await removeAfter('team-b/by-actor')();
+        }
+      });
+
+      it('a named rule is evaluated alone: one that does not match, or does not exist, is 403 alike', async () => {
+        const named = async (rule: string, claims: object = CLAIMS) => request(svc.app).post('/v1/tokens/exchange').send({ token: await idToken(claims), rule });
+        assert.equal((await named('gh/deploy', { ...CLAIMS, repository: 'evil/x' })).body.code, 'NoMatchingTrustRule');
+        assert.equal((await named('gh/missing')).body.code, 'NoMatchingTrustRule');
+        assert.equal((await named('gh//bad')).status, 400);
+      });
+
+      it('a rule\'s writer must hold token:create for its subject, placeholders read as **', async () => {
+        // trust:set and the secret scopes, but no token:create: no rule that mints root.
+        const writer = svc.token(['trust:set:team-a/**', 'secret:get:ci/team-a/**'], 'team-a-lead');
+        const asRoot = { issuer: 'ci', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/team-a/**'], subject: 'root', ttl: 60 };
+        const refused = await putRule('team-a/root', asRoot, writer);
+        assert.equal(refused.status, 403);
+        assert.equal(refused.body.code, 'ScopeEscalation');
+        assert.deepEqual(refused.body.details.uncovered, ['token:create:root']);
+        const placeholder = await putRule('team-a/any', { ...asRoot, subject: '{repository}' }, writer);
+        assert.deepEqual(placeholder.body.details.uncovered, ['token:create:**']);
+        assert.equal((await exchange(await idToken())).body.subject, 'gh/acme/widgets', 'nothing was stored');
+        const allowed = svc.token(['trust:set:team-a/**', 'secret:get:ci/team-a/**', 'token:create:team-a/**'], 'team-a-lead');
+        assert.equal((await putRule('team-a/own', { ...asRoot, subject: 'team-a/{repository}' }, allowed)).status, 201);
+        assert.equal((await putRule('team-a/default', { ...asRoot, subject: undefined }, writer)).status, 201, 'the default subject, issuer/rule, needs no scope');
+        await removeAfter('team-a/own', 'team-a/default')();
+      });
+    });
+
+    it('never fills a placeholder with a wildcard, even for a claim the rule does not match on', async () => {
+      // The rule matches on ref alone; repository only fills the placeholder.
+      assert.equal((await putRule('gh/open', { ...RULE, claims: { ref: 'refs/heads/release' } })).status, 201);
       try {
-        const res = await exchange(await idToken());
-        assert.deepEqual(res.body.rules, ['gh/audit', 'gh/deploy']);
-        assert.equal(res.body.subject, 'ci/gh/audit');
-        assert.deepEqual(res.body.scopes, ['audit:read:ci/acme/widgets/**', 'secret:get:ci/acme/widgets/**']);
-        assert.equal(res.body.expires, new Date(svc.clock.now() + 120_000).toISOString());
+        for (const repository of ['*', '**', 'acme/*', 'acme/..']) {
+          const res = await exchange(await idToken({ ...CLAIMS, ref: 'refs/heads/release', repository }));
+          assert.equal(res.status, 403, `${repository}: ${JSON.stringify(res.body)}`);
+        }
+        assert.equal((await exchange(await idToken({ ...CLAIMS, ref: 'refs/heads/release' }))).status, 201);
       } finally {
-        await request(svc.app).delete('/v1/trust/gh/audit').set(as(admin));
+        await request(svc.app).delete('/v1/trust/gh/open').set(as(admin));
       }
     });
 
@@ -160,7 +237,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       assert.equal((await request(svc.app).get('/v1/whoami').set(as(res.body.token))).status, 401);
     });
 
-    it('audits token.exchange with the issuer, the ID token\'s sub and the rules, never a token', async () => {
+    it('audits token.exchange with the issuer, the ID token\'s sub and the rule, never a token', async () => {
       const id = await idToken();
       const res = await exchange(id);
       await exchange(await idToken({ ...CLAIMS, repository: 'evil/x' }));
@@ -171,7 +248,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       const exchanges = (events.body.events as Array<{ action: string; outcome: number; key: string | null; detail?: string }>).filter((event) => event.action === 'token.exchange');
       const success = exchanges.find((event) => event.outcome === 201);
       assert.equal(success?.key, 'gh/acme/widgets');
-      assert.deepEqual(JSON.parse(success?.detail ?? '{}'), { issuer: 'ci', sub: CLAIMS.sub, rules: ['gh/deploy'] });
+      assert.deepEqual(JSON.parse(success?.detail ?? '{}'), { issuer: 'ci', sub: CLAIMS.sub, rule: 'gh/deploy' });
       assert.ok(exchanges.some((event) => event.outcome === 403));
       assert.ok((events.body.events as Array<{ action: string }>).some((event) => event.action === 'trust.set'));
       assert.ok((events.body.events as Array<{ action: string }>).some((event) => event.action === 'trust.delete'));

@@ -21,7 +21,7 @@ describe('RefreshingToken', () => {
       },
     };
     const failures: unknown[] = [];
-    const held = new RefreshingToken(service, idTokenFromFile(file), (error) => failures.push(error));
+    const held = new RefreshingToken(service, { idToken: idTokenFromFile(file) }, (error) => failures.push(error));
     await held.start();
     assert.equal(held.current(), 'token-for-id-token-1');
     // Rotated as the kubelet does: a new file renamed into place.

@@ -1,7 +1,7 @@
-/** Trust rules: validation, claim matching, placeholders that can never widen, escalation, and several rules united. */
+/** Trust rules: validation, claim matching, placeholders that can never widen, escalation, and the one rule that decides. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { grantFor, matchRule, trustRuleProblem, widestScopes, type TrustRule, type TrustRuleBody } from '../../src/federation/trust-rules';
+import { decidingGrant, matchRule, ruleCoveredBy, subjectScope, trustRuleProblem, widestScopes, type TrustRule, type TrustRuleBody } from '../../src/federation/trust-rules';
 import { uncoveredScopes } from '../../src/scopes/coverage';
 
 const LIMITS = { issuers: new Set(['github', 'gitlab']), maxTtlSeconds: 3600 };
@@ -66,17 +66,54 @@ describe('trust rules', () => {
     }
   });
 
-  it('unite several matching rules, take the subject of the first by name and the smallest ttl', () => {
-    const audit: TrustRule = { name: 'audit', issuer: 'github', claims: { repository: 'acme/*' }, scopes: ['audit:read:ci/{repository}/**'], ttl: 300 };
-    const other: TrustRule = { name: 'other', issuer: 'github', claims: { repository: 'other/*' }, scopes: ['secret:get:**'], ttl: 60 };
-    const grant = grantFor([RULE, other, audit], 'github', CLAIMS);
-    assert.deepEqual(grant, {
-      scopes: ['audit:read:ci/acme/widgets/**', 'secret:get:ci/acme/widgets/**', 'secret:list:ci/acme/widgets/**'],
-      subject: 'github/audit',
-      ttlSeconds: 300,
-      rules: ['audit', 'deploy'],
+  describe('one rule decides', () => {
+    const rule = (name: string, claims: Record<string, string>, scopes = [`secret:get:ci/${name}/**`]): TrustRule => ({ name, issuer: 'github', claims, scopes, ttl: 300 });
+    const team = rule('team', { repository: 'acme/widgets', ref: 'refs/heads/main' });
+    const catchAll = rule('catch-all', { repository: '**' }, ['secret:get:**']);
+    const org = rule('org', { repository: 'acme/*' });
+
+    it('X is covered by Y when every identity X matches, Y matches', () => {
+      assert.equal(ruleCoveredBy(team, catchAll), true);
+      assert.equal(ruleCoveredBy(team, org), true);
+      assert.equal(ruleCoveredBy(org, catchAll), true);
+      assert.equal(ruleCoveredBy(catchAll, team), false);
+      assert.equal(ruleCoveredBy(org, team), false, 'org leaves ref open');
+      assert.equal(ruleCoveredBy(team, { ...org, issuer: 'gitlab' }), false, 'another issuer');
+      assert.equal(ruleCoveredBy(team, rule('actor', { actor: 'alice' })), false, 'a claim the narrower one does not check');
+      assert.equal(ruleCoveredBy(team, team), true);
     });
-    assert.equal(grantFor([other], 'github', CLAIMS), undefined);
+
+    it('is the most specific match, whatever catch-all rules others write, with its own scopes, subject and ttl', () => {
+      const grant = decidingGrant([catchAll, org, team], 'github', CLAIMS);
+      assert.deepEqual(grant, { scopes: ['secret:get:ci/team/**'], subject: 'github/team', ttlSeconds: 300, rule: 'team' });
+      assert.equal((decidingGrant([catchAll, org], 'github', CLAIMS) as { rule: string }).rule, 'org');
+    });
+
+    it('is ambiguous when no one match is the most specific, or two match alike', () => {
+      const byActor = rule('by-actor', { repository: 'acme/widgets', actor: 'alice' });
+      assert.equal(decidingGrant([team, byActor], 'github', { ...CLAIMS, actor: 'alice' }), 'ambiguous');
+      assert.equal(decidingGrant([team, { ...team, name: 'twin' }], 'github', CLAIMS), 'ambiguous');
+      assert.deepEqual(decidingGrant([team, byActor], 'github', { ...CLAIMS, actor: 'bob' }), decidingGrant([team], 'github', CLAIMS), 'a rule that does not match takes no part');
+    });
+
+    it('is the named rule alone when one is named, whatever else matches', () => {
+      assert.equal((decidingGrant([catchAll, org, team], 'github', CLAIMS, 'catch-all') as { rule: string }).rule, 'catch-all');
+      assert.equal(decidingGrant([catchAll, team], 'github', CLAIMS, 'missing'), 'none');
+      assert.equal(decidingGrant([catchAll, team], 'github', { ...CLAIMS, repository: 'other/x' }, 'team'), 'none', 'a named rule that does not match');
+    });
+
+    it('is never several rules united: a rule of 256 scopes decides for itself only', () => {
+      const wide = rule('wide', { repository: '**' }, Array.from({ length: 256 }, (_, index) => `secret:get:ci/wide/${index}`));
+      assert.deepEqual((decidingGrant([wide, team], 'github', CLAIMS) as { scopes: string[] }).scopes, ['secret:get:ci/team/**']);
+      assert.equal(decidingGrant([wide], 'github', CLAIMS) === 'none', false);
+      assert.equal(decidingGrant([], 'github', CLAIMS), 'none');
+    });
+  });
+
+  it('need token:create for an explicit subject, each placeholder read as **, and none for the default', () => {
+    assert.equal(subjectScope(RULE), 'token:create:gh/**');
+    assert.equal(subjectScope({ subject: 'root' }), 'token:create:root');
+    assert.equal(subjectScope({ subject: undefined }), undefined);
   });
 
   it('read each placeholder as ** for the escalation check', () => {

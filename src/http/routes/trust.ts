@@ -7,6 +7,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { TrustRule, TrustRuleBody } from '../../federation/trust-rules';
 import type { TrustService } from '../../federation/trust-service';
+import { InvalidRequest } from '../../errors';
+import { keyProblem } from '../../keys';
 import type { Metrics } from '../../metrics';
 import { keyOf, locals, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
@@ -94,7 +96,10 @@ export function trustRoutes(deps: { trust: TrustService; auditor: RequestAuditor
   router.post('/v1/tokens/exchange', async (req: Request, res: Response) => {
     // Failures are audited when the response finishes; a success commits its event with the token's record.
     locals(res).audit = { action: 'token.exchange', key: null };
-    const exchanged = await trust.exchange((req.body as { token: string }).token, auditor.actor(req, res));
+    const body = req.body as { token: string; rule?: string };
+    const problem = body.rule === undefined ? undefined : keyProblem(body.rule);
+    if (problem) throw new InvalidRequest(`rule: ${problem}`);
+    const exchanged = await trust.exchange(body.token, body.rule, auditor.actor(req, res));
     auditor.committedWithWrite(res);
     metrics.tokensMinted.inc();
     res.status(201).json({ ...issuedTokenBody(exchanged), rules: exchanged.rules });
