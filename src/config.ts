@@ -14,6 +14,11 @@ export type DatabaseConfig =
 
 export type RateLimitConfig = 'off' | { readonly perSecond: number; readonly burst: number };
 
+export interface WrapQuota {
+  readonly wraps: number;
+  readonly bytes: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -39,6 +44,8 @@ export interface Config {
   readonly maxSecretBytes: number;
   readonly maxTokenTtlSeconds: number;
   readonly maxWrapTtlSeconds: number;
+  /** What one subject's live wraps may hold at once: a wrap is stored until it is unwrapped or expires. */
+  readonly wrapQuota: WrapQuota;
   readonly historyVersions: number;
   readonly auditRetentionMs: number;
   readonly logLevel: LogLevel;
@@ -115,6 +122,10 @@ export function loadConfig(env: Env): Config {
     maxSecretBytes: integer('SECRETS_MAX_SECRET_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     maxTokenTtlSeconds: integer('SECRETS_MAX_TOKEN_TTL', 86_400, 1, 31_536_000),
     maxWrapTtlSeconds: integer('SECRETS_MAX_WRAP_TTL', 86_400, 1, 31_536_000),
+    wrapQuota: {
+      wraps: integer('SECRETS_WRAP_QUOTA_WRAPS', 1000, 1, 10_000_000),
+      bytes: integer('SECRETS_WRAP_QUOTA_BYTES', 16 * 1_048_576, 1024, 1024 * 1_048_576),
+    },
     historyVersions: integer('SECRETS_HISTORY', 10, 1, 1000),
     auditRetentionMs,
     logLevel,

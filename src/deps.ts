@@ -158,7 +158,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
 
     const wrapStore = new KnexWrapStore(knex);
     const wrapWriter = writer ?? wrapWrites({ store: wrapStore, audit: auditStore });
-    const wraps = new WrapService({ secrets, store: wrapStore, writes: wrapWriter, envelope, clock, maxTtlSeconds: config.maxWrapTtlSeconds, audit });
+    const wraps = new WrapService({ secrets, store: wrapStore, writes: wrapWriter, envelope, clock, maxTtlSeconds: config.maxWrapTtlSeconds, quota: config.wrapQuota, audit });
 
     const issuers = loadOidcIssuers(config.oidcIssuersFile);
     const trustStore = new KnexTrustStore(knex);

@@ -127,6 +127,24 @@ export class TooManyRequests extends AppError {
   }
 }
 
+/** A subject's live wraps at their quota: more once some are unwrapped or expire. */
+export class WrapQuotaExceeded extends AppError {
+  override readonly denial = 'wrap_quota';
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, 'TooManyRequests', message, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+/** One wrap larger than a subject's whole quota of wrapped bytes: it could never be created. */
+export class WrapTooLarge extends AppError {
+  override readonly denial = 'wrap_quota';
+
+  constructor(limit: number) {
+    super(413, 'PayloadTooLarge', `a wrap holds at most ${limit} bytes, sealed (SECRETS_WRAP_QUOTA_BYTES)`);
+  }
+}
+
 export class NotFound extends AppError {
   constructor() {
     super(404, 'NotFound', 'no such route');

@@ -10,6 +10,7 @@ import * as keyedAuditChain from '../../migrations/20261123000100_keyed_audit_ch
 import * as auditOutbox from '../../migrations/20261123000200_audit_outbox';
 import * as wraps from '../../migrations/20261124000000_wraps';
 import * as federation from '../../migrations/20261124000100_federation';
+import * as wrapsByCreator from '../../migrations/20261207000000_wraps_by_creator';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261123000200_audit_outbox', auditOutbox],
   ['20261124000000_wraps', wraps],
   ['20261124000100_federation', federation],
+  ['20261207000000_wraps_by_creator', wrapsByCreator],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

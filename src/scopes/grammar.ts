@@ -11,6 +11,7 @@ export const SCOPE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   token: ['create', 'revoke'],
   audit: ['read'],
   trust: ['get', 'set', 'delete'],
+  wrap: ['value'],
 };
 
 export const MAX_TARGET_LENGTH = 1024;

@@ -14,7 +14,7 @@ import { withSealOf } from './open-keyring';
 import { createSigner } from '../tokens/token-keys';
 import { mayCreateKeyringFolder } from './installation';
 
-export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**'];
+export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**', 'wrap:value:**'];
 export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;
 
 function writePrivateFile(file: string, contents: string): void {

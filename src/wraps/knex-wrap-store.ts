@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { isPostgres } from '../db/connect';
 import { inTransaction } from '../db/transactions';
-import type { WrapInfo, WrapRecord, WrapStore } from './wrap-store-type';
+import type { WrapInfo, WrapRecord, WrapStore, WrapUsage } from './wrap-store-type';
 
 interface WrapRow {
   id: string;
@@ -48,6 +48,17 @@ export class KnexWrapStore implements WrapStore {
       wrapped_key: wrap.sealed.wrappedKey,
       ciphertext: wrap.sealed.ciphertext,
     });
+  }
+
+  async usageOf(creator: string, now: number, trx: Knex.Transaction): Promise<WrapUsage> {
+    // On SQLite one connection writes, so creations are already serialised; on PostgreSQL replicas need the lock.
+    if (this.pg) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`wraps:${creator}`]);
+    const row = (await trx('wraps')
+      .where('creator', creator)
+      .andWhere('expires_at', '>', now)
+      .select(trx.raw('count(*) AS wraps'), trx.raw('coalesce(sum(length(ciphertext)), 0) AS bytes'), trx.raw('min(expires_at) AS soonest'))
+      .first()) as { wraps: number | string; bytes: number | string; soonest: number | string | null } | undefined;
+    return { wraps: Number(row?.wraps ?? 0), bytes: Number(row?.bytes ?? 0), soonestExpiry: row?.soonest == null ? null : Number(row.soonest) };
   }
 
   async take(tokenHash: string, now: number, trx: Knex.Transaction): Promise<WrapRecord | undefined> {

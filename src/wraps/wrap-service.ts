@@ -8,7 +8,8 @@
 import type { Actor, AuditStaging } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
-import { InvalidRequest, WrapTokenNotFound } from '../errors';
+import type { WrapQuota } from '../config';
+import { InvalidRequest, WrapQuotaExceeded, WrapTokenNotFound, WrapTooLarge } from '../errors';
 import type { SecretService, SecretValue } from '../secrets/secret-service';
 import type { WrapInfo, WrapStore } from './wrap-store-type';
 import { newWrapId, newWrapToken, wrapTokenHash } from './wrap-tokens';
@@ -39,6 +40,7 @@ export class WrapService {
       envelope: Envelope;
       clock: Clock;
       maxTtlSeconds: number;
+      quota: WrapQuota;
       audit: Pick<AuditStaging, 'kick'>;
     },
   ) {}
@@ -60,10 +62,19 @@ export class WrapService {
     const id = newWrapId();
     const wrapToken = newWrapToken();
     const sealed = await envelope.seal(Buffer.from(JSON.stringify(value), 'utf8'), { wrapId: id });
-    await writes.createWrap(
+    const { quota } = this.deps;
+    if (sealed.ciphertext.length > quota.bytes) throw new WrapTooLarge(quota.bytes);
+    const refused = await writes.createWrap(
       { id, tokenHash: wrapTokenHash(wrapToken), key, creator, createdAt: now, expiresAt, sealed },
       [{ ...actor, time: now, action: 'wrap.create', key, outcome: 201 }],
+      quota,
     );
+    if (refused) {
+      const limit = refused.exceeded === 'wraps' ? `${quota.wraps} live wraps (SECRETS_WRAP_QUOTA_WRAPS)` : `${quota.bytes} bytes in live wraps (SECRETS_WRAP_QUOTA_BYTES)`;
+      // Room comes back when the first live wrap expires, if none is unwrapped before.
+      const retryAfter = Math.max(1, Math.ceil(((refused.usage.soonestExpiry ?? now) - now) / 1000));
+      throw new WrapQuotaExceeded(`${creator} holds its quota of ${limit}: unwrap or let some expire first`, retryAfter);
+    }
     audit.kick();
     return { wrapToken, key, expiresAt };
   }

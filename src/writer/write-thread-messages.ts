@@ -4,6 +4,7 @@ import type { DeleteCommand, PutCommand } from '../secrets/secret-writes';
 import type { NewRevocation } from '../tokens/token-writes';
 import type { IssuedToken } from '../tokens/token-store-type';
 import type { Actor } from '../audit/audit-store-type';
+import type { WrapQuota } from '../config';
 import type { WrapRecord } from '../wraps/wrap-store-type';
 import type { TrustRule } from '../federation/trust-rules';
 
@@ -20,7 +21,7 @@ export interface WriterCommands {
   deleteSecret: DeleteCommand;
   recordIssued: { token: IssuedToken; events: readonly AuditEventInput[] };
   revoke: { revocation: NewRevocation; events: readonly AuditEventInput[] };
-  createWrap: { wrap: WrapRecord; events: readonly AuditEventInput[] };
+  createWrap: { wrap: WrapRecord; events: readonly AuditEventInput[]; quota: WrapQuota };
   takeWrap: { tokenHash: string; now: number; actor: Actor };
   purgeWraps: { now: number; limit: number };
   putTrustRule: { rule: TrustRule; now: number; event: AuditEventInput };

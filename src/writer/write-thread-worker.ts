@@ -49,7 +49,8 @@ const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unk
   deleteSecret: (command) => grouped.run((db) => sqliteSecretWrites(db).delete(command)),
   recordIssued: ({ token, events }) => tokens.recordIssued(token, events),
   revoke: ({ revocation, events }) => tokens.revoke(revocation, events),
-  createWrap: ({ wrap, events }) => wraps.createWrap({ ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } }, events),
+  createWrap: ({ wrap, events, quota }) =>
+    wraps.createWrap({ ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } }, events, quota),
   takeWrap: ({ tokenHash, now, actor }) => wraps.takeWrap(tokenHash, now, actor),
   purgeWraps: ({ now, limit }) => wraps.purgeExpiredWraps(now, limit),
   putTrustRule: ({ rule, now, event }) => trust.putRule(rule, now, event),

@@ -8,7 +8,8 @@
  */
 import type { Actor } from '../audit/audit-store-type';
 import type { WrapRecord } from '../wraps/wrap-store-type';
-import type { WrapWrites } from '../wraps/wrap-writes';
+import type { QuotaRefusal, WrapWrites } from '../wraps/wrap-writes';
+import type { WrapQuota } from '../config';
 import type { TrustRule } from '../federation/trust-rules';
 import type { TrustWrites } from '../federation/trust-writes';
 import path from 'node:path';
@@ -105,8 +106,8 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlde
     return (await this.send('purgeRevocations', { now, limit })) as number;
   }
 
-  async createWrap(wrap: WrapRecord, events: readonly AuditEventInput[]): Promise<void> {
-    await this.send('createWrap', { wrap, events });
+  async createWrap(wrap: WrapRecord, events: readonly AuditEventInput[], quota: WrapQuota): Promise<QuotaRefusal | undefined> {
+    return (await this.send('createWrap', { wrap, events, quota })) as QuotaRefusal | undefined;
   }
 
   async takeWrap(tokenHash: string, now: number, actor: Actor): Promise<WrapRecord | undefined> {

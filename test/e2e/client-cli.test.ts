@@ -69,7 +69,7 @@ describe('client commands, run and proxy', () => {
 
     it('whoami shows the token, and errors are one line with exit 2 (server) or 1 (usage)', async () => {
       const me = quiet(['whoami']);
-      assert.match(me.stdout, /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\* trust:\*:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/);
+      assert.match(me.stdout, /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\* trust:\*:\*\* wrap:value:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/);
       assert.equal(JSON.parse(quiet(['whoami', '--json']).stdout).subject, 'root');
       const missing = cli(['get', 'ci/missing']);
       assert.equal(missing.status, 2);

@@ -40,8 +40,14 @@ describeEachDialect('wraps API', (dialect) => {
       assert.equal(read.status, 403, 'the broker cannot read what it hands out');
     });
 
-    it('wraps a supplied value with any valid token, and no key', async () => {
-      const res = await wrap({ value: { note: 'shared once' }, ttl: 60 }, svc.token([], 'nobody-special'));
+    it('wraps a supplied value only with wrap:value for the caller\'s own subject', async () => {
+      for (const scopes of [[], ['secret:get:ci/one'], ['secret:*:**'], ['wrap:value:someone-else']]) {
+        const refused = await wrap({ value: { blob: 'parked' }, ttl: 7200 }, svc.token(scopes, 'nobody-special'));
+        assert.equal(refused.status, 403, scopes.join(' '));
+        assert.equal(refused.body.code, 'InsufficientScopes');
+        assert.match(refused.body.message, /wrap:value:nobody-special/);
+      }
+      const res = await wrap({ value: { note: 'shared once' }, ttl: 60 }, svc.token(['wrap:value:nobody-*'], 'nobody-special'));
       assert.equal(res.status, 201);
       assert.equal(res.body.key, undefined);
       const taken = await unwrap(res.body.wrapToken);
@@ -185,5 +191,57 @@ describeEachDialect('wraps and the per-address rate limit', (dialect) => {
       statuses.push((await request(svc.app).post(attempt % 2 ? '/v1/unwrap' : '/v1/wrap/lookup').send({ wrapToken: UNKNOWN })).status);
     }
     assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
+  });
+});
+
+describeEachDialect('wraps and each subject\'s quota', (dialect) => {
+  const svc = useTestService(dialect, { SECRETS_WRAP_QUOTA_WRAPS: '3', SECRETS_WRAP_QUOTA_BYTES: '4096' });
+  const tokenOf = (subject: string) => svc.token([`wrap:value:${subject}`, 'secret:wrap:ci/**'], subject);
+  const wrap = (body: object, subject: string) => request(svc.app).post('/v1/wrap').set('Authorization', `Bearer ${tokenOf(subject)}`).send(body);
+  const unwrap = (wrapToken: string) => request(svc.app).post('/v1/unwrap').send({ wrapToken });
+
+  it('refuses a subject\'s wrap past its live wraps with 429 and Retry-After, and makes room as wraps are taken', async () => {
+    const tokens: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      const res = await wrap({ value: { n: index }, ttl: 600 + index }, 'team-a');
+      assert.equal(res.status, 201);
+      tokens.push(res.body.wrapToken as string);
+    }
+    const refused = await wrap({ value: { n: 4 }, ttl: 60 }, 'team-a');
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.code, 'TooManyRequests');
+    assert.match(refused.body.message, /^team-a holds its quota of 3 live wraps \(SECRETS_WRAP_QUOTA_WRAPS\)/);
+    assert.equal(refused.headers['retry-after'], '600', 'when the first live wrap expires');
+    assert.equal((await wrap({ value: { n: 1 }, ttl: 60 }, 'team-b')).status, 201, 'another subject has a quota of its own');
+    assert.equal((await unwrap(tokens[0] as string)).status, 200);
+    assert.equal((await wrap({ value: { n: 5 }, ttl: 60 }, 'team-a')).status, 201, 'an unwrapped wrap no longer counts');
+    svc.clock.advance(602_000);
+    assert.equal((await wrap({ value: { n: 6 }, ttl: 60 }, 'team-a')).status, 201, 'nor does an expired one, swept or not');
+  });
+
+  it('counts the bytes a subject\'s live wraps hold, and refuses one wrap larger than the whole quota with 413', async () => {
+    const blob = (bytes: number) => ({ blob: 'x'.repeat(bytes) });
+    assert.equal((await wrap({ value: blob(2500), ttl: 60 }, 'bytes')).status, 201);
+    const over = await wrap({ value: blob(2500), ttl: 60 }, 'bytes');
+    assert.equal(over.status, 429);
+    assert.match(over.body.message, /4096 bytes in live wraps \(SECRETS_WRAP_QUOTA_BYTES\)/);
+    const huge = await wrap({ value: blob(5000), ttl: 60 }, 'huge');
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.code, 'PayloadTooLarge');
+  });
+
+  it('holds under concurrent creation: of ten at once, exactly the quota is created', async () => {
+    const statuses = await Promise.all(Array.from({ length: 10 }, (_, index) => wrap({ value: { n: index }, ttl: 60 }, 'racer').then((res) => res.status)));
+    assert.deepEqual(statuses.filter((status) => status === 201).length, 3, statuses.join(','));
+    assert.deepEqual(statuses.filter((status) => status === 429).length, 7, statuses.join(','));
+  });
+
+  it('audits the refusals as wrap.create with their status', async () => {
+    await svc.auditWritten();
+    const admin = svc.token(['audit:read:**']);
+    const res = await request(svc.app).get('/v1/audit?limit=1000').set('Authorization', `Bearer ${admin}`);
+    const refusals = (res.body.events as Array<{ action: string; outcome: number; subject: string | null }>).filter((event) => event.action === 'wrap.create' && event.outcome >= 400);
+    assert.ok(refusals.some((event) => event.outcome === 429 && event.subject === 'team-a'), JSON.stringify(refusals));
+    assert.ok(refusals.some((event) => event.outcome === 413 && event.subject === 'huge'));
   });
 });

@@ -21,6 +21,7 @@ describe('configuration', () => {
     assert.equal(config.jwtLeewaySeconds, 0);
     assert.deepEqual(config.rateLimitSubject, { perSecond: 50, burst: 200 });
     assert.deepEqual(config.rateLimitAddress, { perSecond: 200, burst: 800 });
+    assert.deepEqual(config.wrapQuota, { wraps: 1000, bytes: 16_777_216 });
     assert.ok(Object.isFrozen(config));
   });
 
@@ -36,6 +37,8 @@ describe('configuration', () => {
       SECRETS_RATE_LIMIT: '600/m',
       SECRETS_RATE_LIMIT_ADDRESS: 'off',
       SECRETS_JWT_LEEWAY: '30',
+      SECRETS_WRAP_QUOTA_WRAPS: '10',
+      SECRETS_WRAP_QUOTA_BYTES: '65536',
     });
     assert.deepEqual(config.db, { client: 'pg', connectionString: 'postgres://u@db:5432/secrets' });
     assert.equal(config.port, 9000);
@@ -45,6 +48,7 @@ describe('configuration', () => {
     assert.deepEqual(config.rateLimitSubject, { perSecond: 10, burst: 2400 });
     assert.equal(config.rateLimitAddress, 'off');
     assert.equal(config.jwtLeewaySeconds, 30);
+    assert.deepEqual(config.wrapQuota, { wraps: 10, bytes: 65_536 });
   });
 
   const BAD: Array<[string, string]> = [
@@ -58,6 +62,8 @@ describe('configuration', () => {
     ['SECRETS_SWEEP_INTERVAL', '0'],
     ['SECRETS_MAX_SECRET_BYTES', '-1'],
     ['SECRETS_MAX_TOKEN_TTL', '0'],
+    ['SECRETS_WRAP_QUOTA_WRAPS', '0'],
+    ['SECRETS_WRAP_QUOTA_BYTES', '1k'],
     ['SECRETS_HISTORY', '0'],
     ['SECRETS_AUDIT_RETENTION', '90 days'],
     ['SECRETS_LOG_LEVEL', 'verbose'],

@@ -1,5 +1,6 @@
 /**
- * POST /v1/wrap (a token; secret:wrap:<key> to wrap a secret), and POST
+ * POST /v1/wrap (secret:wrap:<key> to wrap a secret, wrap:value:<own
+ * subject> to wrap a value of one's own), and POST
  * /v1/unwrap and /v1/wrap/lookup, which take no Authorization: the wrap
  * token in the body is the credential. The wrap token is never logged,
  * audited or echoed in an error.
@@ -45,7 +46,8 @@ export function wrapRoutes(deps: { wraps: WrapService; auditor: RequestAuditor; 
         if (problem) throw new InvalidKey(problem);
         return { key: body.key, value: body.value, ttlSeconds: wraps.checkTtl(body.ttl) };
       },
-      scopes: ({ key }) => (key === undefined ? [] : [['secret', 'wrap', key]]),
+      // A value of one's own is stored until it is taken: only a subject granted wrap:value for itself may park one.
+      scopes: ({ key }, caller) => (key === undefined ? [['wrap', 'value', caller.subject]] : [['secret', 'wrap', key]]),
       async handle(request, req, res) {
         const created = await wraps.create(request, principalOf(res).subject, auditor.actor(req, res));
         auditor.committedWithWrite(res);
