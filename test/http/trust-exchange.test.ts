@@ -193,8 +193,8 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
     });
 
     it('never fills a placeholder with a wildcard, even for a claim the rule does not match on', async () => {
-      // The rule matches on ref alone; repository only fills the placeholder.
-      assert.equal((await putRule('gh/open', { ...RULE, claims: { ref: 'refs/heads/release' } })).status, 201);
+      // The rule matches on ref alone; repository only fills the scope's placeholder, and the subject is the default.
+      assert.equal((await putRule('gh/open', { ...RULE, claims: { ref: 'refs/heads/release' }, subject: undefined })).status, 201);
       try {
         for (const repository of ['*', '**', 'acme/*', 'acme/..']) {
           const res = await exchange(await idToken({ ...CLAIMS, ref: 'refs/heads/release', repository }));

@@ -51,9 +51,11 @@ describe('trust rules', () => {
   ] as const) {
     it(`do not match a claim value that is ${why}`, () => {
       assert.equal(matchRule(RULE, 'github', { ...CLAIMS, repository: value }), undefined);
-      // Even where the pattern would accept anything, a placeholder value must be a key.
+      // Even where the pattern would accept anything, a placeholder value must be a key,
+      // also where only a scope holds the placeholder and the subject cannot catch it.
       const open = { ...RULE, claims: { ref: 'refs/heads/main' } };
       assert.equal(matchRule(open, 'github', { ...CLAIMS, repository: value }), undefined);
+      assert.equal(matchRule({ ...open, subject: undefined }, 'github', { ...CLAIMS, repository: value }), undefined);
     });
   }
 
