@@ -4,11 +4,14 @@
  * set is fetched, cached and fetched again when a token names an unknown
  * `kid`, at most once per 30 s (jose's remote key set). A cached set keeps
  * working while the issuer is unreachable; with none, the issuer is
- * unavailable (a 503), which a bad token never is (a 401).
+ * unavailable (a 503), which a bad token never is (a 401). Beyond what
+ * jose checks, an ID token's `exp` may lie at most the issuer's
+ * `maxTokenLifetime` ahead, and one that names several audiences must name
+ * this service as its authorized party (`azp`), as OIDC Core asks.
  */
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Clock } from '../clock';
-import { keyAddressProblem, type OidcIssuer } from './oidc-issuers';
+import { DEFAULT_MAX_ID_TOKEN_LIFETIME, keyAddressProblem, type OidcIssuer } from './oidc-issuers';
 
 export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256'];
 /** The shortest time between two fetches of one issuer's keys for unknown `kid`s, and between failed discoveries. */
@@ -86,9 +89,22 @@ export class IdTokenVerifier {
         maxTokenAge: MAX_TOKEN_AGE,
         requiredClaims: ['exp', 'iat'],
       });
+      this.checkLifetimeAndParty(issuer, payload);
       return { issuer, claims: payload };
     } catch (error) {
+      if (error instanceof IdTokenRejected) throw error;
       throw this.verificationFailure(issuer, error);
+    }
+  }
+
+  private checkLifetimeAndParty(issuer: OidcIssuer, payload: JWTPayload): void {
+    const maxLifetime = issuer.maxTokenLifetime ?? DEFAULT_MAX_ID_TOKEN_LIFETIME;
+    const remaining = (payload.exp as number) - this.options.clock.now() / 1000;
+    if (remaining > maxLifetime + this.options.leewaySeconds) {
+      throw new IdTokenRejected(`the ID token's exp lies more than ${maxLifetime} seconds ahead, the most issuer ${issuer.name} allows (maxTokenLifetime)`);
+    }
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== issuer.audience) {
+      throw new IdTokenRejected('the ID token names several audiences, and its azp claim does not name this service');
     }
   }
 

@@ -42,6 +42,21 @@ describe('IdTokenVerifier', () => {
     await rejected(await provider.sign({ sub: 'x', iat: undefined }), /iat claim/);
   });
 
+  it('caps how far ahead exp may lie, per issuer', async () => {
+    await rejected(await provider.sign({ sub: 'x', exp: 1e308 }), /exp lies more than 86400 seconds ahead, the most issuer ci allows/);
+    await rejected(await provider.sign({ sub: 'x', exp: now() + 86_400 + 60 }), /exp lies more than 86400 seconds ahead/);
+    assert.equal((await verifier.verify(await provider.sign({ sub: 'day', exp: now() + 86_000 }))).claims.sub, 'day');
+    const kubernetes = new IdTokenVerifier([{ ...issuer, maxTokenLifetime: 31_536_000 }], { leewaySeconds: 0, clock: systemClock });
+    assert.equal((await kubernetes.verify(await provider.sign({ sub: 'year', exp: now() + 30_000_000 }))).claims.sub, 'year');
+  });
+
+  it('refuses several audiences unless azp names this service', async () => {
+    await rejected(await provider.sign({ sub: 'x', aud: ['scoped-secrets', 'another-service'] }), /several audiences, and its azp claim does not name this service/);
+    await rejected(await provider.sign({ sub: 'x', aud: ['scoped-secrets', 'another-service'], azp: 'another-service' }), /azp/);
+    assert.equal((await verifier.verify(await provider.sign({ sub: 'azp', aud: ['scoped-secrets', 'another-service'], azp: 'scoped-secrets' }))).claims.sub, 'azp');
+    assert.equal((await verifier.verify(await provider.sign({ sub: 'one', aud: ['scoped-secrets'] }))).claims.sub, 'one');
+  });
+
   it('refuses an unknown issuer, an unknown key, alg none, and HS256 keyed with the issuer\'s public key', async () => {
     await rejected(await provider.sign({ sub: 'x', iss: 'https://elsewhere.example.com' }), /issuer is not one this service trusts/);
     await rejected(await provider.sign({ sub: 'x' }, { kid: 'no-such-kid' }), /key its issuer does not publish/);
@@ -103,7 +118,7 @@ describe('IdTokenVerifier', () => {
 });
 
 describe('SECRETS_OIDC_ISSUERS', () => {
-  it('reads issuers, and refuses plain HTTP away from loopback, duplicate names and unknown fields', () => {
+  it('reads issuers, and refuses plain HTTP away from loopback, duplicate names or issuers and unknown fields', () => {
     const good = parseOidcIssuers(
       JSON.stringify([
         { name: 'github', issuer: 'https://token.actions.githubusercontent.com', audience: 'scoped-secrets' },
@@ -116,6 +131,9 @@ describe('SECRETS_OIDC_ISSUERS', () => {
       [[{ name: 'x', issuer: 'http://ci.example.com', audience: 'a' }], /must be https/],
       [[{ name: 'x', issuer: 'https://a', audience: 'a' }, { name: 'x', issuer: 'https://b', audience: 'a' }], /name x is taken/],
       [[{ name: 'a/b', issuer: 'https://a', audience: 'a' }], /one key segment/],
+      [[{ name: 'x', issuer: 'https://a', audience: 'a' }, { name: 'y', issuer: 'https://a', audience: 'b' }], /issuer https:\/\/a is configured already/],
+      [[{ name: 'x', issuer: 'https://a', audience: 'a', maxTokenLifetime: 30 }], /maxTokenLifetime/],
+      [[{ name: 'x', issuer: 'https://a', audience: 'a', maxTokenLifetime: '1d' }], /maxTokenLifetime/],
       [[{ name: 'x', issuer: 'https://a', audience: 'a', extra: 1 }], /unknown field extra/],
       [[{ name: 'x', issuer: 'https://a' }], /audience/],
       [{}, /JSON array/],
