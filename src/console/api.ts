@@ -23,7 +23,14 @@ export interface Reply<T> {
   readonly headers: Headers;
 }
 
+/** A path the console may send its token to: under /v1/, with no dot segment that the browser would resolve elsewhere. */
+function isApiPath(path: string): boolean {
+  const [route = ''] = path.split('?');
+  return route.startsWith('/v1/') && route.split('/').every((segment) => !/^(\.|%2e){1,2}$/i.test(segment));
+}
+
 export async function api<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; token?: string } = {}): Promise<Reply<T>> {
+  if (!isApiPath(path)) throw new ApiError(400, 'InvalidKey', 'the console sends requests to /v1 paths only');
   const token = options.token ?? currentToken();
   const headers: Record<string, string> = { ...options.headers };
   if (token) headers.Authorization = `Bearer ${token}`;

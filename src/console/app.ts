@@ -1,5 +1,6 @@
 /** The console: a hash router over a few views, each talking to the public /v1 API with the pasted token. */
 import { api, ApiError, type Whoami } from './api';
+import { keyProblem } from '../keys';
 import { h, replace } from './dom';
 import { navigate } from './nav';
 import { currentToken, signOut } from './session';
@@ -65,12 +66,29 @@ async function route(): Promise<void> {
   }
   const main = h('main', {});
   replace(root, header(me), main);
-  if (path.startsWith('/secret/')) secretView(main, decodeURIComponent(path.slice('/secret/'.length)));
-  else if (path === '/tokens') tokensView(main, me);
+  if (path.startsWith('/secret/')) {
+    // A link can say anything: a key that is not one (`../../v1/trust/x`) must never become a request path.
+    const key = keyFromLink(path.slice('/secret/'.length));
+    if (key.problem === undefined) secretView(main, key.value);
+    else replace(main, h('h1', { tabindex: -1 }, 'Not a secret'), h('p', { role: 'alert' }, `This link names no valid key: ${key.problem}.`));
+  } else if (path === '/tokens') tokensView(main, me);
   else if (path === '/trust') trustView(main);
   else if (path === '/audit') auditView(main);
-  else secretsView(main, params.get('prefix') ?? '');
+  else {
+    const prefix = params.get('prefix') ?? '';
+    secretsView(main, prefix === '' || keyProblem(prefix) === undefined ? prefix : '');
+  }
   main.querySelector('h1')?.focus();
+}
+
+function keyFromLink(encoded: string): { value: string; problem?: string } {
+  let value: string;
+  try {
+    value = decodeURIComponent(encoded);
+  } catch {
+    return { value: encoded, problem: 'it is not valid percent-encoding' };
+  }
+  return { value, problem: keyProblem(value) };
 }
 
 window.addEventListener('hashchange', () => void route());

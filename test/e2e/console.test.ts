@@ -107,7 +107,7 @@ describe('the admin console in a real browser (chromium)', () => {
       await signIn(rootToken);
       const header = page.locator('header');
       await header.getByText('root', { exact: true }).waitFor();
-      await header.getByText('4 scopes').waitFor();
+      await header.getByText('5 scopes').waitFor();
       assert.match((await header.locator('.time-left').textContent()) ?? '', /^expires in \d+ d$/);
       assert.equal(await page.evaluate('sessionStorage.length'), 1);
       assert.equal(await page.evaluate('localStorage.length + document.cookie.length'), 0);
@@ -262,6 +262,26 @@ describe('the admin console in a real browser (chromium)', () => {
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate('document.activeElement?.tagName'), 'A');
     }, ['403 GET /v1/audit']));
+
+  it('turns a link whose key is no key into a notice, never into a request elsewhere with the token', () =>
+    step('hostile link', async () => {
+      const rule = await api('PUT', '/v1/trust/gh/kept', { issuer: 'github', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/**'], ttl: 600 });
+      assert.equal(rule.status, 201);
+      const requested: string[] = [];
+      const record = (request: { url(): string; method(): string }) => requested.push(`${request.method()} ${new URL(request.url()).pathname}`);
+      page.on('request', record);
+      try {
+        for (const link of ['..%2F..%2Fv1%2Ftrust%2Fgh%2Fkept', '%2e%2e/%2e%2e/v1/trust/gh/kept', 'ci%2F%E0%A4']) {
+          await page.goto(`${server.url}/ui/#/secret/${link}`);
+          await page.getByRole('heading', { name: 'Not a secret' }).waitFor();
+          await page.getByRole('alert').getByText(/This link names no valid key/).waitFor();
+        }
+      } finally {
+        page.off('request', record);
+      }
+      assert.deepEqual(requested.filter((line) => line.includes('/v1/') && !line.endsWith(' /v1/whoami')), [], 'the console called the API for a link that names no key');
+      assert.equal((await api('GET', '/v1/trust/gh/kept')).status, 200);
+    }));
 
   it('signs out leaving nothing in storage, and sends every /ui answer with the strict CSP', () =>
     step('sign out and CSP', async () => {
