@@ -27,8 +27,9 @@ export function parseDotenv(text: string): Record<string, string> {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const lineNumber = index + 1;
-    const line = (lines[index] ?? '').trim();
-    if (line === '' || line.startsWith('#')) continue;
+    // Only the start is trimmed: the end of a line may be inside a quoted value that goes on below.
+    const line = (lines[index] ?? '').trimStart();
+    if (line.trim() === '' || line.startsWith('#')) continue;
     // dotAll: a quoted value may hold U+2028 or U+2029, which . would not match.
     const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/s.exec(line);
     const [, name, rest] = match ?? [];

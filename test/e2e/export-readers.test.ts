@@ -36,6 +36,8 @@ const HOSTILE = [
   'back\\slash \\n not a newline',
   '',
   ' spaced ',
+  'space before a line break \n and after',
+  ' \n',
   '# not a comment',
   'a=b=c',
   'ünïcödé ✓ \u2028 \u2029',
