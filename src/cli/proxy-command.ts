@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { createAuthProxy, type ProxyRules, type TokenSource } from '../proxy/auth-proxy';
+import { plainHttpProblem, sharedFileWarning } from '../client/credential-safety';
 import { isLoopback } from '../loopback';
 import { RefreshingToken } from '../client/exchanged-token';
 import { SecretsClient } from '../client/secrets-client';
@@ -33,7 +34,10 @@ async function tokenSourceFor(options: OidcOptions & { tokenFile?: string }, ups
     return token;
   }
   try {
-    return new TokenFile(options.tokenFile as string);
+    const file = new TokenFile(options.tokenFile as string);
+    const warning = sharedFileWarning(options.tokenFile as string, '--token-file');
+    if (warning) logger.warn(warning);
+    return file;
   } catch (error) {
     if (error instanceof TokenFileError) throw new CliError(error.message, EXIT_USAGE);
     throw error;
@@ -44,7 +48,7 @@ export function registerProxyCommand(program: Command): void {
   addOidcFlags(program.command('proxy'))
     .description('forward /v1/... to the service with the token from a file in place of any Authorization header')
     .option('--listen <host:port>', 'where to listen', '127.0.0.1:8081')
-    .requiredOption('--upstream <url>', 'the scoped-secrets service, such as http://secrets.internal:8080')
+    .requiredOption('--upstream <url>', 'the scoped-secrets service, such as https://secrets.internal (plain http on loopback only, unless SECRETS_ALLOW_INSECURE_HTTP=true)')
     .option('--token-file <path>', 'the token to attach; re-read when it changes (or --oidc-token-file / --github-oidc)')
     .option('--allow-remote', 'listen on a non-loopback address')
     .option(
@@ -75,6 +79,8 @@ export function registerProxyCommand(program: Command): void {
       } catch {
         throw new CliError(`--upstream must be an http:// or https:// URL, not "${options.upstream}"`, EXIT_USAGE);
       }
+      const insecure = plainHttpProblem(upstream, process.env);
+      if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
       const { createLogger } = await import('../logger');
       const { logger, flush } = createLogger('info');
       const token = await tokenSourceFor(options, upstream, logger);

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { warnIfShared } from '../client/credential-safety';
 import { SecretsClient, serviceUrl, type ClientFlags, type Unwrapped } from '../client/secrets-client';
 import { addClientFlags, clientFor } from './client-flags';
 import { checkedKey } from './client-commands';
@@ -24,6 +25,7 @@ function readWrapToken(file: string | undefined): string {
     throw new CliError(`cannot read ${file ?? 'standard input'} (${(error as NodeJS.ErrnoException).code})`, EXIT_USAGE);
   }
   if (!WRAP_TOKEN_PATTERN.test(text)) throw new CliError(`${file ?? 'standard input'} does not hold a wrap token (sswrap_…)`, EXIT_USAGE);
+  if (file !== undefined) warnIfShared(file, 'the wrap token file');
   return text;
 }
 

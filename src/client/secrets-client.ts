@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionFailure, exchange, type HttpReply } from './http-exchange';
+import { plainHttpProblem, warnIfShared } from './credential-safety';
 
 export class ClientError extends Error {
   constructor(
@@ -135,6 +136,7 @@ function readTokenFile(file: string, from: string): string {
     throw new ClientConfigError(`cannot read ${from} ${file} (${(error as NodeJS.ErrnoException).code})`);
   }
   if (token === '') throw new ClientConfigError(`${from} ${file} is empty`);
+  warnIfShared(file, from);
   return token;
 }
 
@@ -149,7 +151,8 @@ export function tokenFromEnv(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): s
 /**
  * The service's base URL from --url, else SECRETS_URL (default
  * http://127.0.0.1:8080). A trailing /v1 is dropped: people paste the API's
- * address as often as the service's.
+ * address as often as the service's. Plain http only on loopback, unless
+ * SECRETS_ALLOW_INSECURE_HTTP=true.
  */
 export function serviceUrl(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): string {
   const from = flags.url !== undefined ? '--url' : 'SECRETS_URL';
@@ -162,6 +165,8 @@ export function serviceUrl(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): str
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ClientConfigError(`${from} must be an http:// or https:// URL: ${url}`);
   if (parsed.search !== '' || parsed.hash !== '') throw new ClientConfigError(`${from} must not have a query or fragment: ${url}`);
+  const problem = plainHttpProblem(parsed, env);
+  if (problem) throw new ClientConfigError(`${from}: ${problem}`);
   return url;
 }
 

@@ -135,7 +135,7 @@ describe('the command line for a newcomer', () => {
 
     it('tells an empty listing from one the token may not see', () => {
       const derived = cli(['token', 'derive', '--scope', 'secret:get:ci/**', '--ttl', '10m']);
-      fs.writeFileSync(path.join(cwd, 'get-only.token'), derived.stdout);
+      fs.writeFileSync(path.join(cwd, 'get-only.token'), derived.stdout, { mode: 0o600 });
       const blind = cli(['list', 'ci', '--token-file', 'get-only.token']);
       assert.equal(blind.status, 0);
       assert.equal(blind.stderr, 'your token may not list anything under ci (it has no secret:list scope reaching it)\n');

@@ -216,6 +216,34 @@ describe('client commands, run and proxy', () => {
     });
   });
 
+  describe('credentials in transit and at rest', () => {
+    // The service's own address, written so that it is not recognised as loopback: a stand-in for another host.
+    const notLoopback = () => server.url.replace('127.0.0.1', '[::ffff:127.0.0.1]');
+
+    it('refuses to send a token over plain http to another host unless SECRETS_ALLOW_INSECURE_HTTP=true', () => {
+      const refused = cli(['whoami'], undefined, { SECRETS_URL: notLoopback() });
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /^scoped-secrets: SECRETS_URL: refusing to send credentials over plain http to \[::ffff:7f00:1\]:\d+: use https:\/\/, or set SECRETS_ALLOW_INSECURE_HTTP=true on a network you trust\n$/);
+      const proxy = runCli(['proxy', '--upstream', notLoopback(), '--token-file', path.join(cwd, 'data', 'root.token')], { cwd, env: {} });
+      assert.equal(proxy.status, 1);
+      assert.match(proxy.stderr, /--upstream: refusing to send credentials over plain http/);
+      const allowed = cli(['whoami'], undefined, { SECRETS_URL: notLoopback(), SECRETS_ALLOW_INSECURE_HTTP: 'true' });
+      assert.equal(allowed.status, 0, allowed.stderr);
+      assert.match(allowed.stdout, /^subject {2}root\n/);
+    });
+
+    it('warns, as ssh does, of a token file that group or others may read, and uses it', () => {
+      const open = path.join(cwd, 'open.token');
+      fs.writeFileSync(open, fs.readFileSync(path.join(cwd, 'data', 'root.token')), { mode: 0o644 });
+      fs.chmodSync(open, 0o644);
+      const warned = cli(['whoami', '--token-file', open]);
+      assert.equal(warned.status, 0, warned.stderr);
+      assert.equal(warned.stderr, `scoped-secrets: warning: --token-file ${open} is open to group or others (mode 0644): chmod 600 ${open}\n`);
+      fs.chmodSync(open, 0o600);
+      assert.equal(cli(['whoami', '--token-file', open]).stderr, '');
+    });
+  });
+
   describe('proxy', () => {
     let proxyUrl: string;
     let proxy: ReturnType<typeof startCli>;
