@@ -46,7 +46,7 @@ export class Metrics {
 
   readonly wraps = new Counter({
     name: 'scoped_secrets_wraps_total',
-    help: 'Wrap tokens by event: created, unwrapped, expired (purged unused)',
+    help: 'Wrap tokens by event: created, unwrapped, unwrap_failed (unknown, used or expired), expired (purged unused)',
     labelNames: ['event'] as const,
     registers: [this.registry],
   });

@@ -6,8 +6,10 @@
  * its event commit together.
  *
  * A 429 is recorded too (as `auth.denied` when it came before any route),
- * but only the first per subject or address in each second: a flood of
- * refused requests must not become a flood of audit writes.
+ * but only the first per subject or address in each second; a failed
+ * unwrap, which anyone may attempt without a token, only the first per
+ * address in each minute. A flood of refused requests must not become a
+ * flood of audit writes (the metrics count every one).
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -18,12 +20,15 @@ import type { Clock } from '../clock';
 import { LruMap } from '../lru-map';
 import { locals } from './locals';
 
+const THROTTLED_WINDOW_MS = 1000;
+const FAILED_UNWRAP_WINDOW_MS = 60_000;
+
 export class RequestAuditor {
   private readonly audit: Pick<AuditLog, 'record'>;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  /** When a 429 was last recorded, by subject or address. */
-  private readonly throttledAt = new LruMap<string, number>({ maxEntries: 10_000 });
+  /** When a 429 or a failed unwrap was last recorded, by what it is and who sent it. */
+  private readonly lastRecordedAt = new LruMap<string, number>({ maxEntries: 10_000 });
 
   constructor(deps: { audit: Pick<AuditLog, 'record'>; clock: Clock; logger: Logger }) {
     this.audit = deps.audit;
@@ -48,7 +53,8 @@ export class RequestAuditor {
       res.on('finish', () => {
         const noted = locals(res).audit;
         if (noted?.recorded) return;
-        if (res.statusCode === 429 && !this.firstThrottledThisSecond(req, res)) return;
+        if (res.statusCode === 429 && !this.firstInWindow(`429 ${this.sender(req, res)}`, THROTTLED_WINDOW_MS)) return;
+        if (noted?.action === 'wrap.unwrap' && res.statusCode === 404 && !this.firstInWindow(`unwrap ${this.sender(req, res)}`, FAILED_UNWRAP_WINDOW_MS)) return;
         const denied = res.statusCode === 401 || (res.statusCode === 429 && !noted);
         const action = denied ? 'auth.denied' : noted?.action;
         if (!action) return;
@@ -60,12 +66,15 @@ export class RequestAuditor {
     };
   }
 
-  private firstThrottledThisSecond(req: Request, res: Response): boolean {
-    const id = locals(res).principal?.subject ?? `address ${req.socket.remoteAddress ?? 'unknown'}`;
+  private sender(req: Request, res: Response): string {
+    return locals(res).principal?.subject ?? `address ${req.socket.remoteAddress ?? 'unknown'}`;
+  }
+
+  private firstInWindow(id: string, windowMs: number): boolean {
     const now = this.clock.now();
-    const last = this.throttledAt.get(id);
-    if (last !== undefined && now - last < 1000) return false;
-    this.throttledAt.set(id, now);
+    const last = this.lastRecordedAt.get(id);
+    if (last !== undefined && now - last < windowMs) return false;
+    this.lastRecordedAt.set(id, now);
     return true;
   }
 

@@ -179,6 +179,23 @@ describeEachDialect('wraps API', (dialect) => {
       assert.ok((all.body.events as Array<{ action: string; outcome: number }>).some((event) => event.action === 'wrap.unwrap' && event.outcome === 404));
       assert.ok(!JSON.stringify(all.body).includes(created.body.wrapToken));
     });
+
+    it('audits failed unwraps at most once a minute per address, and counts every one', async () => {
+      const failedEvents = async () => {
+        await svc.auditWritten();
+        const all = await request(svc.app).get('/v1/audit?limit=1000').set('Authorization', `Bearer ${admin}`);
+        return (all.body.events as Array<{ action: string; outcome: number }>).filter((event) => event.action === 'wrap.unwrap' && event.outcome === 404).length;
+      };
+      const metric = async () => Number(/scoped_secrets_wraps_total\{event="unwrap_failed"\} (\d+)/.exec((await request(svc.app).get('/metrics')).text)?.[1] ?? 0);
+      svc.clock.advance(61_000);
+      const [eventsBefore, countedBefore] = [await failedEvents(), await metric()];
+      for (let attempt = 0; attempt < 20; attempt++) assert.equal((await unwrap(UNKNOWN)).status, 404);
+      assert.equal(await failedEvents(), eventsBefore + 1, 'twenty failures from one address within a minute: one event');
+      assert.equal(await metric(), countedBefore + 20);
+      svc.clock.advance(61_000);
+      assert.equal((await unwrap(UNKNOWN)).status, 404);
+      assert.equal(await failedEvents(), eventsBefore + 2, 'the next minute records again');
+    });
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { formatTimestamp } from '../../clock';
-import { InvalidKey, InvalidRequest } from '../../errors';
+import { InvalidKey, InvalidRequest, WrapTokenNotFound } from '../../errors';
 import { keyProblem } from '../../keys';
 import type { Metrics } from '../../metrics';
 import type { SecretValue } from '../../secrets/secret-service';
@@ -62,7 +62,14 @@ export function wrapRoutes(deps: { wraps: WrapService; auditor: RequestAuditor; 
   router.post('/v1/unwrap', async (req: Request, res: Response) => {
     // Failures are audited when the response finishes; a success commits its event with the unwrap.
     locals(res).audit = { action: 'wrap.unwrap', key: null };
-    const unwrapped = await wraps.unwrap(wrapTokenOf(req), auditor.actor(req, res));
+    let unwrapped;
+    try {
+      unwrapped = await wraps.unwrap(wrapTokenOf(req), auditor.actor(req, res));
+    } catch (error) {
+      // Counted every time; audited at most once a minute per address (see RequestAuditor).
+      if (error instanceof WrapTokenNotFound) metrics.wraps.inc({ event: 'unwrap_failed' });
+      throw error;
+    }
     auditor.committedWithWrite(res);
     metrics.wraps.inc({ event: 'unwrapped' });
     res.json({ value: unwrapped.value, ...infoBody(unwrapped) });
