@@ -81,6 +81,7 @@ export function registerRunCommand(program: Command): void {
     'scoped-secrets run --wrapped /run/task/db.wrap -- ./migrate.sh',
     'scoped-secrets run --github-oidc --trust-rule gh/acme-widgets --from ci/acme/widgets/deploy -- ./deploy.sh',
     'scoped-secrets run --env DB_PASSWORD=ci/db#password --env AWS=ci/deploy/aws -- make release',
+    'scoped-secrets run --from ci/tools --allow-env NODE_OPTIONS -- npm test',
   );
   run.action(async (commandLine: string[], options: OidcOptions & VariableOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean }, command: Command) => {
     let bindings;

@@ -180,10 +180,12 @@ export function decidingGrant(
     const granted = matchRule(rule, issuerName, claims);
     return granted ? [{ rule, granted }] : [];
   });
-  const decides = matched.filter(({ rule }) =>
-    matched.every((other) => other.rule === rule || (ruleCoveredBy(rule, other.rule) && !ruleCoveredBy(other.rule, rule))),
-  );
-  const [decided] = decides;
-  if (decided === undefined) return matched.length === 0 ? 'none' : 'ambiguous';
-  return { ...decided.granted, rule: decided.rule.name };
+  const [first, ...rest] = matched;
+  if (first === undefined) return 'none';
+  // Linear, however many rules others write: the only candidate is the last one found more specific than
+  // the candidate before it; it decides if it is more specific than every other match.
+  const moreSpecific = (x: TrustRule, y: TrustRule) => ruleCoveredBy(x, y) && !ruleCoveredBy(y, x);
+  const candidate = rest.reduce((best, next) => (moreSpecific(next.rule, best.rule) ? next : best), first);
+  const decides = matched.every((other) => other === candidate || moreSpecific(candidate.rule, other.rule));
+  return decides ? { ...candidate.granted, rule: candidate.rule.name } : 'ambiguous';
 }

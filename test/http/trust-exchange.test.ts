@@ -103,13 +103,18 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
   });
 
   describe('exchange', () => {
-    it('gives a recorded token of the rule\'s subject and scopes, which works inside them only', async () => {
-      const res = await exchange(await idToken());
+    /** What the rule gh/deploy grants the job acme/widgets: its subject, scopes and ttl, and nothing of any other rule. */
+    const assertDecidedByDeploy = (res: request.Response) => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.subject, 'gh/acme/widgets');
       assert.deepEqual(res.body.scopes, ['secret:get:ci/acme/widgets/**']);
       assert.deepEqual(res.body.rules, ['gh/deploy']);
       assert.equal(res.body.expires, new Date(svc.clock.now() + 900_000).toISOString());
+    };
+
+    it('gives a recorded token of the rule\'s subject and scopes, which works inside them only', async () => {
+      const res = await exchange(await idToken());
+      assertDecidedByDeploy(res);
       assert.equal((await request(svc.app).get('/v1/secret/ci/acme/widgets/db').set(as(res.body.token))).body.value.pw, 'pw-ci/acme/widgets/db');
       assert.equal((await request(svc.app).get('/v1/secret/ci/other/db').set(as(res.body.token))).status, 403);
       assert.equal((await exchange(await idToken())).status, 201, 'the same kind of ID token may be exchanged again');
@@ -118,7 +123,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
     describe('by one rule, whatever rules other teams write', () => {
       // Team B's lead: may write rules under team-b/ and mint for team-b subjects, nothing of team A's.
       const teamB = () => svc.token(['trust:*:team-b/**', 'secret:get:ci/team-b/**', 'token:create:team-b/**'], 'team-b-lead');
-      const removeAfter = (...names: string[]) => async () => {
+      const removeRules = async (...names: string[]) => {
         for (const name of names) await request(svc.app).delete(`/v1/trust/${name}`).set(as(admin));
       };
 
@@ -126,16 +131,11 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
         const catchAll = { issuer: 'ci', claims: { repository: '**' }, scopes: ['secret:get:ci/team-b/**'], subject: 'team-b/everyone', ttl: 60 };
         assert.equal((await putRule('team-b/catch-all', catchAll, teamB())).status, 201);
         try {
-          const res = await exchange(await idToken());
-          assert.equal(res.status, 201, JSON.stringify(res.body));
-          assert.equal(res.body.subject, 'gh/acme/widgets');
-          assert.deepEqual(res.body.scopes, ['secret:get:ci/acme/widgets/**']);
-          assert.deepEqual(res.body.rules, ['gh/deploy']);
-          assert.equal(res.body.expires, new Date(svc.clock.now() + 900_000).toISOString());
+          assertDecidedByDeploy(await exchange(await idToken()));
           const other = await exchange(await idToken({ ...CLAIMS, repository: 'someone/else' }));
           assert.equal(other.body.subject, 'team-b/everyone', 'the catch-all decides where it is the only match');
         } finally {
-          await removeAfter('team-b/catch-all')();
+          await removeRules('team-b/catch-all');
         }
       });
 
@@ -145,7 +145,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
         try {
           assert.equal((await exchange(await idToken())).status, 201);
         } finally {
-          await removeAfter('team-b/wide')();
+          await removeRules('team-b/wide');
         }
       });
 
@@ -163,7 +163,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
           assert.deepEqual(named.body.rules, ['gh/deploy']);
           assert.equal(named.body.subject, 'gh/acme/widgets');
         } finally {
-          await removeAfter('team-b/by-actor')();
+          await removeRules('team-b/by-actor');
         }
       });
 
@@ -188,7 +188,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
         const allowed = svc.token(['trust:set:team-a/**', 'secret:get:ci/team-a/**', 'token:create:team-a/**'], 'team-a-lead');
         assert.equal((await putRule('team-a/own', { ...asRoot, subject: 'team-a/{repository}' }, allowed)).status, 201);
         assert.equal((await putRule('team-a/default', { ...asRoot, subject: undefined }, writer)).status, 201, 'the default subject, issuer/rule, needs no scope');
-        await removeAfter('team-a/own', 'team-a/default')();
+        await removeRules('team-a/own', 'team-a/default');
       });
     });
 
