@@ -26,6 +26,7 @@ import type { RateLimiter } from './http/rate-limiter';
 import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
 import { secretKeyFromPath } from './http/secret-key-path';
+import type { Readiness } from './db/readiness-probe';
 import type { Metrics } from './metrics';
 import type { AuditStore } from './audit/audit-store-type';
 import type { ContinuationTokens } from './continuation-tokens';
@@ -46,7 +47,7 @@ export interface AppDeps {
   readonly verifier: Pick<TokenVerifier, 'verify'>;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly isReady: () => Promise<boolean>;
+  readonly readiness: () => Readiness;
   readonly openApiDocument: OpenApiDocument;
   readonly maxBodyBytes: number;
   readonly metricsToken?: string;

@@ -10,7 +10,12 @@ import { loadSeal, type SealSettings } from './seal/seal-config';
 
 export type DatabaseConfig =
   | { readonly client: 'sqlite'; readonly filename: string }
-  | { readonly client: 'pg'; readonly connectionString: string };
+  | {
+      readonly client: 'pg';
+      readonly connectionString: string;
+      /** SECRETS_DB_TIMEOUT: how long a connection attempt, a wait for a pooled connection or one statement may take. */
+      readonly timeoutMs: number;
+    };
 
 export type RateLimitConfig = 'off' | { readonly perSecond: number; readonly burst: number };
 
@@ -92,6 +97,12 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('SECRETS_SWEEP_INTERVAL', 'must be a number of seconds from 0.05 to 86400');
   }
 
+  const dbTimeoutText = read('SECRETS_DB_TIMEOUT') ?? '5';
+  const dbTimeoutSeconds = Number(dbTimeoutText);
+  if (!/^\d+(\.\d+)?$/.test(dbTimeoutText) || !(dbTimeoutSeconds >= 0.5) || dbTimeoutSeconds > 60) {
+    throw new ConfigError('SECRETS_DB_TIMEOUT', 'must be a number of seconds from 0.5 to 60');
+  }
+
   const retentionText = read('SECRETS_AUDIT_RETENTION') ?? '90d';
   const auditRetentionMs = parseDuration(retentionText);
   if (auditRetentionMs === undefined) {
@@ -105,7 +116,7 @@ export function loadConfig(env: Env): Config {
 
   const config: Config = {
     dataDir: DATA_DIR,
-    db: parseDatabase(read('SECRETS_DB') ?? `sqlite:${DATA_DIR}/secrets.db`),
+    db: parseDatabase(read('SECRETS_DB') ?? `sqlite:${DATA_DIR}/secrets.db`, Math.round(dbTimeoutSeconds * 1000)),
     host: read('SECRETS_HOST') ?? '127.0.0.1',
     port: integer('SECRETS_PORT', 8080, 0, 65_535),
     workers: integer('SECRETS_WORKERS', 1, 1, 64),
@@ -139,7 +150,7 @@ export function loadConfig(env: Env): Config {
   return Object.freeze(config);
 }
 
-function parseDatabase(url: string): DatabaseConfig {
+function parseDatabase(url: string, timeoutMs: number): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
     if (filename === '') throw new ConfigError('SECRETS_DB', 'sqlite: needs a file path, as in sqlite:./data/secrets.db');
@@ -151,7 +162,7 @@ function parseDatabase(url: string): DatabaseConfig {
     } catch {
       throw new ConfigError('SECRETS_DB', 'is not a valid postgres:// URL');
     }
-    return { client: 'pg', connectionString: url };
+    return { client: 'pg', connectionString: url, timeoutMs };
   }
   throw new ConfigError('SECRETS_DB', 'must be sqlite:<path> or postgres://…');
 }

@@ -22,6 +22,7 @@ import { readMeta } from './db/service-meta';
 import { RateLimiter } from './http/rate-limiter';
 import { RequestAuditor } from './http/request-auditor';
 import { Metrics } from './metrics';
+import { ReadinessProbe, type Readiness } from './db/readiness-probe';
 import { Resources } from './resources';
 import { ContinuationTokens } from './continuation-tokens';
 import { expiredSecretsJob, purgeExpiredSecrets } from './secrets/expired-secrets';
@@ -77,7 +78,8 @@ export interface ServiceDeps extends StorageDeps {
   readonly subjectLimiter: RateLimiter;
   readonly addressLimiter: RateLimiter;
   readonly tokenLimiter: RateLimiter;
-  isReady(): Promise<boolean>;
+  /** Whether this replica can serve, and if not why: known ahead of time, so that asking never waits. */
+  readiness(): Readiness;
   /** False while writes cannot be made (the SQLite write thread is down): writes answer 503. */
   writesAvailable(): boolean;
   /** On SQLite, the thread that appends audit events and purges. */
@@ -102,7 +104,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const keys = tokenKeys(config, clock);
     const file = sqliteFile(config);
     // Serving leaves SQLite's WAL checkpoints to the write thread: on the event loop each is a stall.
-    const knex = resources.add(connectDatabase(config.db, { walCheckpoints: file === undefined }), (db) => db.destroy());
+    const knex = resources.add(connectDatabase(config.db, { walCheckpoints: file === undefined, boundedStatements: true }), (db) => db.destroy());
     const reader = file ? resources.add(new SqliteSecretReader(file), (r) => r.close()) : undefined;
     const store = new KnexSecretStore(knex, reader);
     const metrics = new Metrics(() => store.countLive(clock.now()));
@@ -200,6 +202,10 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       (s) => s.stop(),
     );
 
+    const probe = resources.add(new ReadinessProbe({ migrated: () => isMigrated(knex), writerHealthy: () => writer?.healthy ?? true, sqliteFile: file }), (p) => p.stop());
+    await probe.start();
+    metrics.watchReadiness(() => probe.current());
+
     return {
       knex,
       store,
@@ -222,7 +228,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       subjectLimiter: new RateLimiter(config.rateLimitSubject, clock),
       addressLimiter: new RateLimiter(config.rateLimitAddress, clock),
       tokenLimiter: new RateLimiter(config.rateLimitTokens, clock),
-      isReady: async () => (writer?.healthy ?? true) && (await isMigrated(knex)),
+      readiness: () => probe.current(),
       writesAvailable: () => writer?.healthy ?? true,
       writeThread: writer,
       close: () => resources.closeAll(),

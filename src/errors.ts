@@ -163,6 +163,13 @@ export class Unavailable extends AppError {
   }
 }
 
+/** The database's disk is full: writes wait for room; reads go on. */
+export class InsufficientStorage extends AppError {
+  constructor() {
+    super(507, 'InsufficientStorage', 'the database\'s disk is full: writes are refused until there is room again; reads go on', { 'Retry-After': '10' });
+  }
+}
+
 export class Internal extends AppError {
   constructor() {
     super(500, 'Internal', 'internal error');

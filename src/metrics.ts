@@ -1,5 +1,6 @@
 /** Prometheus metrics. Labels carry routes, statuses and reasons; never a key, a value or a token. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { NOT_READY_REASONS, type Readiness } from './db/readiness-probe';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -57,6 +58,29 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+
+  /** Gauges of why this replica is not ready (1 for each reason that holds) and of the SQLite filesystem's free bytes. */
+  watchReadiness(current: () => Readiness): void {
+    new Gauge({
+      name: 'scoped_secrets_not_ready',
+      help: 'Why this replica is not ready: 1 for each reason that holds (database_unreachable, not_migrated, disk_full, writer_down)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        const { reasons } = current();
+        for (const reason of NOT_READY_REASONS) this.set({ reason }, reasons.includes(reason) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'scoped_secrets_storage_free_bytes',
+      help: 'Bytes left on the filesystem of the SQLite database (absent on PostgreSQL)',
+      registers: [this.registry],
+      collect() {
+        const { freeBytes } = current();
+        if (freeBytes !== undefined) this.set(freeBytes);
+      },
+    });
+  }
 
   constructor(countLiveSecrets?: () => Promise<number>) {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });

@@ -5,14 +5,35 @@ import { types as pgTypes } from 'pg';
 import type { DatabaseConfig } from '../config';
 
 const PG_INT8 = 20;
+/** Idle time before TCP keepalive probes a pooled connection. */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+export interface ConnectOptions {
+  /** SQLite: whether this connection checkpoints the WAL (serving leaves it to the write thread). */
+  readonly walCheckpoints?: boolean;
+  /**
+   * PostgreSQL: whether every statement is held to the timeout too. Serving
+   * is; migrations, `audit verify` and the other one-off commands, whose
+   * statements may rightly run long, are not.
+   */
+  readonly boundedStatements?: boolean;
+}
 
 /**
  * SQLite: WAL with synchronous=FULL, so an acknowledged write survives a
  * crash of the process or the machine. PostgreSQL: int8 columns (our
- * millisecond timestamps) come back as numbers, and a connection attempt
- * gives up after a bounded time instead of hanging a request.
+ * millisecond timestamps) come back as numbers, and nothing waits on the
+ * database for longer than SECRETS_DB_TIMEOUT: a connection attempt
+ * (connectionTimeoutMillis), a wait for a pooled connection (the acquire
+ * timeout), and, when serving, a statement (query_timeout on the client,
+ * for a database that does not answer at all, as behind a partition;
+ * statement_timeout on the server, for one that is slow or waits on a
+ * lock). An open transaction that goes idle, as one of a replica cut off
+ * mid-way, is ended by the server after twice the timeout, so its row
+ * locks do not hold up the other replicas. TCP keepalive finds dead idle
+ * connections, and a connection whose statement timed out is not reused.
  */
-export function connectDatabase(db: DatabaseConfig, options: { walCheckpoints?: boolean } = {}): Knex {
+export function connectDatabase(db: DatabaseConfig, options: ConnectOptions = {}): Knex {
   if (db.client === 'sqlite') {
     // A WAL checkpoint runs inside the commit that crosses the threshold: on the event loop, a stall of
     // milliseconds. Serving leaves checkpoints to the writer thread's connection.
@@ -34,18 +55,27 @@ export function connectDatabase(db: DatabaseConfig, options: { walCheckpoints?: 
       },
     });
   }
+  const bounded = options.boundedStatements === true;
   return knexFactory({
     client: 'pg',
     connection: {
       connectionString: db.connectionString,
-      connectionTimeoutMillis: 3000,
+      connectionTimeoutMillis: db.timeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+      ...(bounded ? { query_timeout: db.timeoutMs, statement_timeout: db.timeoutMs, idle_in_transaction_session_timeout: 2 * db.timeoutMs } : {}),
       types: {
         getTypeParser: (oid: number, format: string) =>
           oid === PG_INT8 ? Number : (pgTypes.getTypeParser(oid, format as 'text') as (value: string) => unknown),
       },
     },
-    pool: { min: 0, max: 10 },
-    acquireConnectionTimeout: 5000,
+    pool: {
+      min: 0,
+      max: 10,
+      // A client whose statement timed out still has it in flight: later statements would queue behind it.
+      validate: (connection: { activeQuery?: unknown; queryQueue?: unknown[] }) => !connection.activeQuery && (connection.queryQueue?.length ?? 0) === 0,
+    },
+    acquireConnectionTimeout: db.timeoutMs,
   });
 }
 

@@ -8,6 +8,7 @@ import { error as validatorErrors } from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import {
   AppError,
+  InsufficientStorage,
   Internal,
   InvalidRequest,
   MethodNotAllowed,
@@ -16,7 +17,7 @@ import {
   Unavailable,
   UnsupportedMediaType,
 } from '../errors';
-import { isDatabaseUnavailable } from '../db/availability';
+import { isDatabaseUnavailable, isStorageFull } from '../db/availability';
 import type { Metrics } from '../metrics';
 import { locals } from './locals';
 
@@ -92,6 +93,7 @@ export function toAppError(error: unknown): AppError | undefined {
   if (typeof error === 'object' && error !== null && isUndecodableBody(error)) {
     return new InvalidRequest('the body could not be decompressed');
   }
+  if (isStorageFull(error)) return new InsufficientStorage();
   if (isDatabaseUnavailable(error)) return new Unavailable();
   return undefined;
 }

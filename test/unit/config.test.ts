@@ -38,9 +38,10 @@ describe('configuration', () => {
       SECRETS_RATE_LIMIT_ADDRESS: 'off',
       SECRETS_JWT_LEEWAY: '30',
       SECRETS_WRAP_QUOTA_WRAPS: '10',
+      SECRETS_DB_TIMEOUT: '2.5',
       SECRETS_WRAP_QUOTA_BYTES: '65536',
     });
-    assert.deepEqual(config.db, { client: 'pg', connectionString: 'postgres://u@db:5432/secrets' });
+    assert.deepEqual(config.db, { client: 'pg', connectionString: 'postgres://u@db:5432/secrets', timeoutMs: 2500 });
     assert.equal(config.port, 9000);
     assert.equal(config.workers, 4);
     assert.equal(config.sweepIntervalMs, 500);
@@ -63,6 +64,8 @@ describe('configuration', () => {
     ['SECRETS_MAX_SECRET_BYTES', '-1'],
     ['SECRETS_MAX_TOKEN_TTL', '0'],
     ['SECRETS_WRAP_QUOTA_WRAPS', '0'],
+    ['SECRETS_DB_TIMEOUT', '0.1'],
+    ['SECRETS_DB_TIMEOUT', 'soon'],
     ['SECRETS_WRAP_QUOTA_BYTES', '1k'],
     ['SECRETS_HISTORY', '0'],
     ['SECRETS_AUDIT_RETENTION', '90 days'],

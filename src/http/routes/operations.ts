@@ -6,17 +6,25 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { Unauthorized, Unavailable } from '../../errors';
+import type { NotReadyReason, Readiness } from '../../db/readiness-probe';
 import type { Metrics } from '../../metrics';
 import { packageVersion } from '../../version';
 import type { OpenApiDocument } from '../openapi';
 
+const NOT_READY_TEXT: Record<NotReadyReason, string> = {
+  database_unreachable: 'the database does not answer',
+  not_migrated: 'the database is not migrated',
+  disk_full: 'the database\'s disk is full',
+  writer_down: 'the database writer is restarting',
+};
+
 export function operationsRoutes(deps: {
   metrics: Metrics;
-  isReady: () => Promise<boolean>;
+  readiness: () => Readiness;
   openApiDocument: OpenApiDocument;
   metricsToken?: string;
 }): Router {
-  const { metrics, isReady, openApiDocument, metricsToken } = deps;
+  const { metrics, readiness, openApiDocument, metricsToken } = deps;
   const expected = metricsToken === undefined ? undefined : digest(`Bearer ${metricsToken}`);
   const mayReadMetrics = (req: Request): boolean =>
     expected === undefined || timingSafeEqual(digest(req.headers.authorization ?? ''), expected);
@@ -26,9 +34,10 @@ export function operationsRoutes(deps: {
     res.json({ status: 'ok', version: packageVersion() });
   });
 
-  router.get('/readyz', async (_req, res) => {
-    const ready = await isReady().catch(() => false);
-    if (!ready) throw new Unavailable('the database is not reachable or not migrated');
+  // Answered from what the background probe found: never waits on the database.
+  router.get('/readyz', (_req, res) => {
+    const { ready, reasons } = readiness();
+    if (!ready) throw new Unavailable(`not ready: ${reasons.map((reason) => NOT_READY_TEXT[reason]).join('; ')}`);
     res.json({ status: 'ready' });
   });
 
