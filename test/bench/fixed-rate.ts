@@ -24,9 +24,11 @@ export async function fixedRateLoad(options: {
   rate: number;
   durationSeconds: number;
   next: () => ScheduledRequest;
+  /** A new connection for every request, as short-lived clients (curl in a CI step) make; else connections are reused. */
+  newConnections?: boolean;
 }): Promise<LoadResult> {
   const target = new URL(options.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = new http.Agent({ keepAlive: options.newConnections !== true, maxSockets: 256 });
   const latencies: number[] = [];
   let errors = 0;
   let non2xx = 0;

