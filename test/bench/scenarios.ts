@@ -162,6 +162,31 @@ function fixedRateGets(settings: BenchSettings, url: string, keys: readonly stri
   });
 }
 
+/**
+ * Runs `measure` while a caller who may list none of the bench keys pages
+ * through all of them, one listing after another: each listing reads its
+ * time budget's worth of batches, yielding between them, and what that
+ * costs the other requests shows in their tail.
+ */
+async function whileScanningHiddenKeys<T>(url: string, measure: () => Promise<T>): Promise<T> {
+  const narrow = signer.sign({ subject: 'narrow', scopes: ['secret:list:bench/*/visible'], ttlSeconds: 3600 }).token;
+  let scanning = true;
+  const scans = (async () => {
+    let continuation: string | undefined;
+    while (scanning) {
+      const query = `prefix=bench&limit=1${continuation === undefined ? '' : `&continuationToken=${encodeURIComponent(continuation)}`}`;
+      const res = await fetch(`${url}/v1/secrets?${query}`, { headers: { authorization: `Bearer ${narrow}` } });
+      continuation = ((await res.json()) as { continuationToken?: string }).continuationToken;
+    }
+  })();
+  try {
+    return await measure();
+  } finally {
+    scanning = false;
+    await scans;
+  }
+}
+
 /** Warm-up, then the repetitions, at the fixed rate. */
 async function measureFixedRate(settings: BenchSettings, url: string, keys: readonly string[], bearer: string): Promise<LoadResult[]> {
   await fixedRateGets({ ...settings, durationSeconds: settings.warmupSeconds }, url, keys, bearer);
@@ -254,6 +279,11 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
         url: `${server.url}/v1/secrets?prefix=bench/s&limit=100`,
         headers: { authorization: `Bearer ${bearer}` },
       }),
+    });
+
+    results.push({
+      name: `GET at ${settings.fixedRate}/s while listings scan hidden keys`,
+      runs: await whileScanningHiddenKeys(server.url, () => measureFixedRate(settings, server.url, setup.keys, bearer)),
     });
 
     // The tail again once the writes above have grown the database, its WAL and its audit chain.
