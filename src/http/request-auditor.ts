@@ -18,22 +18,25 @@ import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
 import { LruMap } from '../lru-map';
+import { ThrottledErrorLog } from '../throttled-error-log';
 import { locals } from './locals';
 
 const THROTTLED_WINDOW_MS = 1000;
 const FAILED_UNWRAP_WINDOW_MS = 60_000;
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export class RequestAuditor {
   private readonly audit: Pick<AuditLog, 'record'>;
   private readonly clock: Clock;
-  private readonly logger: Logger;
+  /** While the database is out of reach or full, every request's event fails alike: logged once, then counted. */
+  private readonly recordFailures: ThrottledErrorLog;
   /** When a 429 or a failed unwrap was last recorded, by what it is and who sent it. */
   private readonly lastRecordedAt = new LruMap<string, number>({ maxEntries: 10_000 });
 
   constructor(deps: { audit: Pick<AuditLog, 'record'>; clock: Clock; logger: Logger }) {
     this.audit = deps.audit;
     this.clock = deps.clock;
-    this.logger = deps.logger;
+    this.recordFailures = new ThrottledErrorLog({ logger: deps.logger, clock: deps.clock, message: 'could not record an audit event', intervalMs: FAILURE_LOG_INTERVAL_MS });
   }
 
   /** Who is making this request, for an event a write stages in its own transaction. */
@@ -60,7 +63,7 @@ export class RequestAuditor {
         if (!action) return;
         this.audit
           .record(this.event(req, res, action, noted?.key ?? null, res.statusCode))
-          .catch((error: unknown) => this.logger.error({ err: error, requestId: locals(res).requestId }, 'could not record an audit event'));
+          .catch((error: unknown) => this.recordFailures.report(error, { requestId: locals(res).requestId }));
       });
       next();
     };
