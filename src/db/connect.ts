@@ -63,7 +63,9 @@ export function connectDatabase(db: DatabaseConfig, options: ConnectOptions = {}
       connectionTimeoutMillis: db.timeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
-      ...(bounded ? { query_timeout: db.timeoutMs, statement_timeout: db.timeoutMs, idle_in_transaction_session_timeout: 2 * db.timeoutMs } : {}),
+      ...(bounded
+        ? { query_timeout: db.timeoutMs, statement_timeout: db.timeoutMs, idle_in_transaction_session_timeout: 2 * db.timeoutMs }
+        : {}),
       types: {
         getTypeParser: (oid: number, format: string) =>
           oid === PG_INT8 ? Number : (pgTypes.getTypeParser(oid, format as 'text') as (value: string) => unknown),
@@ -72,11 +74,36 @@ export function connectDatabase(db: DatabaseConfig, options: ConnectOptions = {}
     pool: {
       min: 0,
       max: 10,
+      afterCreate(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void) {
+        noteTimeouts(connection);
+        done(null, connection);
+      },
       // A client whose statement timed out still has it in flight: later statements would queue behind it.
-      validate: (connection: { activeQuery?: unknown; queryQueue?: unknown[] }) => !connection.activeQuery && (connection.queryQueue?.length ?? 0) === 0,
+      validate: (connection: PgConnection) => !timedOut.has(connection),
     },
     acquireConnectionTimeout: db.timeoutMs,
   });
+}
+
+interface PgConnection {
+  query(...args: unknown[]): unknown;
+}
+
+/** Connections that gave up waiting for a statement's answer (node-postgres' query_timeout): never handed out again. */
+const timedOut = new WeakSet<PgConnection>();
+
+/** Notes, from the answers to its statements, when one of a connection's statements timed out. */
+function noteTimeouts(connection: PgConnection): void {
+  const query = connection.query.bind(connection);
+  connection.query = (...args: unknown[]) => {
+    const callback = args[args.length - 1];
+    if (typeof callback !== 'function') return query(...args);
+    const answered = (error: Error | null, result: unknown) => {
+      if (error?.message === 'Query read timeout') timedOut.add(connection);
+      (callback as (error: Error | null, result: unknown) => void)(error, result);
+    };
+    return query(...args.slice(0, -1), answered);
+  };
 }
 
 /**
