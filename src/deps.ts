@@ -104,7 +104,9 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const keys = tokenKeys(config, clock);
     const file = sqliteFile(config);
     // Serving leaves SQLite's WAL checkpoints to the write thread: on the event loop each is a stall.
-    const knex = resources.add(connectDatabase(config.db, { walCheckpoints: file === undefined, boundedStatements: true }), (db) => db.destroy());
+    const knex = resources.add(connectDatabase(config.db, { walCheckpoints: file === undefined, boundedStatements: true }), (db) =>
+      db.destroy(),
+    );
     const reader = file ? resources.add(new SqliteSecretReader(file), (r) => r.close()) : undefined;
     const store = new KnexSecretStore(knex, reader);
     const metrics = new Metrics(() => store.countLive(clock.now()));
@@ -114,7 +116,9 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     const auditStore = new KnexAuditStore(knex, auditChain);
     // On SQLite every write goes through one thread with a connection of its own; on PostgreSQL the stores write directly.
     const writer = file
-      ? resources.add(new SqliteWriteThread({ filename: file, auditKey: keyring.auditKey }, logger.child({ component: 'writer' })), (w) => w.close())
+      ? resources.add(new SqliteWriteThread({ filename: file, auditKey: keyring.auditKey }, logger.child({ component: 'writer' })), (w) =>
+          w.close(),
+        )
       : undefined;
     if (writer) await writer.start();
     else await auditStore.sealKeyedBoundary();
@@ -125,10 +129,16 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     // Events a crash left staged go into the chain now.
     audit.kick();
     await audit.drain();
-    const auditHeads = resources.add(new AuditHeadPublisher({ store: auditStore, chain: auditChain, clock, logger: logger.child({ component: 'audit' }) }), (p) => p.stop());
+    const auditHeads = resources.add(
+      new AuditHeadPublisher({ store: auditStore, chain: auditChain, clock, logger: logger.child({ component: 'audit' }) }),
+      (p) => p.stop(),
+    );
 
     const tokenStore = new KnexTokenStore(knex);
-    const revocations = resources.add(new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) }), (r) => r.stop());
+    const revocations = resources.add(
+      new RevocationList({ store: tokenStore, clock, logger: logger.child({ component: 'revocations' }) }),
+      (r) => r.stop(),
+    );
     await revocations.refresh();
     const verifier = new TokenVerifier({
       keys: keys.verification,
@@ -160,11 +170,22 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
 
     const wrapStore = new KnexWrapStore(knex);
     const wrapWriter = writer ?? wrapWrites({ store: wrapStore, audit: auditStore });
-    const wraps = new WrapService({ secrets, store: wrapStore, writes: wrapWriter, envelope, clock, maxTtlSeconds: config.maxWrapTtlSeconds, quota: config.wrapQuota, audit });
+    const wraps = new WrapService({
+      secrets,
+      store: wrapStore,
+      writes: wrapWriter,
+      envelope,
+      clock,
+      maxTtlSeconds: config.maxWrapTtlSeconds,
+      quota: config.wrapQuota,
+      audit,
+    });
 
     const issuers = loadOidcIssuers(config.oidcIssuersFile);
     const trustStore = new KnexTrustStore(knex);
-    const trustRules = resources.add(new TrustRuleSet({ store: trustStore, logger: logger.child({ component: 'trust' }) }), (r) => r.stop());
+    const trustRules = resources.add(new TrustRuleSet({ store: trustStore, logger: logger.child({ component: 'trust' }) }), (r) =>
+      r.stop(),
+    );
     await trustRules.refresh(true);
     const trust = new TrustService({
       store: trustStore,
@@ -178,7 +199,9 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       audit,
     });
 
-    const purgeExpired = writer ? (now: number, limit: number) => writer.purgeExpired(now, limit) : purgeExpiredSecrets({ store, audit: auditStore });
+    const purgeExpired = writer
+      ? (now: number, limit: number) => writer.purgeExpired(now, limit)
+      : purgeExpiredSecrets({ store, audit: auditStore });
     const sweeper = resources.add(
       new Sweeper({
         jobs: [
@@ -202,7 +225,10 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       (s) => s.stop(),
     );
 
-    const probe = resources.add(new ReadinessProbe({ migrated: () => isMigrated(knex), writerHealthy: () => writer?.healthy ?? true, sqliteFile: file }), (p) => p.stop());
+    const probe = resources.add(
+      new ReadinessProbe({ migrated: () => isMigrated(knex), writerHealthy: () => writer?.healthy ?? true, sqliteFile: file }),
+      (p) => p.stop(),
+    );
     await probe.start();
     metrics.watchReadiness(() => probe.current());
 

@@ -78,7 +78,11 @@ export class NoMatchingTrustRule extends AppError {
 /** Several rules match and none is the most specific; which ones is not said, since their names are not the caller's to learn. */
 export class AmbiguousTrustRule extends AppError {
   constructor() {
-    super(409, 'AmbiguousTrustRule', 'several trust rules match this ID token and none of them is the most specific: name the rule to use (rule in the request, --trust-rule on the command line)');
+    super(
+      409,
+      'AmbiguousTrustRule',
+      'several trust rules match this ID token and none of them is the most specific: name the rule to use (rule in the request, --trust-rule on the command line)',
+    );
   }
 }
 
@@ -166,7 +170,9 @@ export class Unavailable extends AppError {
 /** The database's disk is full: writes wait for room; reads go on. */
 export class InsufficientStorage extends AppError {
   constructor() {
-    super(507, 'InsufficientStorage', 'the database\'s disk is full: writes are refused until there is room again; reads go on', { 'Retry-After': '10' });
+    super(507, 'InsufficientStorage', "the database's disk is full: writes are refused until there is room again; reads go on", {
+      'Retry-After': '10',
+    });
   }
 }
 

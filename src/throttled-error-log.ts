@@ -13,9 +13,7 @@ export class ThrottledErrorLog {
   private loggedAt?: number;
   private suppressed = 0;
 
-  constructor(
-    private readonly deps: { logger: Pick<Logger, 'error'>; clock: Clock; message: string; intervalMs: number },
-  ) {}
+  constructor(private readonly deps: { logger: Pick<Logger, 'error'>; clock: Clock; message: string; intervalMs: number }) {}
 
   report(error: unknown, fields: Record<string, unknown> = {}): void {
     const { logger, clock, message, intervalMs } = this.deps;
@@ -27,7 +25,9 @@ export class ThrottledErrorLog {
     const since = this.suppressed;
     this.loggedAt = now;
     this.suppressed = 0;
-    logger.error({ err: error, ...fields, ...(since > 0 ? { alike: since } : {}) }, since > 0 ? `${message} (and ${since} more like it since the last line)` : message);
+    logger.error(
+      { err: error, ...fields, ...(since > 0 ? { alike: since } : {}) },
+      since > 0 ? `${message} (and ${since} more like it since the last line)` : message,
+    );
   }
-
 }

@@ -6,7 +6,12 @@ import { columnsToInput, type OutboxRow } from './audit-rows';
  * ones and the queued ones, oldest first (a write staged its event before,
  * or after, events still queued for this batch).
  */
-export function linkAppendBatch(chain: AuditChain, head: ChainLink, staged: readonly OutboxRow[], queued: readonly AuditEventInput[]): AuditEvent[] {
+export function linkAppendBatch(
+  chain: AuditChain,
+  head: ChainLink,
+  staged: readonly OutboxRow[],
+  queued: readonly AuditEventInput[],
+): AuditEvent[] {
   const all = [...staged.map(columnsToInput), ...queued].sort((a, b) => a.time - b.time);
   return chain.link(head, all);
 }

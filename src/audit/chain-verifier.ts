@@ -26,7 +26,11 @@ export async function verifyAuditChain(
   }
   const since = options.since;
   if (since && since.seq > head.seq) {
-    return { ok: false, events: 0, problem: `the chain ends at event ${head.seq}, before the published head ${since.seq}: events were cut off the end` };
+    return {
+      ok: false,
+      events: 0,
+      problem: `the chain ends at event ${head.seq}, before the published head ${since.seq}: events were cut off the end`,
+    };
   }
   if (since && since.seq === anchor.seq && since.hash !== anchor.hash) {
     return { ok: false, events: 0, problem: `the anchor, event ${anchor.seq}, differs from the published head` };

@@ -31,10 +31,24 @@ unstaged AS (
 UPDATE service_meta SET value = ? WHERE name = 'audit_head'`;
 
 /** Appends linked events after the head `lockHeadOnPostgres` locked, and removes the staged ones among them. */
-export async function appendOnPostgres(trx: Knex.Transaction, linked: readonly AuditEvent[], unstagedIds: readonly number[]): Promise<void> {
+export async function appendOnPostgres(
+  trx: Knex.Transaction,
+  linked: readonly AuditEvent[],
+  unstagedIds: readonly number[],
+): Promise<void> {
   const rows = linked.map((event): ColumnValue[] => [
-    event.seq, event.time, event.subject, event.jti, event.action, event.key, event.outcome, event.requestId, event.client, event.detail ?? null,
-    event.prevHash, event.hash,
+    event.seq,
+    event.time,
+    event.subject,
+    event.jti,
+    event.action,
+    event.key,
+    event.outcome,
+    event.requestId,
+    event.client,
+    event.detail ?? null,
+    event.prevHash,
+    event.hash,
   ]);
   // Named, so that each connection parses and plans it once.
   await trx

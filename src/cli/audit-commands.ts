@@ -21,7 +21,8 @@ function sinceFrom(text: string | undefined, now = Date.now()): string | undefin
   if (text === undefined) return undefined;
   const back = parseDuration(text);
   const at = back !== undefined ? now - back : parseTimestamp(text);
-  if (at === undefined) throw new CliError(`--since must be a duration back from now (1h, 7d) or an RFC 3339 date-time, not "${text}"`, EXIT_USAGE);
+  if (at === undefined)
+    throw new CliError(`--since must be a duration back from now (1h, 7d) or an RFC 3339 date-time, not "${text}"`, EXIT_USAGE);
   return new Date(at).toISOString();
 }
 
@@ -49,13 +50,18 @@ interface Filters {
 }
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('the audit trail: verify the chain on the server host, list and tail events through the API');
+  const audit = program
+    .command('audit')
+    .description('the audit trail: verify the chain on the server host, list and tail events through the API');
 
   withExamples(
     audit
       .command('verify')
       .description(`check that no audit event was removed or edited (exit 2 and the first bad event if one was); ${SERVER_HOST_NOTE}`)
-      .option('--since-head <token>', 'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain')
+      .option(
+        '--since-head <token>',
+        'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain',
+      )
       .option('--json', 'print the verdict as JSON: events, unkeyed events, head position and head token'),
     'scoped-secrets audit verify',
     'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
@@ -74,7 +80,8 @@ export function registerAuditCommands(program: Command): void {
       const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain, { since });
       if (!verdict.ok) throw new CliError(`audit chain broken after ${verdict.events} good events: ${verdict.problem}`);
       const head = chain.headToken({ ...verdict.head, time: Date.now() });
-      if (options.json) return printJson({ ok: true, events: verdict.events, unkeyedEvents: verdict.unkeyedEvents, headSeq: verdict.head.seq, head });
+      if (options.json)
+        return printJson({ ok: true, events: verdict.events, unkeyedEvents: verdict.unkeyedEvents, headSeq: verdict.head.seq, head });
       const unkeyed = verdict.unkeyedEvents > 0 ? ` (${verdict.unkeyedEvents} written before the chain was keyed)` : '';
       process.stdout.write(`audit chain ok: ${verdict.events} events${unkeyed}, head ${verdict.head.seq}\n`);
       process.stdout.write(`head: ${head}\n`);
@@ -89,7 +96,8 @@ export function registerAuditCommands(program: Command): void {
     'scoped-secrets audit list --since 1h',
     'scoped-secrets audit list --key ci/deploy/aws --json',
   ).action(async (options: Filters & { limit?: string }, command: Command) => {
-    if (options.limit !== undefined && !/^[1-9]\d{0,8}$/.test(options.limit)) throw new CliError('--limit must be a positive whole number', EXIT_USAGE);
+    if (options.limit !== undefined && !/^[1-9]\d{0,8}$/.test(options.limit))
+      throw new CliError('--limit must be a positive whole number', EXIT_USAGE);
     const limit = options.limit === undefined ? Infinity : Number(options.limit);
     const query = { key: options.key, subject: options.subject, since: sinceFrom(options.since) };
     const events: AuditEvent[] = [];

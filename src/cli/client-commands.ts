@@ -38,7 +38,7 @@ async function mayListUnder(client: SecretsClient, prefix: string): Promise<bool
 export function registerClientCommands(program: Command): void {
   withExamples(
     addClientFlags(program.command('get'))
-      .description('print a secret\'s value as JSON (needs secret:get, and secret:history with --version)')
+      .description("print a secret's value as JSON (needs secret:get, and secret:history with --version)")
       .argument('<key>', 'the secret key, such as ci/deploy/aws')
       .option('--field <name>', 'print one field: strings raw, anything else as JSON')
       .option('--version <n>', 'an earlier version')
@@ -49,7 +49,9 @@ export function registerClientCommands(program: Command): void {
   ).action(async (key: string, options: { field?: string; version?: string; json?: boolean }, command: Command) => {
     const version = options.version === undefined ? undefined : positiveInteger(options.version, '--version');
     const client = clientFor(command);
-    const secret = await client.getSecret(checkedKey(key), { version }).catch((error: unknown) => explainKeyFailure(error, client, key, { readVersion: version }));
+    const secret = await client
+      .getSecret(checkedKey(key), { version })
+      .catch((error: unknown) => explainKeyFailure(error, client, key, { readVersion: version }));
     printValue(secret.value, { field: options.field, whole: options.json ? secret : undefined, what: key });
   });
 
@@ -59,7 +61,11 @@ export function registerClientCommands(program: Command): void {
       .argument('<key>', 'the secret key')
       .requiredOption('--expires <when>', 'a duration from now (30d, 12h), a date (2027-01-31, midnight UTC) or an RFC 3339 date-time')
       .addOption(new Option('--file <path>', 'a JSON object to store; - reads standard input').conflicts(['prompt', 'fromDotenv']))
-      .addOption(new Option('--from-dotenv <path>', 'store the NAME=value lines of a .env file as string fields; - reads standard input').conflicts('prompt'))
+      .addOption(
+        new Option('--from-dotenv <path>', 'store the NAME=value lines of a .env file as string fields; - reads standard input').conflicts(
+          'prompt',
+        ),
+      )
       .option('--prompt <fields...>', 'ask for each field without echo (one line per field when piped)')
       .option('--if-version <n>', 'replace only if the secret is at this version')
       .addOption(new Option('--create-only', 'fail if the secret already exists').conflicts('ifVersion'))
@@ -70,7 +76,15 @@ export function registerClientCommands(program: Command): void {
   ).action(
     async (
       key: string,
-      options: { expires: string; file?: string; fromDotenv?: string; prompt?: string[]; ifVersion?: string; createOnly?: boolean; json?: boolean },
+      options: {
+        expires: string;
+        file?: string;
+        fromDotenv?: string;
+        prompt?: string[];
+        ifVersion?: string;
+        createOnly?: boolean;
+        json?: boolean;
+      },
       command: Command,
     ) => {
       checkedKey(key);
@@ -79,7 +93,10 @@ export function registerClientCommands(program: Command): void {
       const client = clientFor(command);
       const value = await readValue(options);
       const stored = await client
-        .putSecret(key, value, expires, { ifMatch: version === undefined ? undefined : `"${version}"`, ifNoneMatch: options.createOnly ? '*' : undefined })
+        .putSecret(key, value, expires, {
+          ifMatch: version === undefined ? undefined : `"${version}"`,
+          ifNoneMatch: options.createOnly ? '*' : undefined,
+        })
         .catch((error: unknown) => explainKeyFailure(error, client, key, { version, createOnly: options.createOnly }));
       if (options.json) printJson(stored);
       else process.stdout.write(`stored ${stored.key} version ${stored.version}, expires ${stored.expires}\n`);
@@ -130,7 +147,9 @@ export function registerClientCommands(program: Command): void {
     if (rows.length === 0) {
       const where = prefix === '' ? '' : ` under ${prefix}`;
       const listable = await mayListUnder(client, prefix);
-      process.stderr.write(listable ? `no secrets${where}\n` : `your token may not list anything${where} (it has no secret:list scope reaching it)\n`);
+      process.stderr.write(
+        listable ? `no secrets${where}\n` : `your token may not list anything${where} (it has no secret:list scope reaching it)\n`,
+      );
       return;
     }
     for (const row of rows) {
@@ -142,7 +161,7 @@ export function registerClientCommands(program: Command): void {
 
   withExamples(
     addClientFlags(program.command('whoami'))
-      .description('show your token\'s subject, scopes, expiry and jti (the id that token revoke takes)')
+      .description("show your token's subject, scopes, expiry and jti (the id that token revoke takes)")
       .option('--json', 'print JSON'),
     'scoped-secrets whoami',
     'scoped-secrets whoami --json | jq -r .jti',

@@ -86,7 +86,8 @@ function readDoubleQuoted(body: string): { text: string; done: boolean } {
 export class UnsafeValueError extends Error {}
 
 function dotenvQuoted(name: string, value: string): string {
-  const refuse = (why: string) => new UnsafeValueError(`--format dotenv cannot carry ${name}: its value holds ${why}; use --format shell or --format json`);
+  const refuse = (why: string) =>
+    new UnsafeValueError(`--format dotenv cannot carry ${name}: its value holds ${why}; use --format shell or --format json`);
   if (/[\0\r]/.test(value)) throw refuse('a carriage return or a NUL, which .env readers change');
   if (!value.includes("'")) {
     if (!value.endsWith('\\')) return `'${value}'`;
@@ -106,7 +107,10 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['dotenv', 'json', 'shell
 
 export function formatVariables(variables: Record<string, string>, format: ExportFormat): string {
   if (format === 'json') return `${JSON.stringify(variables, null, 2)}\n`;
-  const line = format === 'shell' ? (name: string, value: string) => `export ${name}=${shellQuoted(value)}` : (name: string, value: string) => `${name}=${dotenvQuoted(name, value)}`;
+  const line =
+    format === 'shell'
+      ? (name: string, value: string) => `export ${name}=${shellQuoted(value)}`
+      : (name: string, value: string) => `${name}=${dotenvQuoted(name, value)}`;
   return Object.entries(variables)
     .map(([name, value]) => `${line(name, value)}\n`)
     .join('');

@@ -18,7 +18,11 @@ export class CliError extends Error {
 
 export function failAndExit(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  const usage = error instanceof ConfigError || error instanceof KeyringError || error instanceof ClientConfigError || error instanceof MissingInstallation;
+  const usage =
+    error instanceof ConfigError ||
+    error instanceof KeyringError ||
+    error instanceof ClientConfigError ||
+    error instanceof MissingInstallation;
   const exitCode = error instanceof CliError ? error.exitCode : usage ? EXIT_USAGE : EXIT_FAILURE;
   process.stderr.write(`scoped-secrets: ${message.split('\n')[0]}\n`);
   process.exit(exitCode);

@@ -9,7 +9,10 @@ export function expiresFrom(text: string, now = Date.now()): string {
   const duration = parseDuration(text);
   const at = duration !== undefined ? now + duration : parseTimestamp(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
   if (at === undefined) {
-    throw new CliError(`--expires must be a duration such as 30d or 12h, a date such as 2027-01-31, or an RFC 3339 date-time, not "${text}"`, EXIT_USAGE);
+    throw new CliError(
+      `--expires must be a duration such as 30d or 12h, a date such as 2027-01-31, or an RFC 3339 date-time, not "${text}"`,
+      EXIT_USAGE,
+    );
   }
   if (at <= now) throw new CliError(`--expires ${text} is in the past`, EXIT_USAGE);
   return new Date(at).toISOString();

@@ -3,7 +3,11 @@ import type { SecretsClient } from '../client/secrets-client';
 import { CliError, EXIT_FAILURE } from './exit';
 import { explainKeyFailure } from './key-failures';
 
-export async function fetchValues(client: SecretsClient, keys: readonly string[], consequence = ''): Promise<Map<string, Record<string, unknown>>> {
+export async function fetchValues(
+  client: SecretsClient,
+  keys: readonly string[],
+  consequence = '',
+): Promise<Map<string, Record<string, unknown>>> {
   const settled = await Promise.allSettled(
     keys.map(async (key) => {
       try {

@@ -40,7 +40,10 @@ async function sealStatus(config: Config): Promise<SealStatus> {
   for (const entry of [...doc.keys.values(), doc.audit]) if (isSealedEntry(entry)) counts.set(entry.by, (counts.get(entry.by) ?? 0) + 1);
   const current = await currentSealKey(config, doc.seal);
   const sealKeys = [...counts].map(([key, entries]) => ({ key, entries, current: key === current.key }));
-  const lines = [`seal: ${doc.seal}`, ...sealKeys.map((row) => `  ${row.key}\tseals ${row.entries} of ${doc.keys.size + 1} entries${row.current ? '\tcurrent' : ''}`)];
+  const lines = [
+    `seal: ${doc.seal}`,
+    ...sealKeys.map((row) => `  ${row.key}\tseals ${row.entries} of ${doc.keys.size + 1} entries${row.current ? '\tcurrent' : ''}`),
+  ];
   if (current.key && sealKeys.some((row) => !row.current)) lines.push(`  the seal's current key is ${current.key}: run keys reseal`);
   if (current.error) lines.push(`  could not ask the seal for its current key: ${current.error}`);
   return { provider: doc.seal, sealKeys, currentKey: current.key, currentKeyError: current.error, summary: lines.join('\n') };

@@ -19,7 +19,9 @@ function progressPrinter(): (progress: RotationProgress) => void {
   const tty = process.stderr.isTTY;
   return ({ targetKeyId, resumed, done, total }) => {
     if (done === 0) {
-      process.stderr.write(`${resumed ? 'resuming the rotation to' : 'rotating to the new active key'} ${targetKeyId}: ${plural(total, 'data key')} to re-wrap\n`);
+      process.stderr.write(
+        `${resumed ? 'resuming the rotation to' : 'rotating to the new active key'} ${targetKeyId}: ${plural(total, 'data key')} to re-wrap\n`,
+      );
       return;
     }
     if (tty) {
@@ -33,7 +35,9 @@ function progressPrinter(): (progress: RotationProgress) => void {
 }
 
 export function registerKeysCommands(program: Command): void {
-  const keys = program.command('keys').description(`the envelope keyring (SECRETS_KEYRING_FILE) and the data keys it wraps; ${SERVER_HOST_NOTE}`);
+  const keys = program
+    .command('keys')
+    .description(`the envelope keyring (SECRETS_KEYRING_FILE) and the data keys it wraps; ${SERVER_HOST_NOTE}`);
 
   withExamples(
     keys.command('status').description('show the keys and how many secret versions each one wraps').option('--json', 'print JSON'),
@@ -61,17 +65,24 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys rotate',
     'scoped-secrets keys rotate --batch-size 100',
   ).action((options: { batchSize: string; json?: boolean }) => {
-      if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
-      return withRewrapStore(async (store, config) => {
-        const { rotateKeys } = await import('../crypto/key-rotation');
-        const { withSeal } = await import('../server/open-keyring');
-        const result = await withSeal(config, (seal) =>
-          rotateKeys({ keyringFile: config.keyringFile, seal, store, clock: systemClock, batchSize: Number(options.batchSize), onProgress: progressPrinter() }),
-        );
-        if (options.json) printJson({ activeKeyId: result.targetKeyId, rewrapped: result.done });
-        else process.stdout.write(`rotated to ${result.targetKeyId}: re-wrapped ${plural(result.done, 'data key')}\n`);
-      });
+    if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
+    return withRewrapStore(async (store, config) => {
+      const { rotateKeys } = await import('../crypto/key-rotation');
+      const { withSeal } = await import('../server/open-keyring');
+      const result = await withSeal(config, (seal) =>
+        rotateKeys({
+          keyringFile: config.keyringFile,
+          seal,
+          store,
+          clock: systemClock,
+          batchSize: Number(options.batchSize),
+          onProgress: progressPrinter(),
+        }),
+      );
+      if (options.json) printJson({ activeKeyId: result.targetKeyId, rewrapped: result.done });
+      else process.stdout.write(`rotated to ${result.targetKeyId}: re-wrapped ${plural(result.done, 'data key')}\n`);
     });
+  });
 
   withExamples(
     keys
@@ -81,16 +92,16 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys status    # find the id of the key no version uses any more',
     'scoped-secrets keys retire k-20261101-3f9a',
   ).action((id: string) =>
-      withRewrapStore(async (store, config) => {
-        const inUse = (await store.countByKeyId()).get(id) ?? 0;
-        if (inUse > 0) {
-          throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
-        }
-        const { removeKey } = await import('../crypto/keyring-changes');
-        await removeKey(config.keyringFile, id);
-        process.stdout.write(`retired ${id}\n`);
-      }),
-    );
+    withRewrapStore(async (store, config) => {
+      const inUse = (await store.countByKeyId()).get(id) ?? 0;
+      if (inUse > 0) {
+        throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
+      }
+      const { removeKey } = await import('../crypto/keyring-changes');
+      await removeKey(config.keyringFile, id);
+      process.stdout.write(`retired ${id}\n`);
+    }),
+  );
 
   registerSealCommands(keys);
 }

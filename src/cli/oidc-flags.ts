@@ -14,14 +14,21 @@ export interface OidcOptions {
 
 export function addOidcFlags(command: Command): Command {
   return command
-    .option('--oidc-token-file <path>', 'exchange the OIDC ID token in this file (read again when it changes, as Kubernetes projected tokens are)')
-    .option('--github-oidc', 'exchange an ID token from GitHub Actions (the job needs "permissions: id-token: write"; audience SECRETS_OIDC_AUDIENCE, default scoped-secrets)')
+    .option(
+      '--oidc-token-file <path>',
+      'exchange the OIDC ID token in this file (read again when it changes, as Kubernetes projected tokens are)',
+    )
+    .option(
+      '--github-oidc',
+      'exchange an ID token from GitHub Actions (the job needs "permissions: id-token: write"; audience SECRETS_OIDC_AUDIENCE, default scoped-secrets)',
+    )
     .option('--trust-rule <name>', 'exchange under this trust rule alone (without it, the most specific matching rule decides)');
 }
 
 /** The ID token source the flags name, with the rule to exchange under; undefined when neither source is given. */
 export function exchangeSource(options: OidcOptions): ExchangeSource | undefined {
-  if (options.oidcTokenFile !== undefined && options.githubOidc) throw new CliError('give --oidc-token-file or --github-oidc, not both', EXIT_USAGE);
+  if (options.oidcTokenFile !== undefined && options.githubOidc)
+    throw new CliError('give --oidc-token-file or --github-oidc, not both', EXIT_USAGE);
   const problem = options.trustRule === undefined ? undefined : keyProblem(options.trustRule);
   if (problem) throw new CliError(`--trust-rule ${options.trustRule}: ${problem}`, EXIT_USAGE);
   const idToken = sourceOf(options);

@@ -29,7 +29,9 @@ async function tokenSourceFor(options: OidcOptions & { tokenFile?: string }, ups
   }
   if (source) {
     const client = new SecretsClient({ url: upstream.href.replace(/\/+$/, ''), token: '' });
-    const token = new RefreshingToken(client, source, (error) => logger.warn({ reason: (error as Error).message }, 'could not exchange a fresh token; keeping the current one'));
+    const token = new RefreshingToken(client, source, (error) =>
+      logger.warn({ reason: (error as Error).message }, 'could not exchange a fresh token; keeping the current one'),
+    );
     await token.start();
     return token;
   }
@@ -48,7 +50,10 @@ export function registerProxyCommand(program: Command): void {
   addOidcFlags(program.command('proxy'))
     .description('forward /v1/... to the service with the token from a file in place of any Authorization header')
     .option('--listen <host:port>', 'where to listen', '127.0.0.1:8081')
-    .requiredOption('--upstream <url>', 'the scoped-secrets service, such as https://secrets.internal (plain http on loopback only, unless SECRETS_ALLOW_INSECURE_HTTP=true)')
+    .requiredOption(
+      '--upstream <url>',
+      'the scoped-secrets service, such as https://secrets.internal (plain http on loopback only, unless SECRETS_ALLOW_INSECURE_HTTP=true)',
+    )
     .option('--token-file <path>', 'the token to attach; re-read when it changes (or --oidc-token-file / --github-oidc)')
     .option('--allow-remote', 'listen on a non-loopback address')
     .option(
@@ -57,50 +62,58 @@ export function registerProxyCommand(program: Command): void {
       collect,
       [],
     )
-    .addHelpText('after', '\nExamples:\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token\n  scoped-secrets proxy --upstream https://secrets.example.com --github-oidc\n  curl http://127.0.0.1:8081/v1/secret/ci/deploy/aws\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token --allow secret:set')
-    .action(async (options: OidcOptions & { listen: string; upstream: string; tokenFile?: string; allowRemote?: boolean; allow: string[] }) => {
-      const { host, port } = parseListen(options.listen);
-      for (const capability of options.allow) {
-        if (!isProxyCapability(capability)) {
-          throw new CliError(`--allow ${capability}: expected one of ${PROXY_CAPABILITIES.join(', ')}`, EXIT_USAGE);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token\n  scoped-secrets proxy --upstream https://secrets.example.com --github-oidc\n  curl http://127.0.0.1:8081/v1/secret/ci/deploy/aws\n  scoped-secrets proxy --upstream https://secrets.example.com --token-file /run/task/token --allow secret:set',
+    )
+    .action(
+      async (options: OidcOptions & { listen: string; upstream: string; tokenFile?: string; allowRemote?: boolean; allow: string[] }) => {
+        const { host, port } = parseListen(options.listen);
+        for (const capability of options.allow) {
+          if (!isProxyCapability(capability)) {
+            throw new CliError(`--allow ${capability}: expected one of ${PROXY_CAPABILITIES.join(', ')}`, EXIT_USAGE);
+          }
         }
-      }
-      const rules: ProxyRules = {
-        allowed: new Set([...DEFAULT_CAPABILITIES, ...(options.allow as ProxyCapability[])]),
-        acceptsHost: () => false,
-      };
-      if (!isLoopback(host) && !options.allowRemote) {
-        throw new CliError(`refusing to listen on ${host}: only loopback addresses unless --allow-remote`, EXIT_USAGE);
-      }
-      let upstream: URL;
-      try {
-        upstream = new URL(options.upstream);
-        if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('not http(s)');
-      } catch {
-        throw new CliError(`--upstream must be an http:// or https:// URL, not "${options.upstream}"`, EXIT_USAGE);
-      }
-      const insecure = plainHttpProblem(upstream, process.env);
-      if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
-      const { createLogger } = await import('../logger');
-      const { logger, flush } = createLogger('info');
-      const token = await tokenSourceFor(options, upstream, logger);
-      const server = createAuthProxy({ upstream, token, logger, rules });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, resolve);
-      });
-      const address = server.address() as AddressInfo;
-      rules.acceptsHost = hostMatcher(host, address.port);
-      logger.info({ upstream: upstream.origin }, `proxy listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
-      const stop = () => {
-        server.close(() => {
-          flush();
-          process.exit(0);
+        const rules: ProxyRules = {
+          allowed: new Set([...DEFAULT_CAPABILITIES, ...(options.allow as ProxyCapability[])]),
+          acceptsHost: () => false,
+        };
+        if (!isLoopback(host) && !options.allowRemote) {
+          throw new CliError(`refusing to listen on ${host}: only loopback addresses unless --allow-remote`, EXIT_USAGE);
+        }
+        let upstream: URL;
+        try {
+          upstream = new URL(options.upstream);
+          if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('not http(s)');
+        } catch {
+          throw new CliError(`--upstream must be an http:// or https:// URL, not "${options.upstream}"`, EXIT_USAGE);
+        }
+        const insecure = plainHttpProblem(upstream, process.env);
+        if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
+        const { createLogger } = await import('../logger');
+        const { logger, flush } = createLogger('info');
+        const token = await tokenSourceFor(options, upstream, logger);
+        const server = createAuthProxy({ upstream, token, logger, rules });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, host, resolve);
         });
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 5000).unref();
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    });
+        const address = server.address() as AddressInfo;
+        rules.acceptsHost = hostMatcher(host, address.port);
+        logger.info(
+          { upstream: upstream.origin },
+          `proxy listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+        );
+        const stop = () => {
+          server.close(() => {
+            flush();
+            process.exit(0);
+          });
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5000).unref();
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      },
+    );
 }

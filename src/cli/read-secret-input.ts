@@ -94,7 +94,10 @@ export async function promptForFields(fields: readonly string[]): Promise<Record
   }
   const lines = readPipedLines();
   if (lines.length !== fields.length) {
-    throw new CliError(`standard input holds ${lines.length} line${lines.length === 1 ? '' : 's'}, but --prompt asks for ${fields.length} (one line per field)`, EXIT_USAGE);
+    throw new CliError(
+      `standard input holds ${lines.length} line${lines.length === 1 ? '' : 's'}, but --prompt asks for ${fields.length} (one line per field)`,
+      EXIT_USAGE,
+    );
   }
   for (const [index, field] of fields.entries()) value[field] = lines[index] as string;
   return value;

@@ -5,7 +5,14 @@ import { SecretsClient, type ClientFlags } from '../client/secrets-client';
 import { exchangeOnce } from '../client/exchanged-token';
 import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from './oidc-flags';
 import { keyProblem } from '../keys';
-import { buildEnvironment, EnvironmentError, maskableValues, parseEnvBinding, prefixProblem, type EnvironmentChoices } from '../run/environment';
+import {
+  buildEnvironment,
+  EnvironmentError,
+  maskableValues,
+  parseEnvBinding,
+  prefixProblem,
+  type EnvironmentChoices,
+} from '../run/environment';
 import { CommandNotStarted, runChild } from '../run/run-child';
 import { addClientFlags, clientFor } from './client-flags';
 import { CliError, EXIT_USAGE } from './exit';
@@ -23,7 +30,12 @@ export function addVariableOptions(command: Command): Command {
   return command
     .option('--uppercase', 'upper-case the variable names made from fields (password → PASSWORD)')
     .option('--prefix <P_>', 'put P_ before the variable names made from fields', '')
-    .option('--allow-env <NAME>', 'let a secret set NAME although it steers how programs start (PATH, NODE_OPTIONS, LD_PRELOAD…); repeatable', collect, []);
+    .option(
+      '--allow-env <NAME>',
+      'let a secret set NAME although it steers how programs start (PATH, NODE_OPTIONS, LD_PRELOAD…); repeatable',
+      collect,
+      [],
+    );
 }
 
 export interface VariableOptions {
@@ -71,9 +83,14 @@ export function registerRunCommand(program: Command): void {
         .description('fetch secrets, then run a command with them as environment variables (masked in its output)')
         .option('--env <NAME=KEY[#FIELD]>', 'one variable: a field, or the whole value as JSON; repeatable', collect, [])
         .option('--from <KEY>', 'every top-level field of KEY as a variable of that name; repeatable', collect, [])
-        .option('--wrapped <FILE>', 'unwrap the wrap token in FILE and export its fields as --from does (it is spent); repeatable', collect, []),
+        .option(
+          '--wrapped <FILE>',
+          'unwrap the wrap token in FILE and export its fields as --from does (it is spent); repeatable',
+          collect,
+          [],
+        ),
     )
-      .option('--no-mask', 'do not mask secret values in the command\'s output')
+      .option('--no-mask', "do not mask secret values in the command's output")
       .argument('<command...>', 'the command and its arguments, after --')
       .passThroughOptions(),
     'scoped-secrets run --from ci/deploy/aws -- ./deploy.sh',
@@ -83,36 +100,45 @@ export function registerRunCommand(program: Command): void {
     'scoped-secrets run --env DB_PASSWORD=ci/db#password --env AWS=ci/deploy/aws -- make release',
     'scoped-secrets run --from ci/tools --allow-env NODE_OPTIONS -- npm test',
   );
-  run.action(async (commandLine: string[], options: OidcOptions & VariableOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean }, command: Command) => {
-    let bindings;
-    try {
-      bindings = options.env.map(parseEnvBinding);
-    } catch (error) {
-      throw new CliError((error as Error).message, EXIT_USAGE);
-    }
-    checkedFromKeys(options.from, '--from ');
-    const choices = variableChoicesFrom(options);
-    const keys = [...new Set([...options.from, ...bindings.map((binding) => binding.key)])];
-    const client = await clientFrom(command, options);
-    // Everything is fetched before the command starts: any failure means it never starts.
-    const values = await fetchValues(client, keys, '; the command was not started');
-    // Checked before unwrapping too: a refused variable must not cost a wrap token.
-    environmentOrExit(() => buildEnvironment(options.from, bindings, values, choices), '; the command was not started');
-    // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
-    const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
-    for (const [index, file] of options.wrapped.entries()) {
-      values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
-    }
-    const injected = environmentOrExit(() => buildEnvironment([...options.from, ...wrappedLabels], bindings, values, choices), '; the command was not started');
-    const env: NodeJS.ProcessEnv = { ...process.env, ...injected };
-    for (const name of WITHHELD) delete env[name];
-    const [executable, ...args] = commandLine;
-    if (executable === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
-    try {
-      process.exitCode = await runChild(executable, args, env, options.mask ? maskableValues(values.values(), injected) : undefined);
-    } catch (error) {
-      if (error instanceof CommandNotStarted) throw new CliError(error.message, error.exitCode);
-      throw error;
-    }
-  });
+  run.action(
+    async (
+      commandLine: string[],
+      options: OidcOptions & VariableOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean },
+      command: Command,
+    ) => {
+      let bindings;
+      try {
+        bindings = options.env.map(parseEnvBinding);
+      } catch (error) {
+        throw new CliError((error as Error).message, EXIT_USAGE);
+      }
+      checkedFromKeys(options.from, '--from ');
+      const choices = variableChoicesFrom(options);
+      const keys = [...new Set([...options.from, ...bindings.map((binding) => binding.key)])];
+      const client = await clientFrom(command, options);
+      // Everything is fetched before the command starts: any failure means it never starts.
+      const values = await fetchValues(client, keys, '; the command was not started');
+      // Checked before unwrapping too: a refused variable must not cost a wrap token.
+      environmentOrExit(() => buildEnvironment(options.from, bindings, values, choices), '; the command was not started');
+      // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
+      const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
+      for (const [index, file] of options.wrapped.entries()) {
+        values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
+      }
+      const injected = environmentOrExit(
+        () => buildEnvironment([...options.from, ...wrappedLabels], bindings, values, choices),
+        '; the command was not started',
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, ...injected };
+      for (const name of WITHHELD) delete env[name];
+      const [executable, ...args] = commandLine;
+      if (executable === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
+      try {
+        process.exitCode = await runChild(executable, args, env, options.mask ? maskableValues(values.values(), injected) : undefined);
+      } catch (error) {
+        if (error instanceof CommandNotStarted) throw new CliError(error.message, error.exitCode);
+        throw error;
+      }
+    },
+  );
 }

@@ -18,7 +18,9 @@ export function registerServerCommands(program: Command): void {
   withExamples(
     program
       .command('serve')
-      .description('run the service (SQLite under ./data unless SECRETS_DB says otherwise); a first start creates ./data with a keyring, a signing secret and a root token')
+      .description(
+        'run the service (SQLite under ./data unless SECRETS_DB says otherwise); a first start creates ./data with a keyring, a signing secret and a root token',
+      )
       .option('--host <host>', 'listen address (SECRETS_HOST, default 127.0.0.1)')
       .option('--port <port>', 'listen port (SECRETS_PORT, default 8080)')
       .option('--workers <n>', 'server processes on one port (SECRETS_WORKERS, default 1)'),
@@ -63,7 +65,9 @@ export function registerServerCommands(program: Command): void {
   withExamples(
     program
       .command('sweep')
-      .description(`purge expired secrets, revocations, wraps and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`)
+      .description(
+        `purge expired secrets, revocations, wraps and audit events past retention now (serve does it every SECRETS_SWEEP_INTERVAL); ${SERVER_HOST_NOTE}`,
+      )
       .option('--json', 'print the counts as JSON'),
     'scoped-secrets sweep',
   ).action(async (options: { json?: boolean }) => {

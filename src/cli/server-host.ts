@@ -7,7 +7,7 @@
 import { loadConfig, type Config } from '../config';
 import type { StorageDeps } from '../deps';
 
-export const SERVER_HOST_NOTE = 'runs on the server host, with serve\'s environment (SECRETS_DB, SECRETS_KEYRING_FILE) or in its folder';
+export const SERVER_HOST_NOTE = "runs on the server host, with serve's environment (SECRETS_DB, SECRETS_KEYRING_FILE) or in its folder";
 
 export async function withInstallation<T>(
   needs: { keyring: boolean },

@@ -26,11 +26,14 @@ export function registerTokenCommands(program: Command): void {
 
   token
     .command('create')
-    .description('sign a token offline with the server\'s signing key and print only the token; runs on the server host')
+    .description("sign a token offline with the server's signing key and print only the token; runs on the server host")
     .requiredOption('--subject <subject>', 'the token subject (key grammar)')
     .option('--scope <pattern>', 'a granted scope; repeat for more', collect, [])
     .requiredOption('--ttl <duration>', 'lifetime, such as 1h or 30d')
-    .addHelpText('after', '\nExample:\n  scoped-secrets token create --subject ci-admin --scope "secret:*:ci/**" --scope "token:create:ci/**" --ttl 30d')
+    .addHelpText(
+      'after',
+      '\nExample:\n  scoped-secrets token create --subject ci-admin --scope "secret:*:ci/**" --scope "token:create:ci/**" --ttl 30d',
+    )
     .action(async (options: { subject: string; scope: string[]; ttl: string }) => {
       const subjectProblem = keyProblem(options.subject);
       if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
@@ -57,7 +60,7 @@ export function registerTokenCommands(program: Command): void {
       .description('derive a narrower, shorter-lived token from yours and print only the token (or --json for its jti and expiry)')
       .option('--subject <subject>', 'another subject (needs token:create:<subject>)')
       .option('--scope <pattern>', 'a scope your token covers; repeat for more', collect, [])
-      .requiredOption('--ttl <duration>', 'lifetime, such as 10m (capped by your token and the server\'s maximum)')
+      .requiredOption('--ttl <duration>', "lifetime, such as 10m (capped by your token and the server's maximum)")
       .option('--json', 'print the token with its jti, subject, scopes and expiry as JSON'),
     'scoped-secrets token derive --scope "secret:get:ci/build-42/**" --ttl 10m > /run/task/token',
     'scoped-secrets token derive --scope "secret:get:ci/**" --ttl 1h --json | jq -r .jti',
@@ -68,7 +71,8 @@ export function registerTokenCommands(program: Command): void {
     const derived = await clientFor(command).deriveToken({ subject: options.subject, scopes: options.scope, ttl });
     // The server caps the lifetime at the parent's expiry and its maximum; a second of slack absorbs the round trip.
     const expires = Date.parse(derived.expires);
-    if (expires < requestedUntil - 1000) warn(`the token expires at ${derived.expires}, sooner than --ttl ${options.ttl} asked: capped by your token or the server's maximum`);
+    if (expires < requestedUntil - 1000)
+      warn(`the token expires at ${derived.expires}, sooner than --ttl ${options.ttl} asked: capped by your token or the server's maximum`);
     if (options.json) printJson(derived);
     else process.stdout.write(`${derived.token}\n`);
   });

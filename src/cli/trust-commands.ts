@@ -12,7 +12,7 @@ import { readJsonObject } from './read-secret-input';
 export function registerTrustCommands(program: Command): void {
   withExamples(
     addOidcFlags(program.command('login'))
-      .description('exchange a CI job\'s OIDC ID token for a token of this service, under the trust rules it matches, and print the token')
+      .description("exchange a CI job's OIDC ID token for a token of this service, under the trust rules it matches, and print the token")
       .option('--url <url>', 'the service (SECRETS_URL; default http://127.0.0.1:8080)')
       .option('--json', 'print the token with its jti, subject, scopes, expiry and the rules that matched'),
     'scoped-secrets login --oidc-token-file /var/run/secrets/tokens/scoped-secrets > /run/task/token',
@@ -31,7 +31,10 @@ export function registerTrustCommands(program: Command): void {
     addClientFlags(trust.command('put'))
       .description('create or replace a rule from a JSON file (needs trust:set:NAME, and to cover every scope the rule can grant)')
       .argument('<name>', 'the rule name (key grammar)')
-      .requiredOption('--file <path>', 'the rule as JSON: {"issuer", "claims", "scopes", "subject"?, "ttl", "description"?}; - reads standard input'),
+      .requiredOption(
+        '--file <path>',
+        'the rule as JSON: {"issuer", "claims", "scopes", "subject"?, "ttl", "description"?}; - reads standard input',
+      ),
     'scoped-secrets trust put gh/deploy --file rule.json',
   ).action(async (name: string, options: { file: string }, command: Command) => {
     const rule = readJsonObject(options.file) as Omit<TrustRule, 'name'>;
@@ -54,7 +57,9 @@ export function registerTrustCommands(program: Command): void {
   });
 
   withExamples(
-    addClientFlags(trust.command('list')).description('list the rules you may get: name, issuer, ttl, scopes').option('--json', 'print JSON'),
+    addClientFlags(trust.command('list'))
+      .description('list the rules you may get: name, issuer, ttl, scopes')
+      .option('--json', 'print JSON'),
     'scoped-secrets trust list',
   ).action(async (options: { json?: boolean }, command: Command) => {
     const rules = await clientFor(command).listTrustRules();

@@ -50,7 +50,7 @@ export function registerWrapCommands(program: Command): void {
       .description('hand a value to one reader, once: print a wrap token for a copy of KEY (needs secret:wrap:KEY) or of a JSON file')
       .argument('[key]', 'the secret to copy (its current value, frozen now)')
       .option('--file <path>', 'wrap this JSON object instead of a secret; - reads standard input')
-      .requiredOption('--ttl <duration>', 'how long the wrap token lives, such as 10m (cut short at the secret\'s own expiry)')
+      .requiredOption('--ttl <duration>', "how long the wrap token lives, such as 10m (cut short at the secret's own expiry)")
       .option('--json', 'print the wrap token with its expiry as JSON'),
     'scoped-secrets wrap ci/deploy/aws --ttl 10m > task.wrap',
     'scoped-secrets wrap --file creds.json --ttl 1h',
@@ -69,7 +69,9 @@ export function registerWrapCommands(program: Command): void {
   withExamples(
     program
       .command('unwrap')
-      .description('take a wrapped value, once, from a wrap token on standard input or in --token-file (no bearer token needed); a second unwrap fails')
+      .description(
+        'take a wrapped value, once, from a wrap token on standard input or in --token-file (no bearer token needed); a second unwrap fails',
+      )
       .option('--token-file <path>', 'the file holding the wrap token (default: standard input)')
       .option('--field <name>', 'print one field: strings raw, anything else as JSON')
       .option('--json', 'print the value with where it came from: key, creator, created, expires')

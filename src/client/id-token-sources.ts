@@ -30,7 +30,9 @@ export function idTokenFromGitHub(env: NodeJS.ProcessEnv): IdTokenSource {
   const address = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (!address || !bearer) {
-    throw new ClientConfigError('--github-oidc: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set (the job needs "permissions: id-token: write")');
+    throw new ClientConfigError(
+      '--github-oidc: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set (the job needs "permissions: id-token: write")',
+    );
   }
   const url = new URL(address);
   url.searchParams.set('audience', env.SECRETS_OIDC_AUDIENCE || DEFAULT_OIDC_AUDIENCE);
@@ -48,7 +50,8 @@ export function idTokenFromGitHub(env: NodeJS.ProcessEnv): IdTokenSource {
     } catch {
       value = undefined;
     }
-    if (reply.status !== 200 || typeof value !== 'string') throw new ClientError(`GitHub's ID token endpoint answered HTTP ${reply.status} without a token`);
+    if (reply.status !== 200 || typeof value !== 'string')
+      throw new ClientError(`GitHub's ID token endpoint answered HTTP ${reply.status} without a token`);
     return value;
   };
 }

@@ -163,7 +163,8 @@ export function serviceUrl(env: NodeJS.ProcessEnv, flags: ClientFlags = {}): str
   } catch {
     throw new ClientConfigError(`${from} is not a URL: ${url}`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ClientConfigError(`${from} must be an http:// or https:// URL: ${url}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ClientConfigError(`${from} must be an http:// or https:// URL: ${url}`);
   if (parsed.search !== '' || parsed.hash !== '') throw new ClientConfigError(`${from} must not have a query or fragment: ${url}`);
   const problem = plainHttpProblem(parsed, env);
   if (problem) throw new ClientConfigError(`${from}: ${problem}`);
@@ -215,7 +216,11 @@ export class SecretsClient {
       }
       if ((reply.status === 503 || reply.status === 429) && !last && RETRYABLE_METHODS.has(method)) {
         const retryAfter = Number(reply.headers['retry-after']);
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS) : this.backoffMs * 2 ** (attempt - 1));
+        await sleep(
+          Number.isFinite(retryAfter) && retryAfter > 0
+            ? Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS)
+            : this.backoffMs * 2 ** (attempt - 1),
+        );
         continue;
       }
       return this.parse<T>(reply);
@@ -301,7 +306,9 @@ export class SecretsClient {
 
   /** A token of this service for a CI provider's ID token, under `rule` when named (no bearer token needed: make the client with token ''). */
   exchange(idToken: string, rule?: string): Promise<ExchangedToken> {
-    return this.request<ExchangedToken>('POST', '/v1/tokens/exchange', { body: { token: idToken, ...(rule === undefined ? {} : { rule }) } });
+    return this.request<ExchangedToken>('POST', '/v1/tokens/exchange', {
+      body: { token: idToken, ...(rule === undefined ? {} : { rule }) },
+    });
   }
 
   putTrustRule(name: string, rule: Omit<TrustRule, 'name'>): Promise<TrustRule> {

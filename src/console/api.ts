@@ -29,7 +29,11 @@ function isApiPath(path: string): boolean {
   return route.startsWith('/v1/') && route.split('/').every((segment) => !/^(\.|%2e){1,2}$/i.test(segment));
 }
 
-export async function api<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; token?: string } = {}): Promise<Reply<T>> {
+export async function api<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; token?: string } = {},
+): Promise<Reply<T>> {
   if (!isApiPath(path)) throw new ApiError(400, 'InvalidKey', 'the console sends requests to /v1 paths only');
   const token = options.token ?? currentToken();
   const headers: Record<string, string> = { ...options.headers };

@@ -16,7 +16,6 @@ const root = document.getElementById('app') as HTMLElement;
 let me: Whoami | undefined;
 let clock: number | undefined;
 
-
 function header(who: Whoami): HTMLElement {
   const left = h('span', { class: 'time-left' });
   const tick = () => {
@@ -30,16 +29,30 @@ function header(who: Whoami): HTMLElement {
   tick();
   window.clearInterval(clock);
   clock = window.setInterval(tick, 30_000);
-  const link = (hash: string, text: string) => h('a', { href: hash, 'aria-current': location.hash.startsWith(hash) ? 'page' : undefined }, text);
+  const link = (hash: string, text: string) =>
+    h('a', { href: hash, 'aria-current': location.hash.startsWith(hash) ? 'page' : undefined }, text);
   return h(
     'header',
     {},
-    h('nav', { 'aria-label': 'main' }, h('strong', {}, 'scoped-secrets'), link('#/secrets', 'Secrets'), link('#/tokens', 'Tokens'), link('#/trust', 'Trust rules'), link('#/audit', 'Audit')),
+    h(
+      'nav',
+      { 'aria-label': 'main' },
+      h('strong', {}, 'scoped-secrets'),
+      link('#/secrets', 'Secrets'),
+      link('#/tokens', 'Tokens'),
+      link('#/trust', 'Trust rules'),
+      link('#/audit', 'Audit'),
+    ),
     h(
       'div',
       { class: 'who' },
       h('span', { class: 'subject' }, who.subject),
-      h('details', {}, h('summary', {}, `${who.scopes.length} scope${who.scopes.length === 1 ? '' : 's'}`), h('ul', { class: 'scopes' }, ...who.scopes.map((scope) => h('li', {}, h('code', {}, scope))))),
+      h(
+        'details',
+        {},
+        h('summary', {}, `${who.scopes.length} scope${who.scopes.length === 1 ? '' : 's'}`),
+        h('ul', { class: 'scopes' }, ...who.scopes.map((scope) => h('li', {}, h('code', {}, scope)))),
+      ),
       left,
       h('button', { type: 'button', onclick: () => (signOut(), (me = undefined), navigate('#/signin')) }, 'Sign out'),
     ),
@@ -51,7 +64,14 @@ async function route(): Promise<void> {
   const params = new URLSearchParams(query);
   if (!currentToken() || path === '/signin') {
     window.clearInterval(clock);
-    replace(root, h('main', {}, signInView(async (who) => ((me = who), navigate('#/secrets')))));
+    replace(
+      root,
+      h(
+        'main',
+        {},
+        signInView(async (who) => ((me = who), navigate('#/secrets'))),
+      ),
+    );
     return;
   }
   try {
@@ -70,7 +90,8 @@ async function route(): Promise<void> {
     // A link can say anything: a key that is not one (`../../v1/trust/x`) must never become a request path.
     const key = keyFromLink(path.slice('/secret/'.length));
     if (key.problem === undefined) secretView(main, key.value);
-    else replace(main, h('h1', { tabindex: -1 }, 'Not a secret'), h('p', { role: 'alert' }, `This link names no valid key: ${key.problem}.`));
+    else
+      replace(main, h('h1', { tabindex: -1 }, 'Not a secret'), h('p', { role: 'alert' }, `This link names no valid key: ${key.problem}.`));
   } else if (path === '/tokens') tokensView(main, me);
   else if (path === '/trust') trustView(main);
   else if (path === '/audit') auditView(main);

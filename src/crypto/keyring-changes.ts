@@ -36,7 +36,13 @@ async function sealedDocument(
 ): Promise<KeyringDocument> {
   const keys = new Map<string, KeyEntry>();
   for (const [id, key] of contents.keys) keys.set(id, await seal.seal(key, { keyringId, entry: id }));
-  return { id: keyringId, active: contents.active, seal: seal.provider, keys, audit: await seal.seal(contents.audit, { keyringId, entry: 'audit' }) };
+  return {
+    id: keyringId,
+    active: contents.active,
+    seal: seal.provider,
+    keys,
+    audit: await seal.seal(contents.audit, { keyringId, entry: 'audit' }),
+  };
 }
 
 /** Writes a new keyring unless one exists; true when written. */
@@ -147,6 +153,10 @@ export function resealKeyring(file: string, seal: Seal): Promise<SealReport> {
     const resealed = await sealedDocument({ ...contents, audit: contents.audit as Buffer }, doc.id as string, seal);
     writeKeyringFile(file, resealed);
     const now = sealKeysOf(resealed);
-    return { sealKey: [...now].join(', '), entries: resealed.keys.size + 1, staleSealKeys: [...sealKeysOf(doc)].filter((key) => !now.has(key)).sort() };
+    return {
+      sealKey: [...now].join(', '),
+      entries: resealed.keys.size + 1,
+      staleSealKeys: [...sealKeysOf(doc)].filter((key) => !now.has(key)).sort(),
+    };
   });
 }

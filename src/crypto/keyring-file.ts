@@ -62,7 +62,8 @@ export function parseKeyring(text: string, file: string): KeyringDocument {
     throw new KeyringError(`${file}: "seal" must be ${SEAL_PROVIDERS.join(' or ')}`);
   }
   const seal = doc.seal as SealProvider | undefined;
-  if (doc.id !== undefined && (typeof doc.id !== 'string' || !KEYRING_ID.test(doc.id))) throw new KeyringError(`${file}: "id" must be up to 64 of [A-Za-z0-9-]`);
+  if (doc.id !== undefined && (typeof doc.id !== 'string' || !KEYRING_ID.test(doc.id)))
+    throw new KeyringError(`${file}: "id" must be up to 64 of [A-Za-z0-9-]`);
   if (seal && doc.id === undefined) throw new KeyringError(`${file}: a sealed keyring needs its "id"`);
   const keys = new Map<string, KeyEntry>();
   for (const [id, value] of Object.entries(doc.keys as Record<string, unknown>)) {

@@ -26,7 +26,9 @@ export function checkSealMatches(doc: KeyringDocument, file: string, seal: Seal 
     throw new KeyringError(`${file} is sealed with ${doc.seal}: set SECRETS_SEAL=${doc.seal} and its settings`);
   }
   if (!doc.seal && seal) {
-    throw new KeyringError(`SECRETS_SEAL is ${seal.provider}, but ${file} holds its keys in plaintext: seal it first with scoped-secrets keys seal --to ${seal.provider}`);
+    throw new KeyringError(
+      `SECRETS_SEAL is ${seal.provider}, but ${file} holds its keys in plaintext: seal it first with scoped-secrets keys seal --to ${seal.provider}`,
+    );
   }
   if (doc.seal && seal && doc.seal !== seal.provider) {
     throw new KeyringError(`${file} is sealed with ${doc.seal}, but SECRETS_SEAL is ${seal.provider}`);
@@ -37,7 +39,12 @@ export function checkSealMatches(doc: KeyringDocument, file: string, seal: Seal 
  * The plaintext keys of a keyring document. Entries `known` already holds
  * (by key id, in the same keyring) are reused rather than unsealed again.
  */
-export async function openKeyringDocument(doc: KeyringDocument, file: string, seal: Seal | undefined, known?: KeyringContents): Promise<KeyringContents> {
+export async function openKeyringDocument(
+  doc: KeyringDocument,
+  file: string,
+  seal: Seal | undefined,
+  known?: KeyringContents,
+): Promise<KeyringContents> {
   checkSealMatches(doc, file, seal);
   const reusable = known !== undefined && known.id === doc.id ? known : undefined;
   const open = async (entry: KeyEntry, name: string, reused: Buffer | undefined): Promise<Buffer> => {

@@ -26,7 +26,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (name === 'KnexTimeoutError') return true;
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
   // node-postgres says these in words only: a connection attempt timed out, a statement got no answer in time, a socket closed.
-  return typeof message === 'string' && /Connection terminated|connection timeout|timeout expired|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection timeout|timeout expired|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/i.test(
+      message,
+    )
+  );
 }
 
 /** SQLite's full disk, and PostgreSQL's disk_full: a write that cannot fit, which more room will let through. */

@@ -35,6 +35,8 @@ export async function writeMeta(trx: Knex.Transaction, name: string, value: stri
  * busy_timeout) instead of failing later when a read would upgrade.
  */
 export async function lockMeta(trx: Knex.Transaction, name: string): Promise<string> {
-  await trx('service_meta').where({ name }).update({ value: trx.ref('value') });
+  await trx('service_meta')
+    .where({ name })
+    .update({ value: trx.ref('value') });
   return readMeta(trx, name);
 }

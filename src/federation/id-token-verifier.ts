@@ -70,14 +70,15 @@ export class IdTokenVerifier {
     let iss: unknown;
     try {
       const header = decodeProtectedHeader(token);
-      if (!ID_TOKEN_ALGORITHMS.includes(String(header.alg))) throw new IdTokenRejected(`the ID token's algorithm must be ${ID_TOKEN_ALGORITHMS.join(' or ')}`);
+      if (!ID_TOKEN_ALGORITHMS.includes(String(header.alg)))
+        throw new IdTokenRejected(`the ID token's algorithm must be ${ID_TOKEN_ALGORITHMS.join(' or ')}`);
       iss = decodeJwt(token).iss;
     } catch (error) {
       if (error instanceof IdTokenRejected) throw error;
       throw new IdTokenRejected('the ID token is not a JWT');
     }
     const issuer = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
-    if (!issuer) throw new IdTokenRejected('the ID token\'s issuer is not one this service trusts');
+    if (!issuer) throw new IdTokenRejected("the ID token's issuer is not one this service trusts");
     const keySet = await this.keySetOf(issuer);
     try {
       const { payload } = await jwtVerify(token, keySet, {
@@ -101,7 +102,9 @@ export class IdTokenVerifier {
     const maxLifetime = issuer.maxTokenLifetime ?? DEFAULT_MAX_ID_TOKEN_LIFETIME;
     const remaining = (payload.exp as number) - this.options.clock.now() / 1000;
     if (remaining > maxLifetime + this.options.leewaySeconds) {
-      throw new IdTokenRejected(`the ID token's exp lies more than ${maxLifetime} seconds ahead, the most issuer ${issuer.name} allows (maxTokenLifetime)`);
+      throw new IdTokenRejected(
+        `the ID token's exp lies more than ${maxLifetime} seconds ahead, the most issuer ${issuer.name} allows (maxTokenLifetime)`,
+      );
     }
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== issuer.audience) {
       throw new IdTokenRejected('the ID token names several audiences, and its azp claim does not name this service');
@@ -113,10 +116,12 @@ export class IdTokenVerifier {
     if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
       return new IssuerUnavailable(`the keys of issuer ${issuer.name} cannot be fetched now`);
     }
-    if (error instanceof errors.JWKSNoMatchingKey) return new IdTokenRejected('the ID token is signed with a key its issuer does not publish');
+    if (error instanceof errors.JWKSNoMatchingKey)
+      return new IdTokenRejected('the ID token is signed with a key its issuer does not publish');
     if (error instanceof errors.JWTExpired) return new IdTokenRejected('the ID token has expired');
-    if (error instanceof errors.JWTClaimValidationFailed) return new IdTokenRejected(`the ID token's ${error.claim} claim is not acceptable`);
-    return new IdTokenRejected('the ID token\'s signature does not verify');
+    if (error instanceof errors.JWTClaimValidationFailed)
+      return new IdTokenRejected(`the ID token's ${error.claim} claim is not acceptable`);
+    return new IdTokenRejected("the ID token's signature does not verify");
   }
 
   private async keySetOf(issuer: OidcIssuer): Promise<KeySet> {
@@ -141,7 +146,11 @@ export class IdTokenVerifier {
   private async discover(issuer: OidcIssuer): Promise<KeySet> {
     const state = this.states.get(issuer.issuer) as IssuerState;
     const address = issuer.jwksUri ?? (await (this.options.discover ?? discoverKeyAddress)(issuer.issuer));
-    const keySet = createRemoteJWKSet(new URL(address), { cooldownDuration: this.keyRefetchMs, cacheMaxAge: Infinity, timeoutDuration: FETCH_TIMEOUT_MS });
+    const keySet = createRemoteJWKSet(new URL(address), {
+      cooldownDuration: this.keyRefetchMs,
+      cacheMaxAge: Infinity,
+      timeoutDuration: FETCH_TIMEOUT_MS,
+    });
     await keySet.reload();
     state.keySet = keySet;
     state.failedAt = undefined;

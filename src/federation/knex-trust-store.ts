@@ -59,6 +59,8 @@ export class KnexTrustStore {
   }
 
   private async bump(trx: Knex.Transaction): Promise<void> {
-    await trx('service_meta').where('name', VERSION).update({ value: trx.raw('CAST(CAST(value AS INTEGER) + 1 AS TEXT)') });
+    await trx('service_meta')
+      .where('name', VERSION)
+      .update({ value: trx.raw('CAST(CAST(value AS INTEGER) + 1 AS TEXT)') });
   }
 }

@@ -55,7 +55,8 @@ export function parseOidcIssuers(text: string, file: string): OidcIssuer[] {
     const { name, issuer, audience, jwksUri, maxTokenLifetime, ...rest } = entry as Record<string, unknown>;
     const unknown = Object.keys(rest);
     if (unknown.length > 0) throw new OidcIssuersError(`${where}: unknown field ${unknown.join(', ')}`);
-    if (typeof name !== 'string' || name.includes('/') || keyProblem(name)) throw new OidcIssuersError(`${where}: name must be one key segment`);
+    if (typeof name !== 'string' || name.includes('/') || keyProblem(name))
+      throw new OidcIssuersError(`${where}: name must be one key segment`);
     if (names.has(name)) throw new OidcIssuersError(`${where}: the name ${name} is taken`);
     names.add(name);
     if (typeof issuer !== 'string') throw new OidcIssuersError(`${where}: issuer must be a URL`);
@@ -67,8 +68,17 @@ export function parseOidcIssuers(text: string, file: string): OidcIssuer[] {
       const problem = keyAddressProblem(address);
       if (problem) throw new OidcIssuersError(`${where}: ${problem}`);
     }
-    if (maxTokenLifetime !== undefined && !(Number.isInteger(maxTokenLifetime) && (maxTokenLifetime as number) >= 60 && (maxTokenLifetime as number) <= LONGEST_MAX_ID_TOKEN_LIFETIME)) {
-      throw new OidcIssuersError(`${where}: maxTokenLifetime must be a whole number of seconds from 60 to ${LONGEST_MAX_ID_TOKEN_LIFETIME}`);
+    if (
+      maxTokenLifetime !== undefined &&
+      !(
+        Number.isInteger(maxTokenLifetime) &&
+        (maxTokenLifetime as number) >= 60 &&
+        (maxTokenLifetime as number) <= LONGEST_MAX_ID_TOKEN_LIFETIME
+      )
+    ) {
+      throw new OidcIssuersError(
+        `${where}: maxTokenLifetime must be a whole number of seconds from 60 to ${LONGEST_MAX_ID_TOKEN_LIFETIME}`,
+      );
     }
     return {
       name,

@@ -31,7 +31,11 @@ export class TrustRuleSet {
   }
 
   start(intervalMs = TRUST_REFRESH_MS): void {
-    this.timer ??= every(intervalMs, () => this.refresh(), (error) => this.deps.logger.warn({ err: error }, 'could not reload the trust rules; keeping the last ones'));
+    this.timer ??= every(
+      intervalMs,
+      () => this.refresh(),
+      (error) => this.deps.logger.warn({ err: error }, 'could not reload the trust rules; keeping the last ones'),
+    );
   }
 
   async stop(): Promise<void> {

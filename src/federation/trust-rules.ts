@@ -65,7 +65,8 @@ function fill(text: string, replace: (name: string) => string): string {
 
 /** Why `body` is not a rule that can be stored, or undefined. */
 export function trustRuleProblem(body: TrustRuleBody, limits: { issuers: ReadonlySet<string>; maxTtlSeconds: number }): string | undefined {
-  if (!limits.issuers.has(body.issuer)) return `issuer: "${body.issuer}" is not one of the configured issuers (${[...limits.issuers].join(', ') || 'none'})`;
+  if (!limits.issuers.has(body.issuer))
+    return `issuer: "${body.issuer}" is not one of the configured issuers (${[...limits.issuers].join(', ') || 'none'})`;
   const claims = Object.entries(body.claims);
   if (claims.length === 0) return 'claims: at least one claim must be matched';
   if (claims.length > MAX_CLAIMS) return `claims: at most ${MAX_CLAIMS}`;
@@ -92,7 +93,8 @@ export function trustRuleProblem(body: TrustRuleBody, limits: { issuers: Readonl
   if (!Number.isInteger(body.ttl) || body.ttl < MIN_RULE_TTL || body.ttl > limits.maxTtlSeconds) {
     return `ttl: a whole number of seconds from ${MIN_RULE_TTL} to ${limits.maxTtlSeconds}`;
   }
-  if (body.description !== undefined && body.description.length > MAX_DESCRIPTION) return `description: at most ${MAX_DESCRIPTION} characters`;
+  if (body.description !== undefined && body.description.length > MAX_DESCRIPTION)
+    return `description: at most ${MAX_DESCRIPTION} characters`;
   return undefined;
 }
 

@@ -7,7 +7,15 @@
  */
 import type { Actor, AuditStaging } from '../audit/audit-store-type';
 import type { Clock } from '../clock';
-import { AmbiguousTrustRule, InvalidRequest, NoMatchingTrustRule, ScopeEscalation, TrustRuleNotFound, Unauthorized, Unavailable } from '../errors';
+import {
+  AmbiguousTrustRule,
+  InvalidRequest,
+  NoMatchingTrustRule,
+  ScopeEscalation,
+  TrustRuleNotFound,
+  Unauthorized,
+  Unavailable,
+} from '../errors';
 import { uncoveredScopes } from '../scopes/coverage';
 import type { Principal } from '../tokens/token-verifier';
 import type { DerivedToken, TokenService } from '../tokens/token-service';
@@ -70,7 +78,8 @@ export class TrustService {
 
   async delete(name: string, actor: Actor): Promise<void> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.writes.deleteRule(name, { ...actor, time: now, action: 'trust.delete', key: name, outcome: 204 }))) throw new TrustRuleNotFound();
+    if (!(await this.deps.writes.deleteRule(name, { ...actor, time: now, action: 'trust.delete', key: name, outcome: 204 })))
+      throw new TrustRuleNotFound();
     this.deps.audit.kick();
     await this.deps.rules.refresh(true);
   }
@@ -92,7 +101,11 @@ export class TrustService {
     const grant = decidingGrant(this.deps.rules.current(), verified.issuer.name, verified.claims, ruleName);
     if (grant === 'none') throw new NoMatchingTrustRule();
     if (grant === 'ambiguous') throw new AmbiguousTrustRule();
-    const detail = JSON.stringify({ issuer: verified.issuer.name, sub: typeof verified.claims.sub === 'string' ? verified.claims.sub : null, rule: grant.rule });
+    const detail = JSON.stringify({
+      issuer: verified.issuer.name,
+      sub: typeof verified.claims.sub === 'string' ? verified.claims.sub : null,
+      rule: grant.rule,
+    });
     const token = await this.deps.tokens.issueExchanged(grant, actor, detail);
     return { ...token, rules: [grant.rule] };
   }

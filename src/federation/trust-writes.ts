@@ -11,7 +11,10 @@ export interface TrustWrites {
   deleteRule(name: string, event: AuditEventInput): Promise<boolean>;
 }
 
-export function trustWrites(deps: { store: Pick<KnexTrustStore, 'inTransaction' | 'put' | 'remove'>; audit: Pick<AuditStore, 'stage'> }): TrustWrites {
+export function trustWrites(deps: {
+  store: Pick<KnexTrustStore, 'inTransaction' | 'put' | 'remove'>;
+  audit: Pick<AuditStore, 'stage'>;
+}): TrustWrites {
   const { store, audit } = deps;
   return {
     putRule: (rule, now, event) =>

@@ -26,7 +26,9 @@ interface ValidationItem {
   message?: string;
 }
 
-function isValidatorError(error: unknown): error is Error & { status: number; errors?: ValidationItem[]; headers?: Record<string, string> } {
+function isValidatorError(
+  error: unknown,
+): error is Error & { status: number; errors?: ValidationItem[]; headers?: Record<string, string> } {
   return Object.values(validatorErrors).some((ErrorClass) => error instanceof ErrorClass);
 }
 
@@ -57,7 +59,12 @@ function fromBodyParser(error: { type?: string; limit?: number }): AppError | un
   }
 }
 
-function fromValidator(error: { status: number; errors?: ValidationItem[]; headers?: Record<string, string>; message: string }): AppError | undefined {
+function fromValidator(error: {
+  status: number;
+  errors?: ValidationItem[];
+  headers?: Record<string, string>;
+  message: string;
+}): AppError | undefined {
   switch (error.status) {
     case 400:
       return new InvalidRequest(describeValidation(error.errors, 'the request is not valid'));

@@ -45,8 +45,14 @@ const SECRET_ROUTE = '/v1/secret/{key}';
  * one-path document, and everything else the rest of the document.
  */
 export function openApiValidation(document: OpenApiDocument, validateResponses: boolean): RequestHandler[] {
-  const secretRoute = validator(withPaths(document, (path) => path === SECRET_ROUTE), validateResponses);
-  const others = validator(withPaths(document, (path) => path !== SECRET_ROUTE), validateResponses);
+  const secretRoute = validator(
+    withPaths(document, (path) => path === SECRET_ROUTE),
+    validateResponses,
+  );
+  const others = validator(
+    withPaths(document, (path) => path !== SECRET_ROUTE),
+    validateResponses,
+  );
   const forSecret = pipeline(...secretRoute);
   const forOthers = pipeline(...others);
   return [(req, res, next) => (req.url.startsWith(SECRET_PATH_PREFIX) ? forSecret : forOthers)(req, res, next)];

@@ -36,7 +36,12 @@ export class RequestAuditor {
   constructor(deps: { audit: Pick<AuditLog, 'record'>; clock: Clock; logger: Logger }) {
     this.audit = deps.audit;
     this.clock = deps.clock;
-    this.recordFailures = new ThrottledErrorLog({ logger: deps.logger, clock: deps.clock, message: 'could not record an audit event', intervalMs: FAILURE_LOG_INTERVAL_MS });
+    this.recordFailures = new ThrottledErrorLog({
+      logger: deps.logger,
+      clock: deps.clock,
+      message: 'could not record an audit event',
+      intervalMs: FAILURE_LOG_INTERVAL_MS,
+    });
   }
 
   /** Who is making this request, for an event a write stages in its own transaction. */
@@ -57,7 +62,12 @@ export class RequestAuditor {
         const noted = locals(res).audit;
         if (noted?.recorded) return;
         if (res.statusCode === 429 && !this.firstInWindow(`429 ${this.sender(req, res)}`, THROTTLED_WINDOW_MS)) return;
-        if (noted?.action === 'wrap.unwrap' && res.statusCode === 404 && !this.firstInWindow(`unwrap ${this.sender(req, res)}`, FAILED_UNWRAP_WINDOW_MS)) return;
+        if (
+          noted?.action === 'wrap.unwrap' &&
+          res.statusCode === 404 &&
+          !this.firstInWindow(`unwrap ${this.sender(req, res)}`, FAILED_UNWRAP_WINDOW_MS)
+        )
+          return;
         const denied = res.statusCode === 401 || (res.statusCode === 429 && !noted);
         const action = denied ? 'auth.denied' : noted?.action;
         if (!action) return;

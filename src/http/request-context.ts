@@ -16,7 +16,7 @@ interface RoutedRequest extends Request {
 }
 
 function routeLabel(req: RoutedRequest): string {
-  return req.openapi?.openApiRoute ?? ((req.route as { path?: string } | undefined)?.path) ?? 'unmatched';
+  return req.openapi?.openApiRoute ?? (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
 }
 
 export function requestContext(deps: { logger: Logger; metrics: Metrics }) {

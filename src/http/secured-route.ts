@@ -27,7 +27,9 @@ export interface SecuredRoute<P> {
 
 function missing(caller: Principal, required: readonly RequiredScope[]): string[] {
   return required
-    .filter((scope) => ('covering' in scope ? uncoveredScopes(caller.grants.scopes, [scope.covering]).length > 0 : !caller.grants.allows(...scope)))
+    .filter((scope) =>
+      'covering' in scope ? uncoveredScopes(caller.grants.scopes, [scope.covering]).length > 0 : !caller.grants.allows(...scope),
+    )
     .map((scope) => ('covering' in scope ? scope.covering : scope.join(':')));
 }
 

@@ -11,12 +11,26 @@ import type { Logger } from 'pino';
 import { isProxyHealthCheck, refusal, type ProxyCapability } from './forwarding-policy';
 
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the caller's credentials never travel upstream. */
-const DROPPED_REQUEST_HEADERS = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'upgrade', 'authorization', 'host'];
+const DROPPED_REQUEST_HEADERS = [
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'authorization',
+  'host',
+];
 const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'proxy-authenticate', 'trailer', 'upgrade'];
 
 function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
   const body = JSON.stringify({ code, message, requestId: randomUUID() });
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -63,7 +77,14 @@ export function createAuthProxy(deps: { upstream: URL; token: TokenSource; logge
     headers.authorization = `Bearer ${token.current()}`;
 
     const upstreamRequest = transport.request(
-      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: `${basePath}${url}`, headers },
+      {
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: `${basePath}${url}`,
+        headers,
+      },
       (upstreamResponse) => {
         const responseHeaders = { ...upstreamResponse.headers };
         for (const name of DROPPED_RESPONSE_HEADERS) delete responseHeaders[name];

@@ -7,7 +7,15 @@
  * without the proxy, outliving the task's reason to hold it.
  */
 
-export const PROXY_CAPABILITIES = ['secret:get', 'secret:list', 'secret:set', 'secret:delete', 'token:create', 'token:revoke', 'audit:read'] as const;
+export const PROXY_CAPABILITIES = [
+  'secret:get',
+  'secret:list',
+  'secret:set',
+  'secret:delete',
+  'token:create',
+  'token:revoke',
+  'audit:read',
+] as const;
 export type ProxyCapability = (typeof PROXY_CAPABILITIES)[number];
 export const DEFAULT_CAPABILITIES: readonly ProxyCapability[] = ['secret:get', 'secret:list'];
 
@@ -50,7 +58,10 @@ export function isProxyHealthCheck(method: string, path: string): boolean {
   return path === '/healthz' && (method === 'GET' || method === 'HEAD');
 }
 
-export function refusal(request: ProxiedRequest, rules: { acceptsHost: (host: string) => boolean; allowed: ReadonlySet<ProxyCapability> }): Refusal | undefined {
+export function refusal(
+  request: ProxiedRequest,
+  rules: { acceptsHost: (host: string) => boolean; allowed: ReadonlySet<ProxyCapability> },
+): Refusal | undefined {
   if (request.origin !== undefined) {
     return { status: 403, code: 'Forbidden', message: 'the proxy does not serve requests from web pages (an Origin header was sent)' };
   }
@@ -61,12 +72,20 @@ export function refusal(request: ProxiedRequest, rules: { acceptsHost: (host: st
   if (isProxyHealthCheck(request.method, path)) return undefined;
   if (!path.startsWith('/v1/')) return { status: 404, code: 'NotFound', message: 'the proxy forwards /v1/ only' };
   if (path.includes('\\') || ENCODED_DOT_OR_SLASH.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
-    return { status: 400, code: 'InvalidRequest', message: 'the path must not hold . or .. segments, backslashes, or encoded dots or slashes' };
+    return {
+      status: 400,
+      code: 'InvalidRequest',
+      message: 'the path must not hold . or .. segments, backslashes, or encoded dots or slashes',
+    };
   }
   const needed = capabilityOf(request.method, path);
   if (needed === undefined) return { status: 404, code: 'NotFound', message: `the proxy forwards no ${request.method} ${path}` };
   if (needed !== 'always' && !rules.allowed.has(needed)) {
-    return { status: 403, code: 'Forbidden', message: `the proxy does not forward ${request.method} ${path}; start it with --allow ${needed}` };
+    return {
+      status: 403,
+      code: 'Forbidden',
+      message: `the proxy does not forward ${request.method} ${path}; start it with --allow ${needed}`,
+    };
   }
   return undefined;
 }

@@ -45,7 +45,9 @@ export interface FieldNaming {
 }
 
 export function prefixProblem(prefix: string): string | undefined {
-  return prefix === '' || VARIABLE_NAME.test(prefix) ? undefined : `--prefix ${prefix}: must start a variable name ([A-Za-z_][A-Za-z0-9_]*)`;
+  return prefix === '' || VARIABLE_NAME.test(prefix)
+    ? undefined
+    : `--prefix ${prefix}: must start a variable name ([A-Za-z_][A-Za-z0-9_]*)`;
 }
 
 export interface EnvironmentChoices {
@@ -58,7 +60,8 @@ export interface EnvironmentChoices {
 function variableProblem(name: string, value: string, source: string, allowed: ReadonlySet<string>): string | undefined {
   if (!VARIABLE_NAME.test(name)) return `${source}: ${JSON.stringify(name)} is not a variable name`;
   if (value.includes('\0')) return `${source}: the value holds a NUL character, which no variable can carry`;
-  if (steersProcess(name) && !allowed.has(name)) return `${source}: ${name} steers how programs start, so it is not set from a secret unless --allow-env ${name} names it`;
+  if (steersProcess(name) && !allowed.has(name))
+    return `${source}: ${name} steers how programs start, so it is not set from a secret unless --allow-env ${name} names it`;
   return undefined;
 }
 

@@ -18,7 +18,12 @@ export class CommandNotStarted extends Error {
   }
 }
 
-export function runChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, masked: readonly string[] | undefined): Promise<number> {
+export function runChild(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  masked: readonly string[] | undefined,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: masked ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
@@ -39,7 +44,9 @@ export function runChild(command: string, args: readonly string[], env: NodeJS.P
     child.once('error', (error: NodeJS.ErrnoException) => {
       detach();
       const notFound = error.code === 'ENOENT';
-      reject(new CommandNotStarted(`cannot run ${command}: ${notFound ? 'not found' : error.code ?? error.message}`, notFound ? 127 : 126));
+      reject(
+        new CommandNotStarted(`cannot run ${command}: ${notFound ? 'not found' : (error.code ?? error.message)}`, notFound ? 127 : 126),
+      );
     });
     // 'close' comes after the output streams have ended, so nothing is cut off.
     child.once('close', (code, signal) => {

@@ -10,8 +10,23 @@ import type { AwsKmsSettings } from './seal-config';
 import { SealError, type Seal, type SealContext, type SealedEntry } from './seal';
 
 /** KMS errors that say "not now" rather than "no". */
-const TRANSIENT_ERRORS = new Set(['ThrottlingException', 'KMSInternalException', 'DependencyTimeoutException', 'TimeoutError', 'RequestTimeout']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+const TRANSIENT_ERRORS = new Set([
+  'ThrottlingException',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
 
 interface AwsError {
   name?: string;
@@ -40,7 +55,8 @@ export class AwsKmsSeal implements Seal {
     const described = await this.call(keyId, () => this.client.send(new DescribeKeyCommand({ KeyId: keyId })));
     const metadata = described.KeyMetadata;
     if (!metadata?.Arn) throw new SealError('awskms', keyId, 'DescribeKey named no key', false);
-    if (metadata.Enabled === false) throw new SealError('awskms', metadata.Arn, `the key is not enabled (${metadata.KeyState ?? 'disabled'})`, false);
+    if (metadata.Enabled === false)
+      throw new SealError('awskms', metadata.Arn, `the key is not enabled (${metadata.KeyState ?? 'disabled'})`, false);
     return metadata.Arn;
   }
 
@@ -55,7 +71,9 @@ export class AwsKmsSeal implements Seal {
 
   async unseal(entry: SealedEntry, context: SealContext): Promise<Buffer> {
     const output = await this.call(entry.by, () =>
-      this.client.send(new DecryptCommand({ KeyId: entry.by, CiphertextBlob: entry.sealed, EncryptionContext: encryptionContext(context) })),
+      this.client.send(
+        new DecryptCommand({ KeyId: entry.by, CiphertextBlob: entry.sealed, EncryptionContext: encryptionContext(context) }),
+      ),
     );
     if (!output.Plaintext) throw new SealError('awskms', entry.by, 'Decrypt returned no plaintext', false);
     return Buffer.from(output.Plaintext);
@@ -80,10 +98,20 @@ function classify(sealKey: string, error: AwsError): SealError {
   // Only the error's name and KMS's own message: neither carries key material or credentials.
   const detail = error.message && error.message !== name ? `${name}: ${error.message}` : name;
   if (TRANSIENT_ERRORS.has(name) || (status !== undefined && status >= 500) || NETWORK_CODES.has(error.code ?? '')) {
-    return new SealError('awskms', sealKey, status !== undefined ? `${detail} (HTTP ${status})` : `KMS is out of reach (${error.code ?? detail})`, true);
+    return new SealError(
+      'awskms',
+      sealKey,
+      status !== undefined ? `${detail} (HTTP ${status})` : `KMS is out of reach (${error.code ?? detail})`,
+      true,
+    );
   }
   if (name === 'InvalidCiphertextException' || name === 'IncorrectKeyException') {
-    return new SealError('awskms', sealKey, `${name}: the key does not open the entry with this keyring's encryption context (sealed for another keyring, or altered)`, false);
+    return new SealError(
+      'awskms',
+      sealKey,
+      `${name}: the key does not open the entry with this keyring's encryption context (sealed for another keyring, or altered)`,
+      false,
+    );
   }
   return new SealError('awskms', sealKey, detail, false);
 }

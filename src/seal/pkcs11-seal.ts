@@ -26,8 +26,8 @@ const TRANSIENT = new Set([
 
 const REASONS: Record<string, string> = {
   CKR_PIN_INCORRECT: 'the token refused the PIN (CKR_PIN_INCORRECT)',
-  CKR_PIN_LOCKED: 'the token\'s PIN is locked (CKR_PIN_LOCKED)',
-  CKR_PIN_EXPIRED: 'the token\'s PIN has expired (CKR_PIN_EXPIRED)',
+  CKR_PIN_LOCKED: "the token's PIN is locked (CKR_PIN_LOCKED)",
+  CKR_PIN_EXPIRED: "the token's PIN has expired (CKR_PIN_EXPIRED)",
 };
 
 interface KeyName {
@@ -165,7 +165,10 @@ export class Pkcs11Seal implements Seal {
     try {
       module.load(this.settings.module);
     } catch (error) {
-      throw this.failure(sealKey, `cannot load the PKCS#11 module ${this.settings.module} (SECRETS_PKCS11_MODULE): ${(error as Error).message}`);
+      throw this.failure(
+        sealKey,
+        `cannot load the PKCS#11 module ${this.settings.module} (SECRETS_PKCS11_MODULE): ${(error as Error).message}`,
+      );
     }
     let handle: pkcs11js.Handle | undefined;
     try {
@@ -230,19 +233,26 @@ export class Pkcs11Seal implements Seal {
     let found = this.findKeys(session, [{ type: pkcs11js.CKA_LABEL, value: keyLabel }]);
     if (found.length === 0 && this.options.createKey) found = [this.createKey(session)];
     if (found.length === 0) {
-      throw this.failure(this.configuredKey, `no AES key labelled ${keyLabel} (SECRETS_PKCS11_KEY_LABEL) on token ${tokenLabel}; keys seal --to pkcs11 --create-key creates one`);
+      throw this.failure(
+        this.configuredKey,
+        `no AES key labelled ${keyLabel} (SECRETS_PKCS11_KEY_LABEL) on token ${tokenLabel}; keys seal --to pkcs11 --create-key creates one`,
+      );
     }
     const [key] = found;
-    if (key === undefined || found.length > 1) throw this.failure(this.configuredKey, `${found.length} keys are labelled ${keyLabel}: give the seal key a label of its own`);
+    if (key === undefined || found.length > 1)
+      throw this.failure(this.configuredKey, `${found.length} keys are labelled ${keyLabel}: give the seal key a label of its own`);
     const [id, extractable, sensitive] = session.module.C_GetAttributeValue(session.handle, key, [
       { type: pkcs11js.CKA_ID },
       { type: pkcs11js.CKA_EXTRACTABLE },
       { type: pkcs11js.CKA_SENSITIVE },
     ]);
     if (isTrue(extractable?.value) || !isTrue(sensitive?.value)) {
-      throw this.failure(this.configuredKey, 'the key can be read out of the HSM (CKA_EXTRACTABLE or not CKA_SENSITIVE): seal with a non-extractable, sensitive key');
+      throw this.failure(
+        this.configuredKey,
+        'the key can be read out of the HSM (CKA_EXTRACTABLE or not CKA_SENSITIVE): seal with a non-extractable, sensitive key',
+      );
     }
-    const name = { token: tokenLabel, label: keyLabel, id: Buffer.from((id?.value) ?? []) };
+    const name = { token: tokenLabel, label: keyLabel, id: Buffer.from(id?.value ?? []) };
     session.keys.set(keyUri(name), key);
     return name;
   }
@@ -260,7 +270,8 @@ export class Pkcs11Seal implements Seal {
       { type: pkcs11js.CKA_ID, value: name.id },
     ]);
     const [key] = found;
-    if (key === undefined || found.length > 1) throw this.failure(uri, `the token holds ${found.length === 0 ? 'no key' : 'several keys'} with this label and id`);
+    if (key === undefined || found.length > 1)
+      throw this.failure(uri, `the token holds ${found.length === 0 ? 'no key' : 'several keys'} with this label and id`);
     session.keys.set(uri, key);
     return key;
   }

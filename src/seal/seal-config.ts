@@ -49,6 +49,7 @@ export function loadSealSettings(env: Env, provider: SealProvider): SealSettings
 export function loadSeal(env: Env): SealSettings | undefined {
   const name = env.SECRETS_SEAL === undefined || env.SECRETS_SEAL === '' ? 'none' : env.SECRETS_SEAL;
   if (name === 'none') return undefined;
-  if (!(SEAL_PROVIDERS as readonly string[]).includes(name)) throw new ConfigError('SECRETS_SEAL', `must be none, ${SEAL_PROVIDERS.join(' or ')}`);
+  if (!(SEAL_PROVIDERS as readonly string[]).includes(name))
+    throw new ConfigError('SECRETS_SEAL', `must be none, ${SEAL_PROVIDERS.join(' or ')}`);
   return loadSealSettings(env, name as SealProvider);
 }

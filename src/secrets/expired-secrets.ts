@@ -15,7 +15,10 @@ export function expiredEvent(now: number, key: string): AuditEventInput {
   return { time: now, subject: null, jti: null, action: 'secret.expired', key, outcome: 200, requestId: null, client: null };
 }
 
-export function purgeExpiredSecrets(deps: { store: Pick<SecretStore, 'inTransaction' | 'purgeExpiredBatch'>; audit: Pick<AuditStore, 'stage'> }): PurgeExpired {
+export function purgeExpiredSecrets(deps: {
+  store: Pick<SecretStore, 'inTransaction' | 'purgeExpiredBatch'>;
+  audit: Pick<AuditStore, 'stage'>;
+}): PurgeExpired {
   const { store, audit } = deps;
   return (now, limit) =>
     store.inTransaction(async (trx) => {

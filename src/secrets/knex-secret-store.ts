@@ -45,15 +45,28 @@ export class KnexSecretStore implements SecretStore {
     this.pg = isPostgres(knex);
     if (reader) {
       this.batched = {
-        current: new BatchedLookups(async (keys) => reader.currentOf(keys), (row) => row.key),
-        records: new BatchedLookups(async (keys) => reader.recordsOf(keys), (row) => row.key),
+        current: new BatchedLookups(
+          async (keys) => reader.currentOf(keys),
+          (row) => row.key,
+        ),
+        records: new BatchedLookups(
+          async (keys) => reader.recordsOf(keys),
+          (row) => row.key,
+        ),
       };
     } else if (this.pg) {
       // Named, so that each connection parses and plans them once.
-      const rows = async <T>(name: string, sql: string, keys: string[]) => (await this.knex.raw<{ rows: T[] }>(sql, [keys]).options({ name })).rows;
+      const rows = async <T>(name: string, sql: string, keys: string[]) =>
+        (await this.knex.raw<{ rows: T[] }>(sql, [keys]).options({ name })).rows;
       this.batched = {
-        current: new BatchedLookups((keys) => rows<SealedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys), (row) => row.key),
-        records: new BatchedLookups((keys) => rows<SecretRow>('scoped-secrets-records', RECORDS_SQL, keys), (row) => row.key),
+        current: new BatchedLookups(
+          (keys) => rows<SealedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys),
+          (row) => row.key,
+        ),
+        records: new BatchedLookups(
+          (keys) => rows<SecretRow>('scoped-secrets-records', RECORDS_SQL, keys),
+          (row) => row.key,
+        ),
       };
     }
   }
@@ -66,19 +79,16 @@ export class KnexSecretStore implements SecretStore {
     if (!this.pg) {
       // A write as the first statement takes SQLite's write lock now, waiting on
       // busy_timeout, rather than failing later when a read would upgrade.
-      await db('secrets').where({ key }).update({ version: db.ref('version') });
+      await db('secrets')
+        .where({ key })
+        .update({ version: db.ref('version') });
     }
     const query = db<SecretRow>('secrets').where({ key }).first();
     const row = await (this.pg ? query.forUpdate() : query);
     return row ? rowToRecord(row) : undefined;
   }
 
-  async writeVersion(
-    record: SecretRecord,
-    sealed: SealedSecret['sealed'],
-    keepVersions: number,
-    db: Knex.Transaction,
-  ): Promise<void> {
+  async writeVersion(record: SecretRecord, sealed: SealedSecret['sealed'], keepVersions: number, db: Knex.Transaction): Promise<void> {
     const row = {
       version: record.version,
       created_at: record.createdAt,

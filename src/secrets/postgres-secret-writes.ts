@@ -62,9 +62,25 @@ function columnsOf(commands: readonly PutCommand[]): Knex.RawBinding[] {
     const event = events[0];
     if (!event) throw new TypeError('a batched secret write has one event');
     return [
-      record.key, record.version, record.createdAt, record.updatedAt, record.expiresAt, sealed.keyId, sealed.wrappedKey, sealed.ciphertext,
-      expected?.version ?? null, expected?.expiresAt ?? null, expected ? record.version - keepVersions : null,
-      event.time, event.subject, event.jti, event.action, event.outcome, event.requestId, event.client, event.detail ?? null,
+      record.key,
+      record.version,
+      record.createdAt,
+      record.updatedAt,
+      record.expiresAt,
+      sealed.keyId,
+      sealed.wrappedKey,
+      sealed.ciphertext,
+      expected?.version ?? null,
+      expected?.expiresAt ?? null,
+      expected ? record.version - keepVersions : null,
+      event.time,
+      event.subject,
+      event.jti,
+      event.action,
+      event.outcome,
+      event.requestId,
+      event.client,
+      event.detail ?? null,
     ];
   });
   return arrayColumns(rows, 19);
@@ -92,7 +108,11 @@ export function postgresSecretWrites(knex: Knex, transactional: SecretWrites): S
       written = new Set(result.rows.map((row) => row.key));
     } catch {
       // Nothing of the batch committed: each write on its own, where it succeeds or fails alone.
-      for (const item of pending) transactional.put(item.command).then((done) => item.resolve(done), (error: unknown) => item.reject(error));
+      for (const item of pending)
+        transactional.put(item.command).then(
+          (done) => item.resolve(done),
+          (error: unknown) => item.reject(error),
+        );
       return;
     }
     for (const item of pending) item.resolve(written.has(item.command.record.key));

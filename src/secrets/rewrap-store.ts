@@ -32,7 +32,10 @@ export class RewrapStore {
     const counts = new Map<string, number>();
     for (const table of ['secret_versions', 'wraps']) {
       if (table === 'wraps' && !(await this.knex.schema.hasTable('wraps'))) continue;
-      const rows: Array<{ kek_id: string; n: number | string }> = await this.knex(table).select('kek_id').count({ n: '*' }).groupBy('kek_id');
+      const rows: Array<{ kek_id: string; n: number | string }> = await this.knex(table)
+        .select('kek_id')
+        .count({ n: '*' })
+        .groupBy('kek_id');
       for (const row of rows) counts.set(row.kek_id, (counts.get(row.kek_id) ?? 0) + Number(row.n));
     }
     return counts;
@@ -61,7 +64,9 @@ export class RewrapStore {
   }
 
   /** Replaces wrapped data keys, each only if it is still wrapped by the key it was read with. */
-  async replaceWrapped(updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; sealed: SealedValue }>): Promise<void> {
+  async replaceWrapped(
+    updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; sealed: SealedValue }>,
+  ): Promise<void> {
     await this.knex.transaction(async (trx) => {
       for (const update of updates) {
         await trx('secret_versions')

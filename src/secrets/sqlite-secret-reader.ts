@@ -13,7 +13,8 @@ import { CURRENT_VERSION_SQL, ONE_VERSION_SQL, RECORD_SQL } from './knex-secret-
 import { rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
 
 /** A statement for one key, turned into one for a JSON array of keys (each still a primary-key lookup). */
-const forKeys = (sql: string) => sql.replace(/WHERE (s\.)?key = \?/, (where) => where.replace('= ?', 'IN (SELECT value FROM json_each(?))'));
+const forKeys = (sql: string) =>
+  sql.replace(/WHERE (s\.)?key = \?/, (where) => where.replace('= ?', 'IN (SELECT value FROM json_each(?))'));
 
 export class SqliteSecretReader {
   private readonly db: Database.Database;

@@ -37,7 +37,9 @@ export function limitConnections(server: http.Server, limits: ConnectionLimits, 
     const count = (open.get(address) ?? 0) + 1;
     if (count > limits.perAddress) {
       socket.destroy();
-      logOnce(address, `refused connections from ${address}: it holds ${limits.perAddress} (SECRETS_MAX_CONNECTIONS_PER_ADDRESS)`, { client: address });
+      logOnce(address, `refused connections from ${address}: it holds ${limits.perAddress} (SECRETS_MAX_CONNECTIONS_PER_ADDRESS)`, {
+        client: address,
+      });
       return;
     }
     open.set(address, count);

@@ -16,7 +16,9 @@ export function openDataFolders(config: Config): string[] {
       continue;
     }
     if (mode & 0o077) {
-      warnings.push(`${folder} is open to other users (mode ${mode.toString(8).padStart(4, '0')}): it holds secrets' keys or data; chmod 700 it`);
+      warnings.push(
+        `${folder} is open to other users (mode ${mode.toString(8).padStart(4, '0')}): it holds secrets' keys or data; chmod 700 it`,
+      );
     }
   }
   return warnings;

@@ -50,7 +50,8 @@ export async function prepareDataDir(config: Config, clock: Clock, say: (line: s
   // With a seal configured, the first keyring is sealed from the start: its keys never touch the disk.
   const now = new Date(clock.now());
   const created = config.seal
-    ? !fs.existsSync(config.keyringFile) && (await withSealOf(config.seal, (seal) => createSealedKeyringIfMissing(config.keyringFile, now, seal)))
+    ? !fs.existsSync(config.keyringFile) &&
+      (await withSealOf(config.seal, (seal) => createSealedKeyringIfMissing(config.keyringFile, now, seal)))
     : createKeyringIfMissing(config.keyringFile, now);
   if (created) {
     say(`created the keyring ${path.resolve(config.keyringFile)}${config.seal ? `, sealed with ${config.seal.provider}` : ''}`);

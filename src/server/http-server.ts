@@ -27,7 +27,10 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
   const server = createHttpServer(
     (req, res) => handler(req, res),
     DEFAULT_TIMEOUTS,
-    { limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress }, logger: logger.child({ component: 'connections' }) },
+    {
+      limits: { total: config.maxConnections, perAddress: config.maxConnectionsPerAddress },
+      logger: logger.child({ component: 'connections' }),
+    },
     messages,
   );
   let url: string | undefined;
@@ -45,7 +48,9 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
   const keyring = await openKeyringForServe(config, logger, async () => {
     await listen();
     logger.warn({ url }, `listening on ${url} while the keyring is sealed: /readyz answers 503 until it opens`);
-    process.stderr.write(`scoped-secrets: listening on ${url} (pid ${process.pid}); the keyring is still sealed, so every request but /healthz gets 503 until it opens\n`);
+    process.stderr.write(
+      `scoped-secrets: listening on ${url} (pid ${process.pid}); the keyring is still sealed, so every request but /healthz gets 503 until it opens\n`,
+    );
   });
   const services = await createServices(config, systemClock, logger, keyring);
   services.keyring.watch();
@@ -63,7 +68,9 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
   if (!wasSealed) await listen();
   logger.info({ url, pid: process.pid }, wasSealed ? `the keyring is unsealed: serving on ${url}` : `listening on ${url}`);
   // Also on stderr in plain words, whatever the log level, for operators and scripts waiting on start-up.
-  process.stderr.write(`scoped-secrets: ${wasSealed ? 'the keyring is unsealed: serving on' : 'listening on'} ${url} (pid ${process.pid})\n`);
+  process.stderr.write(
+    `scoped-secrets: ${wasSealed ? 'the keyring is unsealed: serving on' : 'listening on'} ${url} (pid ${process.pid})\n`,
+  );
   if (options.sweeper) {
     services.sweeper.start(config.sweepIntervalMs);
     services.auditHeads.start(config.sweepIntervalMs);

@@ -48,7 +48,9 @@ export async function requireMigratedDatabase(db: DatabaseConfig, knex: Knex): P
   // Loaded here: every migration comes with it, and the command line imports this module for its error class.
   const { isMigrated } = await import('../db/migration-source');
   if (!(await isMigrated(knex))) {
-    throw new MissingInstallation(`the database at ${describeDatabase(db)} needs migrations this version brings: run scoped-secrets migrate`);
+    throw new MissingInstallation(
+      `the database at ${describeDatabase(db)} needs migrations this version brings: run scoped-secrets migrate`,
+    );
   }
 }
 

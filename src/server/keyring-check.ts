@@ -32,13 +32,17 @@ export async function checkKeyringAgainstDatabase(config: Config): Promise<void>
   const file = config.keyringFile;
   if (!fs.existsSync(file)) {
     const total = [...inUse.values()].reduce((sum, count) => sum + count, 0);
-    throw new KeyringError(`the keyring ${file} is missing, but the database holds ${versions(total)} wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it`);
+    throw new KeyringError(
+      `the keyring ${file} is missing, but the database holds ${versions(total)} wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it`,
+    );
   }
   const known = new Set(readKeyringFile(file).keys.keys());
   const missing = [...inUse].filter(([id]) => !known.has(id));
   if (missing.length > 0) {
     const count = missing.reduce((sum, [, n]) => sum + n, 0);
     const ids = missing.map(([id]) => id).join(', ');
-    throw new KeyringError(`the keyring ${file} lacks ${ids}, which ${versions(count)} in the database use: is SECRETS_KEYRING_FILE the right file?`);
+    throw new KeyringError(
+      `the keyring ${file} lacks ${ids}, which ${versions(count)} in the database use: is SECRETS_KEYRING_FILE the right file?`,
+    );
   }
 }

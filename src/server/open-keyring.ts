@@ -11,7 +11,14 @@ import type { SealSettings } from '../seal/seal-config';
 import { KeyringError, LocalKeyring, type KeyringOptions } from '../crypto/local-keyring';
 import { openSeal } from '../seal/open-seal';
 import { SealError, type Seal } from '../seal/seal';
-import { COMMAND_RETRIES, describeAttempt, SERVE_RETRIES, withSealRetries, type FailedAttempt, type RetryPolicy } from '../seal/seal-retries';
+import {
+  COMMAND_RETRIES,
+  describeAttempt,
+  SERVE_RETRIES,
+  withSealRetries,
+  type FailedAttempt,
+  type RetryPolicy,
+} from '../seal/seal-retries';
 
 export interface OpenedKeyring {
   readonly keyring: LocalKeyring;
@@ -22,7 +29,8 @@ export interface OpenedKeyring {
 type OnFailedAttempt = (failed: FailedAttempt) => void | Promise<void>;
 
 // Commands seal as well as unseal (keys seal, rotate, reseal): the line names the seal, not one direction.
-const commandAttempt: OnFailedAttempt = (failed) => void process.stderr.write(`scoped-secrets: ${describeAttempt(failed, 'use the seal')}\n`);
+const commandAttempt: OnFailedAttempt = (failed) =>
+  void process.stderr.write(`scoped-secrets: ${describeAttempt(failed, 'use the seal')}\n`);
 
 /** Runs a command's `work` with the configured seal (none when SECRETS_SEAL is none), retrying transient failures, then closes the seal. */
 export async function withSeal<T>(
@@ -46,7 +54,12 @@ export function withSealOf<T>(settings: SealSettings, work: (seal: Seal) => Prom
   return withSeal({ seal: settings }, (seal) => work(seal as Seal), options);
 }
 
-async function openKeyring(config: Config, policy: RetryPolicy, onFailedAttempt: OnFailedAttempt, options: KeyringOptions): Promise<OpenedKeyring> {
+async function openKeyring(
+  config: Config,
+  policy: RetryPolicy,
+  onFailedAttempt: OnFailedAttempt,
+  options: KeyringOptions,
+): Promise<OpenedKeyring> {
   const seal = config.seal ? await openSeal(config.seal) : undefined;
   try {
     const keyring = await withSealRetries(() => LocalKeyring.open(config.keyringFile, seal, options), policy, onFailedAttempt);
@@ -89,7 +102,10 @@ export function openKeyringForServe(config: Config, logger: Logger, whileSealed:
     },
     {
       onReloadFailure: (error, retryInMs) =>
-        logger.error({ retryInMs }, `could not open the changed keyring (${(error as Error).message}); keeping the keys already open, retrying in ${(retryInMs / 1000).toFixed(1)} s`),
+        logger.error(
+          { retryInMs },
+          `could not open the changed keyring (${(error as Error).message}); keeping the keys already open, retrying in ${(retryInMs / 1000).toFixed(1)} s`,
+        ),
     },
   );
 }

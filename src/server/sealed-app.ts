@@ -30,6 +30,11 @@ export function sealedApp(): RequestListener {
       reply(res, 200, { status: 'ok', sealed: true, version: packageVersion() });
       return;
     }
-    reply(res, unavailable.status, { code: unavailable.code, message: unavailable.message }, { ...unavailable.headers, 'Retry-After': '5' });
+    reply(
+      res,
+      unavailable.status,
+      { code: unavailable.code, message: unavailable.message },
+      { ...unavailable.headers, 'Retry-After': '5' },
+    );
   };
 }

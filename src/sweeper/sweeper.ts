@@ -57,7 +57,11 @@ export class Sweeper {
 
   start(intervalMs: number): void {
     this.stopped = false;
-    this.schedule = every(intervalMs, () => this.runOnce(), (error) => this.logger.error({ err: error }, 'sweep failed'));
+    this.schedule = every(
+      intervalMs,
+      () => this.runOnce(),
+      (error) => this.logger.error({ err: error }, 'sweep failed'),
+    );
   }
 
   /** Stops the timer and waits for a sweep in progress to finish its batch. */

@@ -68,13 +68,18 @@ export class KnexTokenStore implements TokenStore {
   }
 
   async revokedSince(since: number): Promise<Revocation[]> {
-    return (await this.knex<RevocationRow>('revocations').select('jti', 'expires_at').where('revoked_at', '>=', since)).map(rowToRevocation);
+    return (await this.knex<RevocationRow>('revocations').select('jti', 'expires_at').where('revoked_at', '>=', since)).map(
+      rowToRevocation,
+    );
   }
 
   async purgeExpiredBatch(now: number, limit: number): Promise<number> {
     let purged = 0;
     for (const table of ['revocations', 'issued_tokens']) {
-      const doomed = this.knex(table).select('jti').where('expires_at', '<=', now - REVOCATION_GRACE_MS).limit(limit);
+      const doomed = this.knex(table)
+        .select('jti')
+        .where('expires_at', '<=', now - REVOCATION_GRACE_MS)
+        .limit(limit);
       purged += await this.knex(table).whereIn('jti', doomed).delete();
     }
     return purged;

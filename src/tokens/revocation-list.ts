@@ -50,7 +50,8 @@ export class RevocationList {
   /** Reads what is new; how many revocations it read. */
   async refresh(): Promise<number> {
     const started = this.clock.now();
-    const read = this.loadedAt === undefined ? await this.loadAll(started) : await this.store.revokedSince(this.loadedAt - REFRESH_OVERLAP_MS);
+    const read =
+      this.loadedAt === undefined ? await this.loadAll(started) : await this.store.revokedSince(this.loadedAt - REFRESH_OVERLAP_MS);
     for (const revocation of read) this.revoked.set(revocation.jti, revocation.expiresAt);
     this.loadedAt = started;
     if (started - this.prunedAt >= PRUNE_EVERY_MS) this.prune(started);
@@ -59,7 +60,7 @@ export class RevocationList {
 
   private async loadAll(now: number): Promise<Revocation[]> {
     const all: Revocation[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await this.store.revocationsInForce(now, after, PAGE);
       all.push(...page);
       if (page.length < PAGE) return all;

@@ -65,7 +65,8 @@ function parseJwks(text: string): VerificationKey[] {
     const key = createPublicKey({ key: jwk, format: 'jwk' });
     if (key.type !== 'public') throw new KeyFileError('a JWKS may only hold public keys');
     const algorithm = algorithmForKey(key);
-    if (jwk.alg !== undefined && jwk.alg !== algorithm) throw new KeyFileError(`key ${jwk.kid ?? ''} says alg ${jwk.alg}, expected ${algorithm}`);
+    if (jwk.alg !== undefined && jwk.alg !== algorithm)
+      throw new KeyFileError(`key ${jwk.kid ?? ''} says alg ${jwk.alg}, expected ${algorithm}`);
     return { algorithm, key, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
   });
 }

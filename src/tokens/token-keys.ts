@@ -58,7 +58,9 @@ export function derivationSigner(config: Config, clock: Clock, keys: readonly Ve
   const key = signingKey(config);
   if (config.jwtPrivateKey !== undefined) {
     const publicDer = createPublicKey(key.key).export({ format: 'der', type: 'spki' });
-    const known = keys.some((verification) => verification.key.type === 'public' && verification.key.export({ format: 'der', type: 'spki' }).equals(publicDer));
+    const known = keys.some(
+      (verification) => verification.key.type === 'public' && verification.key.export({ format: 'der', type: 'spki' }).equals(publicDer),
+    );
     if (!known) throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
   }
   return createSigner(config, clock, key);

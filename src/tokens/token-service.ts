@@ -103,14 +103,19 @@ export class TokenService {
    * no parent; its `token.exchange` event (the issuer, the ID token's
    * subject and the rules in `detail`, never a token) commits with the record.
    */
-  async issueExchanged(grant: { subject: string; scopes: readonly string[]; ttlSeconds: number }, actor: Actor, detail: string): Promise<DerivedToken> {
+  async issueExchanged(
+    grant: { subject: string; scopes: readonly string[]; ttlSeconds: number },
+    actor: Actor,
+    detail: string,
+  ): Promise<DerivedToken> {
     if (!this.signer) throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY or SECRETS_JWT_SECRET');
     const ttlSeconds = Math.min(grant.ttlSeconds, this.maxTtlSeconds);
     const signed = this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
     const now = this.clock.now();
-    await this.writes.recordIssued({ jti: signed.jti, subject: grant.subject, ancestors: [], createdAt: now, expiresAt: signed.expiresAt }, [
-      { ...actor, time: now, action: 'token.exchange', key: grant.subject, outcome: 201, detail },
-    ]);
+    await this.writes.recordIssued(
+      { jti: signed.jti, subject: grant.subject, ancestors: [], createdAt: now, expiresAt: signed.expiresAt },
+      [{ ...actor, time: now, action: 'token.exchange', key: grant.subject, outcome: 201, detail }],
+    );
     this.audit.kick();
     return { ...signed, subject: grant.subject, scopes: [...grant.scopes] };
   }

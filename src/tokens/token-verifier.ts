@@ -64,7 +64,10 @@ export class TokenVerifier {
     this.leewaySeconds = deps.leewaySeconds;
     this.issuer = deps.issuer;
     this.audience = deps.audience;
-    this.cache = new LruMap({ maxEntries: deps.cacheSize ?? 10_000, maxWeight: deps.cacheBytes ?? DEFAULT_CACHE_BYTES }, estimatedPrincipalBytes);
+    this.cache = new LruMap(
+      { maxEntries: deps.cacheSize ?? 10_000, maxWeight: deps.cacheBytes ?? DEFAULT_CACHE_BYTES },
+      estimatedPrincipalBytes,
+    );
     this.isRevoked = deps.isRevoked ?? (() => false);
   }
 

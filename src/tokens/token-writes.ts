@@ -20,7 +20,10 @@ export interface TokenWrites {
   revoke(revocation: NewRevocation, events: readonly AuditEventInput[]): Promise<void>;
 }
 
-export function tokenWrites(deps: { store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'revoke'>; audit: Pick<AuditStore, 'stage'> }): TokenWrites {
+export function tokenWrites(deps: {
+  store: Pick<TokenStore, 'inTransaction' | 'recordIssued' | 'revoke'>;
+  audit: Pick<AuditStore, 'stage'>;
+}): TokenWrites {
   const { store, audit } = deps;
   return {
     recordIssued: (token, events) =>

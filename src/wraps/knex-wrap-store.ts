@@ -17,7 +17,14 @@ interface WrapRow {
 }
 
 function infoOf(row: Omit<WrapRow, 'kek_id' | 'wrapped_key' | 'ciphertext'>): WrapInfo {
-  return { id: row.id, tokenHash: row.token_hash, key: row.key, creator: row.creator, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    key: row.key,
+    creator: row.creator,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  };
 }
 
 /** knex.raw answers with the rows on SQLite, and with { rows } on PostgreSQL. */
@@ -58,7 +65,11 @@ export class KnexWrapStore implements WrapStore {
       .andWhere('expires_at', '>', now)
       .select(trx.raw('count(*) AS wraps'), trx.raw('coalesce(sum(length(ciphertext)), 0) AS bytes'), trx.raw('min(expires_at) AS soonest'))
       .first()) as { wraps: number | string; bytes: number | string; soonest: number | string | null } | undefined;
-    return { wraps: Number(row?.wraps ?? 0), bytes: Number(row?.bytes ?? 0), soonestExpiry: row?.soonest == null ? null : Number(row.soonest) };
+    return {
+      wraps: Number(row?.wraps ?? 0),
+      bytes: Number(row?.bytes ?? 0),
+      soonestExpiry: row?.soonest == null ? null : Number(row.soonest),
+    };
   }
 
   async take(tokenHash: string, now: number, trx: Knex.Transaction): Promise<WrapRecord | undefined> {

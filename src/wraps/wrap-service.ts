@@ -70,7 +70,10 @@ export class WrapService {
       quota,
     );
     if (refused) {
-      const limit = refused.exceeded === 'wraps' ? `${quota.wraps} live wraps (SECRETS_WRAP_QUOTA_WRAPS)` : `${quota.bytes} bytes in live wraps (SECRETS_WRAP_QUOTA_BYTES)`;
+      const limit =
+        refused.exceeded === 'wraps'
+          ? `${quota.wraps} live wraps (SECRETS_WRAP_QUOTA_WRAPS)`
+          : `${quota.bytes} bytes in live wraps (SECRETS_WRAP_QUOTA_BYTES)`;
       // Room comes back when the first live wrap expires, if none is unwrapped before.
       const retryAfter = Math.max(1, Math.ceil(((refused.usage.soonestExpiry ?? now) - now) / 1000));
       throw new WrapQuotaExceeded(`${creator} holds its quota of ${limit}: unwrap or let some expire first`, retryAfter);

@@ -23,7 +23,10 @@ export interface WrapWrites {
   purgeExpiredWraps(now: number, limit: number): Promise<number>;
 }
 
-export function wrapWrites(deps: { store: Pick<WrapStore, 'inTransaction' | 'insert' | 'usageOf' | 'take' | 'purgeExpiredBatch'>; audit: Pick<AuditStore, 'stage'> }): WrapWrites {
+export function wrapWrites(deps: {
+  store: Pick<WrapStore, 'inTransaction' | 'insert' | 'usageOf' | 'take' | 'purgeExpiredBatch'>;
+  audit: Pick<AuditStore, 'stage'>;
+}): WrapWrites {
   const { store, audit } = deps;
   return {
     createWrap: (wrap, events, quota) =>
@@ -44,7 +47,16 @@ export function wrapWrites(deps: { store: Pick<WrapStore, 'inTransaction' | 'ins
     purgeExpiredWraps: (now, limit) =>
       store.inTransaction(async (trx) => {
         const keys = await store.purgeExpiredBatch(now, limit, trx);
-        const events = keys.map((key): AuditEventInput => ({ time: now, subject: null, jti: null, action: 'wrap.expired', key, outcome: 200, requestId: null, client: null }));
+        const events = keys.map((key): AuditEventInput => ({
+          time: now,
+          subject: null,
+          jti: null,
+          action: 'wrap.expired',
+          key,
+          outcome: 200,
+          requestId: null,
+          client: null,
+        }));
         await audit.stage(events, trx);
         return keys.length;
       }),

@@ -52,7 +52,15 @@ export class SqliteSecretWrites {
     } else {
       this.updateSecret.run(record.version, record.createdAt, record.updatedAt, record.expiresAt, record.key);
     }
-    this.insertVersion.run(record.key, record.version, record.updatedAt, record.expiresAt, sealed.keyId, sealed.wrappedKey, sealed.ciphertext);
+    this.insertVersion.run(
+      record.key,
+      record.version,
+      record.updatedAt,
+      record.expiresAt,
+      sealed.keyId,
+      sealed.wrappedKey,
+      sealed.ciphertext,
+    );
     this.pruneVersions.run(record.key, record.version - command.keepVersions);
     this.stage(command.events);
     return true;

@@ -44,13 +44,20 @@ const handlers: { [K in WriterCommand]: (args: WriterCommands[K]) => Promise<unk
   append: ({ events, moveStaged }) => grouped.run((db) => auditAppend(db).append(events, moveStaged)),
   putSecret: (command) =>
     grouped.run((db) =>
-      sqliteSecretWrites(db).put({ ...command, sealed: { ...command.sealed, wrappedKey: buffer(command.sealed.wrappedKey), ciphertext: buffer(command.sealed.ciphertext) } }),
+      sqliteSecretWrites(db).put({
+        ...command,
+        sealed: { ...command.sealed, wrappedKey: buffer(command.sealed.wrappedKey), ciphertext: buffer(command.sealed.ciphertext) },
+      }),
     ),
   deleteSecret: (command) => grouped.run((db) => sqliteSecretWrites(db).delete(command)),
   recordIssued: ({ token, events }) => tokens.recordIssued(token, events),
   revoke: ({ revocation, events }) => tokens.revoke(revocation, events),
   createWrap: ({ wrap, events, quota }) =>
-    wraps.createWrap({ ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } }, events, quota),
+    wraps.createWrap(
+      { ...wrap, sealed: { ...wrap.sealed, wrappedKey: buffer(wrap.sealed.wrappedKey), ciphertext: buffer(wrap.sealed.ciphertext) } },
+      events,
+      quota,
+    ),
   takeWrap: ({ tokenHash, now, actor }) => wraps.takeWrap(tokenHash, now, actor),
   purgeWraps: ({ now, limit }) => wraps.purgeExpiredWraps(now, limit),
   putTrustRule: ({ rule, now, event }) => trust.putRule(rule, now, event),
@@ -67,7 +74,10 @@ function run<K extends WriterCommand>(request: WriterRequest<K>): Promise<unknow
 
 function replyError(id: number, error: unknown): WriterReply {
   const { message, code } = error as { message?: unknown; code?: unknown };
-  return { id, error: { message: typeof message === 'string' ? message : String(error), code: typeof code === 'string' ? code : undefined } };
+  return {
+    id,
+    error: { message: typeof message === 'string' ? message : String(error), code: typeof code === 'string' ? code : undefined },
+  };
 }
 
 async function start(): Promise<void> {

@@ -20,7 +20,15 @@ import type { AuditStore } from '../audit/audit-store-type';
 import type { DeleteCommand, PutCommand, SecretWrites } from '../secrets/secret-writes';
 import type { IssuedToken, TokenStore } from '../tokens/token-store-type';
 import type { NewRevocation, TokenWrites } from '../tokens/token-writes';
-import type { WriterCommand, WriterCommands, WriterData, WriterFailure, WriterReply, WriterRequest, WriterStatus } from './write-thread-messages';
+import type {
+  WriterCommand,
+  WriterCommands,
+  WriterData,
+  WriterFailure,
+  WriterReply,
+  WriterRequest,
+  WriterStatus,
+} from './write-thread-messages';
 
 export class WriterUnavailable extends Error {
   readonly code = 'WRITER_UNAVAILABLE';
@@ -46,7 +54,15 @@ const MAX_BACKOFF_MS = 30_000;
 /** A thread that ran this long before stopping starts the backoff over. */
 const STABLE_MS = 10_000;
 
-export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlderThan'>, Pick<TokenStore, 'purgeExpiredBatch'>, SecretWrites, TokenWrites, WrapWrites, TrustWrites {
+export class SqliteWriteThread
+  implements
+    Pick<AuditStore, 'append' | 'purgeOlderThan'>,
+    Pick<TokenStore, 'purgeExpiredBatch'>,
+    SecretWrites,
+    TokenWrites,
+    WrapWrites,
+    TrustWrites
+{
   private worker?: Worker;
   private ready = false;
   private readyAt = 0;
@@ -113,7 +129,12 @@ export class SqliteWriteThread implements Pick<AuditStore, 'append' | 'purgeOlde
   async takeWrap(tokenHash: string, now: number, actor: Actor): Promise<WrapRecord | undefined> {
     const wrap = (await this.send('takeWrap', { tokenHash, now, actor })) as WrapRecord | undefined;
     // Buffers come back from the thread as plain Uint8Arrays.
-    return wrap && { ...wrap, sealed: { ...wrap.sealed, wrappedKey: Buffer.from(wrap.sealed.wrappedKey), ciphertext: Buffer.from(wrap.sealed.ciphertext) } };
+    return (
+      wrap && {
+        ...wrap,
+        sealed: { ...wrap.sealed, wrappedKey: Buffer.from(wrap.sealed.wrappedKey), ciphertext: Buffer.from(wrap.sealed.ciphertext) },
+      }
+    );
   }
 
   async putRule(rule: TrustRule, now: number, event: AuditEventInput): Promise<boolean> {

@@ -53,8 +53,12 @@ async function measure(tree: string): Promise<number> {
     const env = benchEnv(dir, db.url);
     const keys = numberedKeys('bench/s', secrets);
     await seedSecrets({ db: db.url, keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
-    if (auditEvents > 0) seedAuditEvents({ sqliteFile: path.join(dir, 'secrets.db'), keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, count: auditEvents });
-    const server = await startListening([path.join(tree, 'dist', 'src', 'main.js'), 'serve', '--port', '0', '--workers', String(workers)], { cwd: dir, env: { SECRETS_SWEEP_INTERVAL: '60', ...env } });
+    if (auditEvents > 0)
+      seedAuditEvents({ sqliteFile: path.join(dir, 'secrets.db'), keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, count: auditEvents });
+    const server = await startListening([path.join(tree, 'dist', 'src', 'main.js'), 'serve', '--port', '0', '--workers', String(workers)], {
+      cwd: dir,
+      env: { SECRETS_SWEEP_INTERVAL: '60', ...env },
+    });
     try {
       const bearer = token();
       const requests = put ? [{ setupRequest: putRequestOf(keys, bearer) }] : getRequests(keys, bearer);
@@ -76,15 +80,22 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const [before, after] = trees.map((tree) => path.resolve(tree));
   if (auditEvents > 0 && postgres) throw new Error('--audit-events: seeded on SQLite only');
-  if (!before || !after) throw new Error('usage: compare BEFORE AFTER [--put] [--postgres] [--pairs N] [--seconds S] [--secrets K] [--audit-events E] [--workers W]');
+  if (!before || !after)
+    throw new Error(
+      'usage: compare BEFORE AFTER [--put] [--postgres] [--pairs N] [--seconds S] [--secrets K] [--audit-events E] [--workers W]',
+    );
   const results = { before: [] as number[], after: [] as number[] };
-  process.stdout.write(`${put ? 'PUT' : 'GET'} on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${workers} worker(s), req/s, ${pairs} pairs of ${seconds} s\n`);
+  process.stdout.write(
+    `${put ? 'PUT' : 'GET'} on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${workers} worker(s), req/s, ${pairs} pairs of ${seconds} s\n`,
+  );
   for (let pair = 1; pair <= pairs; pair++) {
     results.before.push(await measure(before));
     results.after.push(await measure(after));
     process.stdout.write(`pair ${pair}: before ${results.before.at(-1)}, after ${results.after.at(-1)}\n`);
   }
-  process.stdout.write(`median: before ${median(results.before)}, after ${median(results.after)} (${(median(results.after) / median(results.before)).toFixed(2)}×)\n`);
+  process.stdout.write(
+    `median: before ${median(results.before)}, after ${median(results.after)} (${(median(results.after) / median(results.before)).toFixed(2)}×)\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -85,13 +85,38 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
   const check = (value: number | undefined, ok: (v: number) => boolean, text: (v: number) => string): Pick<Target, 'measured' | 'met'> =>
     value === undefined ? { measured: 'not measured', met: undefined } : { measured: text(value), met: ok(value) };
   return [
-    { target: 'GET throughput ≥ 70% of baseline 3', ...check(r['GET ÷ baseline 3 (express + validator)'], (v) => v >= 0.7, (v) => `${(v * 100).toFixed(0)}%`) },
-    { target: 'GET with --workers 2 ≥ 1.4× single worker', ...check(r['GET --workers 2 ÷ GET'], (v) => v >= 1.4, (v) => `${v.toFixed(2)}×`) },
+    {
+      target: 'GET throughput ≥ 70% of baseline 3',
+      ...check(
+        r['GET ÷ baseline 3 (express + validator)'],
+        (v) => v >= 0.7,
+        (v) => `${(v * 100).toFixed(0)}%`,
+      ),
+    },
+    {
+      target: 'GET with --workers 2 ≥ 1.4× single worker',
+      ...check(
+        r['GET --workers 2 ÷ GET'],
+        (v) => v >= 1.4,
+        (v) => `${v.toFixed(2)}×`,
+      ),
+    },
     {
       target: `p99 at ${fixedRate} GET/s < 5 ms on SQLite`,
-      ...check(worstSqliteTail, (v) => v < 5, () => sqliteTails.map((tail) => `${tail.summary.p99} ms ${tail.when}`).join(', ')),
+      ...check(
+        worstSqliteTail,
+        (v) => v < 5,
+        () => sqliteTails.map((tail) => `${tail.summary.p99} ms ${tail.when}`).join(', '),
+      ),
     },
-    { target: `p99 at ${fixedRate} GET/s < 10 ms on PostgreSQL`, ...check(fixedPg?.p99, (v) => v < 10, (v) => `${v} ms`) },
+    {
+      target: `p99 at ${fixedRate} GET/s < 10 ms on PostgreSQL`,
+      ...check(
+        fixedPg?.p99,
+        (v) => v < 10,
+        (v) => `${v} ms`,
+      ),
+    },
     {
       target: 'GET p99 during the purge ≤ 2× without',
       ...check(
@@ -102,12 +127,54 @@ export function targets(summaries: Summary[], fixedRate: number): Target[] {
           (sweep && fixedSqlite ? `; ${(sweep.p99 / Math.max(fixedSqlite.p99, 1)).toFixed(2)}× the settled smaller one)` : ')'),
       ),
     },
-    { target: 'PUT ≥ 1,500/s on SQLite, durable', ...check(put?.rps.median, (v) => v >= 1500, (v) => `${Math.round(v)}/s`) },
-    { target: 'GET throughput ≥ 50% of baseline 2', ...check(r['GET ÷ baseline 2 (express)'], (v) => v >= 0.5, (v) => `${(v * 100).toFixed(0)}%`) },
-    { target: 'grown database: GET within 20% of the smaller one', ...check(ratio(grownGet, get), (v) => v >= 0.8, (v) => `${v.toFixed(2)}×`) },
-    { target: 'grown database: PUT within 20% of the smaller one', ...check(ratio(grownPut, put), (v) => v >= 0.8, (v) => `${v.toFixed(2)}×`) },
-    { target: 'PostgreSQL GET ≥ 0.9× SQLite GET', ...check(ratio(pgGet, get), (v) => v >= 0.9, (v) => `${v.toFixed(2)}×`) },
-    { target: 'PostgreSQL PUT ≥ 0.7× SQLite PUT', ...check(ratio(pgPut, put), (v) => v >= 0.7, (v) => `${v.toFixed(2)}×`) },
+    {
+      target: 'PUT ≥ 1,500/s on SQLite, durable',
+      ...check(
+        put?.rps.median,
+        (v) => v >= 1500,
+        (v) => `${Math.round(v)}/s`,
+      ),
+    },
+    {
+      target: 'GET throughput ≥ 50% of baseline 2',
+      ...check(
+        r['GET ÷ baseline 2 (express)'],
+        (v) => v >= 0.5,
+        (v) => `${(v * 100).toFixed(0)}%`,
+      ),
+    },
+    {
+      target: 'grown database: GET within 20% of the smaller one',
+      ...check(
+        ratio(grownGet, get),
+        (v) => v >= 0.8,
+        (v) => `${v.toFixed(2)}×`,
+      ),
+    },
+    {
+      target: 'grown database: PUT within 20% of the smaller one',
+      ...check(
+        ratio(grownPut, put),
+        (v) => v >= 0.8,
+        (v) => `${v.toFixed(2)}×`,
+      ),
+    },
+    {
+      target: 'PostgreSQL GET ≥ 0.9× SQLite GET',
+      ...check(
+        ratio(pgGet, get),
+        (v) => v >= 0.9,
+        (v) => `${v.toFixed(2)}×`,
+      ),
+    },
+    {
+      target: 'PostgreSQL PUT ≥ 0.7× SQLite PUT',
+      ...check(
+        ratio(pgPut, put),
+        (v) => v >= 0.7,
+        (v) => `${v.toFixed(2)}×`,
+      ),
+    },
   ];
 }
 

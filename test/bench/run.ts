@@ -11,18 +11,49 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { markdown, summarize, svgChart, targets, ratios, type Summary } from './report';
-import { baselines, growthScenarios, postgresScenarios, sqliteScenarios, sweepScenario, type BenchSettings, type ScenarioResult } from './scenarios';
+import {
+  baselines,
+  growthScenarios,
+  postgresScenarios,
+  sqliteScenarios,
+  sweepScenario,
+  type BenchSettings,
+  type ScenarioResult,
+} from './scenarios';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const outIndex = args.indexOf('--out');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
-const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? '.') : path.resolve(__dirname, '..', '..', '..', 'test', 'bench', 'results');
+const outDir =
+  outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? '.') : path.resolve(__dirname, '..', '..', '..', 'test', 'bench', 'results');
 
 const settings: BenchSettings = smoke
-  ? { repetitions: 1, warmupSeconds: 0.2, durationSeconds: 0.5, connections: 4, secrets: 100, expiredSecrets: 500, fixedRate: 100, freshTokens: 2000, grownSecrets: 1000, grownAuditEvents: 5000 }
-  : { repetitions: 3, warmupSeconds: 2, durationSeconds: 5, connections: 32, secrets: 10_000, expiredSecrets: 100_000, fixedRate: 1000, freshTokens: 60_000, grownSecrets: 100_000, grownAuditEvents: 1_000_000 };
+  ? {
+      repetitions: 1,
+      warmupSeconds: 0.2,
+      durationSeconds: 0.5,
+      connections: 4,
+      secrets: 100,
+      expiredSecrets: 500,
+      fixedRate: 100,
+      freshTokens: 2000,
+      grownSecrets: 1000,
+      grownAuditEvents: 5000,
+    }
+  : {
+      repetitions: 3,
+      warmupSeconds: 2,
+      durationSeconds: 5,
+      connections: 32,
+      secrets: 10_000,
+      expiredSecrets: 100_000,
+      fixedRate: 1000,
+      freshTokens: 60_000,
+      grownSecrets: 100_000,
+      grownAuditEvents: 1_000_000,
+    };
 
 async function main(): Promise<void> {
   const started = new Date();

@@ -49,7 +49,10 @@ function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
 }
 
-async function measure(settings: BenchSettings, load: Omit<Parameters<typeof runLoad>[0], 'durationSeconds' | 'connections'> & { connections?: number }): Promise<LoadResult[]> {
+async function measure(
+  settings: BenchSettings,
+  load: Omit<Parameters<typeof runLoad>[0], 'durationSeconds' | 'connections'> & { connections?: number },
+): Promise<LoadResult[]> {
   const connections = load.connections ?? settings.connections;
   await runLoad({ ...load, connections, durationSeconds: settings.warmupSeconds });
   const runs: LoadResult[] = [];
@@ -82,10 +85,16 @@ export async function baselines(settings: BenchSettings): Promise<ScenarioResult
   // At the fixed rate, what the machine and the load generator themselves allow: the floor under the service's tail.
   await withProcess(startListening([BASELINE_SCRIPT, 'node'], { cwd: process.cwd() }), async (server) => {
     results.push({ name: 'baseline 1: node:http', runs: await measure(settings, { url: `${server.url}${SECRET_PATH}` }) });
-    results.push({ name: `baseline 1 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, baselineKey, 'unused') });
+    results.push({
+      name: `baseline 1 at ${settings.fixedRate}/s`,
+      runs: await measureFixedRate(settings, server.url, baselineKey, 'unused'),
+    });
   });
   await withProcess(startListening([BASELINE_SCRIPT, 'express'], { cwd: process.cwd() }), async (server) => {
-    results.push({ name: `baseline 2 at ${settings.fixedRate}/s`, runs: await measureFixedRate(settings, server.url, baselineKey, 'unused') });
+    results.push({
+      name: `baseline 2 at ${settings.fixedRate}/s`,
+      runs: await measureFixedRate(settings, server.url, baselineKey, 'unused'),
+    });
   });
   return results;
 }
@@ -97,7 +106,11 @@ export async function baselines(settings: BenchSettings): Promise<ScenarioResult
  * during the run (this one's does, by half, within minutes) drifts for all
  * three alike. Only the one under load is busy.
  */
-async function getBesideBaselines(settings: BenchSettings, service: RunningServer, requests: autocannon.Request[]): Promise<ScenarioResult[]> {
+async function getBesideBaselines(
+  settings: BenchSettings,
+  service: RunningServer,
+  requests: autocannon.Request[],
+): Promise<ScenarioResult[]> {
   const start = (mode: string) => startListening([BASELINE_SCRIPT, mode], { cwd: process.cwd() });
   return withProcess(start('express'), (express) =>
     withProcess(start('validator'), async (validator) => {
@@ -106,7 +119,8 @@ async function getBesideBaselines(settings: BenchSettings, service: RunningServe
         { name: BASELINE_3, url: `${validator.url}${SECRET_PATH}` },
         { name: 'GET (SQLite)', url: service.url, requests },
       ];
-      const load = (target: (typeof loads)[number], durationSeconds: number) => runLoad({ ...target, connections: settings.connections, durationSeconds });
+      const load = (target: (typeof loads)[number], durationSeconds: number) =>
+        runLoad({ ...target, connections: settings.connections, durationSeconds });
       for (const target of loads) await load(target, settings.warmupSeconds);
       const results: ScenarioResult[] = loads.map(({ name }) => ({ name, runs: [] }));
       for (let run = 0; run < settings.repetitions; run++) {
@@ -140,7 +154,13 @@ async function sqliteSetup(settings: BenchSettings, expired: number, expiredAt =
   const dir = tempDir('scoped-secrets-bench-');
   const env = benchEnv(dir, `sqlite:${path.join(dir, 'secrets.db')}`);
   const keys = numberedKeys('bench/s', settings.secrets);
-  await seedSecrets({ db: env.SECRETS_DB ?? '', keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+  await seedSecrets({
+    db: env.SECRETS_DB ?? '',
+    keyringFile: env.SECRETS_KEYRING_FILE ?? '',
+    keys,
+    value: VALUE,
+    expiresAt: Date.now() + 86_400_000,
+  });
   if (expired > 0) {
     await seedSecrets({
       db: env.SECRETS_DB ?? '',
@@ -199,7 +219,11 @@ export function getRequests(keys: readonly string[], bearer: string): autocannon
   return [
     {
       method: 'GET',
-      setupRequest: (request) => ({ ...request, path: `/v1/secret/${pick(keys)}`, headers: { ...request.headers, authorization: `Bearer ${bearer}` } }),
+      setupRequest: (request) => ({
+        ...request,
+        path: `/v1/secret/${pick(keys)}`,
+        headers: { ...request.headers, authorization: `Bearer ${bearer}` },
+      }),
     },
   ];
 }
@@ -256,7 +280,10 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
     });
 
     const putRequest = putRequestOf(setup.keys, bearer);
-    results.push({ name: 'PUT (new versions, durable)', runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequest }] }) });
+    results.push({
+      name: 'PUT (new versions, durable)',
+      runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequest }] }),
+    });
 
     results.push({
       name: 'GET/PUT 90/10 mix',
@@ -267,7 +294,12 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
             setupRequest: (request) =>
               Math.random() < 0.1
                 ? putRequest(request)
-                : { ...request, method: 'GET', path: `/v1/secret/${pick(setup.keys)}`, headers: { ...request.headers, authorization: `Bearer ${bearer}` } },
+                : {
+                    ...request,
+                    method: 'GET',
+                    path: `/v1/secret/${pick(setup.keys)}`,
+                    headers: { ...request.headers, authorization: `Bearer ${bearer}` },
+                  },
           },
         ],
       }),
@@ -287,11 +319,17 @@ export async function sqliteScenarios(settings: BenchSettings): Promise<Scenario
     });
 
     // The tail again once the writes above have grown the database, its WAL and its audit chain.
-    results.push({ name: `GET at ${settings.fixedRate}/s (SQLite, after the writes)`, runs: await measureFixedRate(settings, server.url, setup.keys, bearer) });
+    results.push({
+      name: `GET at ${settings.fixedRate}/s (SQLite, after the writes)`,
+      runs: await measureFixedRate(settings, server.url, setup.keys, bearer),
+    });
   });
 
   await withProcess(startServer({ cwd: setup.dir, env: setup.env, args: ['--workers', '2'] }), async (server) => {
-    results.push({ name: 'GET, --workers 2', runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer) }) });
+    results.push({
+      name: 'GET, --workers 2',
+      runs: await measure(settings, { url: server.url, requests: getRequests(setup.keys, bearer) }),
+    });
   });
   fs.rmSync(setup.dir, { recursive: true, force: true });
   return results;
@@ -314,7 +352,10 @@ export async function growthScenarios(settings: BenchSettings): Promise<Scenario
   try {
     return await withProcess(startServer({ cwd: dir, env }), async (server) => [
       { name: `GET (SQLite, grown: ${grown})`, runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },
-      { name: `PUT (SQLite, grown: ${grown})`, runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }) },
+      {
+        name: `PUT (SQLite, grown: ${grown})`,
+        runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }),
+      },
       { name: `GET at ${settings.fixedRate}/s (SQLite, grown)`, runs: await measureFixedRate(settings, server.url, keys, bearer) },
     ]);
   } finally {
@@ -339,7 +380,10 @@ export async function sweepScenario(settings: BenchSettings): Promise<ScenarioRe
   const rows = settings.expiredSecrets.toLocaleString('en');
   try {
     return await withProcess(startServer({ cwd: setup.dir, env: { ...setup.env, SECRETS_SWEEP_INTERVAL: '0.5' } }), async (server) => {
-      const before: ScenarioResult = { name: `GET at ${settings.fixedRate}/s (SQLite, before a ${rows}-row purge)`, runs: await measureFixedRate(settings, server.url, setup.keys, bearer) };
+      const before: ScenarioResult = {
+        name: `GET at ${settings.fixedRate}/s (SQLite, before a ${rows}-row purge)`,
+        runs: await measureFixedRate(settings, server.url, setup.keys, bearer),
+      };
       await probe.transaction(async (trx) => {
         for (const table of ['secrets', 'secret_versions']) await expiredRows(trx, table).update({ expires_at: Date.now() - 1000 });
       });
@@ -354,7 +398,10 @@ export async function sweepScenario(settings: BenchSettings): Promise<ScenarioRe
         {
           name: `GET at ${settings.fixedRate}/s during a ${rows}-row purge`,
           runs,
-          note: left === 0 ? `purge done within ${Math.round((Date.now() - started) / 1000)} s of measuring` : `${left} rows still to purge when measuring ended`,
+          note:
+            left === 0
+              ? `purge done within ${Math.round((Date.now() - started) / 1000)} s of measuring`
+              : `${left} rows still to purge when measuring ended`,
         },
       ];
     });
@@ -372,7 +419,13 @@ export async function postgresScenarios(settings: BenchSettings): Promise<Scenar
   const env = benchEnv(dir, db.url);
   const keys = numberedKeys('bench/s', settings.secrets);
   try {
-    await seedSecrets({ db: env.SECRETS_DB ?? '', keyringFile: env.SECRETS_KEYRING_FILE ?? '', keys, value: VALUE, expiresAt: Date.now() + 86_400_000 });
+    await seedSecrets({
+      db: env.SECRETS_DB ?? '',
+      keyringFile: env.SECRETS_KEYRING_FILE ?? '',
+      keys,
+      value: VALUE,
+      expiresAt: Date.now() + 86_400_000,
+    });
     const bearer = token();
     return await withProcess(startServer({ cwd: dir, env }), async (server) => [
       { name: 'GET (PostgreSQL)', runs: await measure(settings, { url: server.url, requests: getRequests(keys, bearer) }) },
@@ -380,7 +433,10 @@ export async function postgresScenarios(settings: BenchSettings): Promise<Scenar
         name: `GET at ${settings.fixedRate}/s (PostgreSQL)`,
         runs: await measureFixedRate(settings, server.url, keys, bearer),
       },
-      { name: 'PUT (PostgreSQL)', runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }) },
+      {
+        name: 'PUT (PostgreSQL)',
+        runs: await measure(settings, { url: server.url, requests: [{ setupRequest: putRequestOf(keys, bearer) }] }),
+      },
     ]);
   } finally {
     await db.drop();

@@ -46,16 +46,27 @@ async function main(): Promise<void> {
     SECRETS_SWEEP_INTERVAL: '5',
   };
   const keys = numberedKeys('soak', 2000);
-  await seedSecrets({ db: env.SECRETS_DB, keyringFile: env.SECRETS_KEYRING_FILE, keys, value: (key) => ({ key, password: 'x'.repeat(100) }), expiresAt: Date.now() + 86_400_000 });
+  await seedSecrets({
+    db: env.SECRETS_DB,
+    keyringFile: env.SECRETS_KEYRING_FILE,
+    keys,
+    value: (key) => ({ key, password: 'x'.repeat(100) }),
+    expiresAt: Date.now() + 86_400_000,
+  });
   const server = await startServer({ cwd: dir, env });
-  const token = new TokenSigner(hmacKey(secret), new ManualClock(Date.now())).sign({ subject: 'soak', scopes: ['secret:*:soak/**'], ttlSeconds: 86_400 }).token;
+  const token = new TokenSigner(hmacKey(secret), new ManualClock(Date.now())).sign({
+    subject: 'soak',
+    scopes: ['secret:*:soak/**'],
+    ttlSeconds: 86_400,
+  }).token;
   const pick = () => keys[Math.floor(Math.random() * keys.length)];
   const auth = { authorization: `Bearer ${token}` };
 
-  const samples: Array<{ minute: number; rssMiB: number; heapMiB: number; loopP99Ms: number; rps: number; p99Ms: number; errors: number }> = [];
+  const samples: Array<{ minute: number; rssMiB: number; heapMiB: number; loopP99Ms: number; rps: number; p99Ms: number; errors: number }> =
+    [];
   const sample = async (rps: number, p99Ms: number, errors: number) => {
     samples.push({
-      minute: Number((samples.length * SAMPLE_SECONDS / 60).toFixed(2)),
+      minute: Number(((samples.length * SAMPLE_SECONDS) / 60).toFixed(2)),
       rssMiB: Math.round((await metric(server.url, 'process_resident_memory_bytes')) / 1_048_576),
       heapMiB: Math.round((await metric(server.url, 'nodejs_heap_size_used_bytes')) / 104_857.6) / 10,
       loopP99Ms: Math.round((await metric(server.url, 'nodejs_eventloop_lag_p99_seconds')) * 10_000) / 10,
@@ -65,7 +76,9 @@ async function main(): Promise<void> {
     });
     const last = samples[samples.length - 1];
     if (!last) return;
-    process.stderr.write(`soak: ${last.minute} min, RSS ${last.rssMiB} MiB, heap ${last.heapMiB} MiB, event-loop p99 ${last.loopP99Ms} ms, ${last.rps} req/s, request p99 ${p99Ms} ms, ${errors} non-2xx\n`);
+    process.stderr.write(
+      `soak: ${last.minute} min, RSS ${last.rssMiB} MiB, heap ${last.heapMiB} MiB, event-loop p99 ${last.loopP99Ms} ms, ${last.rps} req/s, request p99 ${p99Ms} ms, ${errors} non-2xx\n`,
+    );
   };
   await sample(0, 0, 0);
   const rounds = Math.max(1, Math.round((minutes * 60) / SAMPLE_SECONDS));
@@ -83,7 +96,10 @@ async function main(): Promise<void> {
             path: `/v1/secret/${pick()}`,
             headers: { ...auth, 'content-type': 'application/json' },
             // Some writes expire quickly, so the sweeper has work throughout.
-            body: JSON.stringify({ value: { v: Math.random() }, expires: new Date(Date.now() + (roll < 0.02 ? 3000 : 86_400_000)).toISOString() }),
+            body: JSON.stringify({
+              value: { v: Math.random() },
+              expires: new Date(Date.now() + (roll < 0.02 ? 3000 : 86_400_000)).toISOString(),
+            }),
           };
         }
         if (roll < 0.12) return { method: 'GET', path: '/v1/secrets?prefix=soak&limit=100', headers: auth };

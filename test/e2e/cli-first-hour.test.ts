@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
 import { closedPort, MAIN, runCli, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
 
-const VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 /** The whole of stderr is one line, and nothing went to stdout. */
 function assertOneLine(result: { stdout: string; stderr: string }, expected: string | RegExp): void {
@@ -25,7 +26,8 @@ describe('the command line for a newcomer', () => {
   let cwd: string;
   let server: RunningServer;
   let env: Record<string, string>;
-  const cli = (args: string[], input?: string, extra: Record<string, string> = {}) => runCli(args, { cwd, env: { ...env, ...extra }, input });
+  const cli = (args: string[], input?: string, extra: Record<string, string> = {}) =>
+    runCli(args, { cwd, env: { ...env, ...extra }, input });
 
   before(async () => {
     cwd = tempDir('scoped-secrets-cli-');
@@ -40,7 +42,7 @@ describe('the command line for a newcomer', () => {
   });
 
   describe('version and usage', () => {
-    it('prints the version with --version, and the server\'s with `version`', async () => {
+    it("prints the version with --version, and the server's with `version`", async () => {
       assert.equal(cli(['--version']).stdout, `${VERSION}\n`);
       const both = cli(['version']);
       assert.equal(both.status, 0, both.stderr);
@@ -55,8 +57,14 @@ describe('the command line for a newcomer', () => {
       const cases: Array<[string[], string]> = [
         [['get', 'ci/db', '--bogus'], "scoped-secrets: unknown option '--bogus' (see scoped-secrets get --help)"],
         [['get'], "scoped-secrets: missing required argument 'key' (see scoped-secrets get --help)"],
-        [['put', 'ci/x', '--expires', '1d', '--file', 'db.json', '--prompt', 'a'], "scoped-secrets: option '--file <path>' cannot be used with option '--prompt <fields...>' (see scoped-secrets put --help)"],
-        [['token', 'derive', '--scope', 'secret:get:ci/**'], "scoped-secrets: required option '--ttl <duration>' not specified (see scoped-secrets token derive --help)"],
+        [
+          ['put', 'ci/x', '--expires', '1d', '--file', 'db.json', '--prompt', 'a'],
+          "scoped-secrets: option '--file <path>' cannot be used with option '--prompt <fields...>' (see scoped-secrets put --help)",
+        ],
+        [
+          ['token', 'derive', '--scope', 'secret:get:ci/**'],
+          "scoped-secrets: required option '--ttl <duration>' not specified (see scoped-secrets token derive --help)",
+        ],
         [['nonsense'], "scoped-secrets: unknown command 'nonsense' (see scoped-secrets --help)"],
       ];
       for (const [args, line] of cases) {
@@ -66,12 +74,37 @@ describe('the command line for a newcomer', () => {
       }
     });
 
-    it('shows examples in every command\'s --help', () => {
+    it("shows examples in every command's --help", () => {
       const commands = [
-        ['serve'], ['migrate'], ['sweep'], ['get'], ['put'], ['delete'], ['list'], ['whoami'], ['export'], ['run'], ['proxy'], ['version'], ['completion'], ['wrap'], ['unwrap'], ['login'],
-        ['trust', 'put'], ['trust', 'get'], ['trust', 'delete'], ['trust', 'list'],
-        ['token', 'create'], ['token', 'derive'], ['token', 'revoke'], ['keys', 'status'], ['keys', 'rotate'], ['keys', 'retire'],
-        ['audit', 'verify'], ['audit', 'list'], ['audit', 'tail'],
+        ['serve'],
+        ['migrate'],
+        ['sweep'],
+        ['get'],
+        ['put'],
+        ['delete'],
+        ['list'],
+        ['whoami'],
+        ['export'],
+        ['run'],
+        ['proxy'],
+        ['version'],
+        ['completion'],
+        ['wrap'],
+        ['unwrap'],
+        ['login'],
+        ['trust', 'put'],
+        ['trust', 'get'],
+        ['trust', 'delete'],
+        ['trust', 'list'],
+        ['token', 'create'],
+        ['token', 'derive'],
+        ['token', 'revoke'],
+        ['keys', 'status'],
+        ['keys', 'rotate'],
+        ['keys', 'retire'],
+        ['audit', 'verify'],
+        ['audit', 'list'],
+        ['audit', 'tail'],
       ];
       for (const command of commands) {
         const help = cli([...command, '--help']);
@@ -95,10 +128,16 @@ describe('the command line for a newcomer', () => {
     it('names the key that is missing, and the version it is at', () => {
       assertOneLine(cli(['get', 'ci/nope']), 'scoped-secrets: no secret at ci/nope');
       assertOneLine(cli(['get', 'ci/db', '--version', '9']), 'scoped-secrets: no version 9 of ci/db');
-      assertOneLine(cli(['put', 'ci/db', '--expires', '1d', '--file', 'db.json', '--if-version', '3']), 'scoped-secrets: ci/db is at version 1, not 3');
+      assertOneLine(
+        cli(['put', 'ci/db', '--expires', '1d', '--file', 'db.json', '--if-version', '3']),
+        'scoped-secrets: ci/db is at version 1, not 3',
+      );
       assertOneLine(cli(['delete', 'ci/db', '--if-version', '3']), 'scoped-secrets: ci/db is at version 1, not 3');
       assertOneLine(cli(['delete', 'ci/nope', '--if-version', '3']), 'scoped-secrets: no secret at ci/nope');
-      assertOneLine(cli(['put', 'ci/db', '--expires', '1d', '--file', 'db.json', '--create-only']), 'scoped-secrets: ci/db already exists (version 1)');
+      assertOneLine(
+        cli(['put', 'ci/db', '--expires', '1d', '--file', 'db.json', '--create-only']),
+        'scoped-secrets: ci/db already exists (version 1)',
+      );
     });
 
     it('says where a --file stops being JSON, without quoting it', () => {
@@ -125,11 +164,14 @@ describe('the command line for a newcomer', () => {
       assert.match(cli(['list', 'ci/']).stdout, /^ci\/dated\tv1\t.*\nci\/db\tv1\t/);
     });
 
-    it('warns when a derived token\'s lifetime was capped', () => {
+    it("warns when a derived token's lifetime was capped", () => {
       const derived = cli(['token', 'derive', '--scope', 'secret:get:ci/**', '--ttl', '90d']);
       assert.equal(derived.status, 0, derived.stderr);
       assert.match(derived.stdout, /^ey[\w-]+\.[\w-]+\.[\w-]+\n$/);
-      assert.match(derived.stderr, /^scoped-secrets: warning: the token expires at \S+, sooner than --ttl 90d asked: capped by your token or the server's maximum\n$/);
+      assert.match(
+        derived.stderr,
+        /^scoped-secrets: warning: the token expires at \S+, sooner than --ttl 90d asked: capped by your token or the server's maximum\n$/,
+      );
       assert.equal(cli(['token', 'derive', '--scope', 'secret:get:ci/**', '--ttl', '10m']).stderr, '');
     });
 
@@ -151,7 +193,10 @@ describe('the command line for a newcomer', () => {
       assert.match(me.jti, /^[0-9a-f]{32}$/);
       const listed = JSON.parse(cli(['list', 'ci', '--json']).stdout) as Array<{ key: string; version: number }>;
       assert.ok(listed.some((row) => row.key === 'ci/db' && row.version === 1));
-      const status = JSON.parse(cli(['keys', 'status', '--json']).stdout) as { seal: { provider: string }; keys: Array<{ id: string; versions: number; active: boolean }> };
+      const status = JSON.parse(cli(['keys', 'status', '--json']).stdout) as {
+        seal: { provider: string };
+        keys: Array<{ id: string; versions: number; active: boolean }>;
+      };
       assert.equal(status.seal.provider, 'none');
       const { keys } = status;
       assert.equal(keys.length, 1);
@@ -167,7 +212,12 @@ describe('the command line for a newcomer', () => {
       const verdict = JSON.parse(cli(['audit', 'verify', '--json']).stdout);
       assert.equal(verdict.ok, true);
       assert.match(verdict.head, /^ahead1\./);
-      assert.deepEqual(Object.keys(JSON.parse(cli(['sweep', '--json']).stdout)).sort(), ['audit events', 'revocations', 'secrets', 'wraps']);
+      assert.deepEqual(Object.keys(JSON.parse(cli(['sweep', '--json']).stdout)).sort(), [
+        'audit events',
+        'revocations',
+        'secrets',
+        'wraps',
+      ]);
     });
 
     it('audit list prints one line per event, oldest first, and stops at --limit', () => {
@@ -181,7 +231,11 @@ describe('the command line for a newcomer', () => {
       try {
         await new Promise((resolve) => setTimeout(resolve, 500));
         assert.equal(cli(['put', 'ci/tailed', '--expires', '1h', '--file', 'db.json']).status, 0);
-        await waitFor(async () => (tail.output.stdout.includes('secret.write\t201\troot\tci/tailed') ? true : undefined), 10_000, 'the tailed event');
+        await waitFor(
+          async () => (tail.output.stdout.includes('secret.write\t201\troot\tci/tailed') ? true : undefined),
+          10_000,
+          'the tailed event',
+        );
       } finally {
         tail.child.kill('SIGTERM');
         await tail.exited;
@@ -194,7 +248,9 @@ describe('the command line for a newcomer', () => {
       const json = JSON.parse(cli(['export', 'ci/odd', '--format', 'json', '--uppercase', '--prefix', 'APP_']).stdout);
       assert.deepEqual(json, { APP_QUOTE: "it's", APP_LINES: 'a\nb', APP_DOLLAR: '$HOME "x"', APP_PORT: '5432' });
       const shell = cli(['export', 'ci/odd', '--format', 'shell']).stdout;
-      const evaluated = spawnSync('bash', ['-c', `${shell}\nprintf '%s|%s|%s|%s' "$quote" "$lines" "$dollar" "$port"`], { encoding: 'utf8' });
+      const evaluated = spawnSync('bash', ['-c', `${shell}\nprintf '%s|%s|%s|%s' "$quote" "$lines" "$dollar" "$port"`], {
+        encoding: 'utf8',
+      });
       assert.equal(evaluated.stdout, `it's|a\nb|$HOME "x"|5432`);
       fs.writeFileSync(path.join(cwd, 'odd.env'), cli(['export', 'ci/odd']).stdout);
       assert.equal(cli(['put', 'ci/odd-copy', '--expires', '1d', '--from-dotenv', 'odd.env']).status, 0);
@@ -226,8 +282,14 @@ describe('the command line for a newcomer', () => {
       assert.equal(cli(['--url', server.url, '--token-file', token, 'get', 'ci/db', '--field', 'user'], undefined, bare).stdout, 'app\n');
       assert.equal(cli(['get', 'ci/db', '--field', 'user', '--url', server.url, '--token-file', token], undefined, bare).stdout, 'app\n');
       assert.equal(cli(['get', 'ci/db', '--field', 'user'], undefined, { SECRETS_URL: `${server.url}/v1/` }).stdout, 'app\n');
-      assertOneLine(cli(['whoami'], undefined, bare), 'scoped-secrets: no token: set SECRETS_TOKEN or SECRETS_TOKEN_FILE, or give --token-file');
-      assertOneLine(cli(['whoami', '--url', 'ftp://x'], undefined, bare), 'scoped-secrets: --url must be an http:// or https:// URL: ftp://x');
+      assertOneLine(
+        cli(['whoami'], undefined, bare),
+        'scoped-secrets: no token: set SECRETS_TOKEN or SECRETS_TOKEN_FILE, or give --token-file',
+      );
+      assertOneLine(
+        cli(['whoami', '--url', 'ftp://x'], undefined, bare),
+        'scoped-secrets: --url must be an http:// or https:// URL: ftp://x',
+      );
     });
   });
 });
@@ -237,7 +299,10 @@ describe('the first start on a wildcard address', () => {
     const cwd = tempDir('scoped-secrets-wildcard-');
     const server = await startServer({ cwd, args: ['--host', '0.0.0.0'] });
     try {
-      assert.match(server.output(), /try: curl -s -H "Authorization: Bearer \$\(cat data\/root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/);
+      assert.match(
+        server.output(),
+        /try: curl -s -H "Authorization: Bearer \$\(cat data\/root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/,
+      );
     } finally {
       await server.stop('SIGKILL');
       fs.rmSync(cwd, { recursive: true, force: true });
@@ -246,7 +311,7 @@ describe('the first start on a wildcard address', () => {
 });
 
 describe('reads wait out Retry-After on 429', () => {
-  it('a second read within the rate limit\'s refill succeeds after waiting, not with an error', async () => {
+  it("a second read within the rate limit's refill succeeds after waiting, not with an error", async () => {
     const cwd = tempDir('scoped-secrets-cli-429-');
     const server = await startServer({ cwd, env: { SECRETS_RATE_LIMIT: '1/s,burst=1' } });
     try {
@@ -270,10 +335,22 @@ describe('commands that run on the server host', () => {
       const cases: Array<[string[], string]> = [
         [['migrate'], `scoped-secrets: ${database} (set SECRETS_DB, or run this where serve runs, or give --create to make one)`],
         [['sweep'], `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`],
-        [['audit', 'verify'], `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`],
-        [['keys', 'status'], `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`],
-        [['keys', 'rotate'], `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`],
-        [['keys', 'retire', 'k1'], `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`],
+        [
+          ['audit', 'verify'],
+          `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`,
+        ],
+        [
+          ['keys', 'status'],
+          `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`,
+        ],
+        [
+          ['keys', 'rotate'],
+          `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`,
+        ],
+        [
+          ['keys', 'retire', 'k1'],
+          `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`,
+        ],
         [
           ['token', 'create', '--subject', 'ci', '--scope', 'secret:get:ci/**', '--ttl', '1h'],
           'scoped-secrets: no signing key: no ./data/jwt-secret here, and neither SECRETS_JWT_SECRET nor SECRETS_JWT_PRIVATE_KEY is set (run this on the server host, where serve runs)',
@@ -299,7 +376,10 @@ describe('commands that run on the server host', () => {
       assert.equal(runCli(['migrate'], { cwd }).stdout, 'already up to date\n');
       const keys = runCli(['keys', 'status'], { cwd });
       assert.equal(keys.status, 1);
-      assertOneLine(keys, 'scoped-secrets: no keyring at ./data/keyring.json (set SECRETS_KEYRING_FILE, or run this on the server host, where serve runs, with its environment)');
+      assertOneLine(
+        keys,
+        'scoped-secrets: no keyring at ./data/keyring.json (set SECRETS_KEYRING_FILE, or run this on the server host, where serve runs, with its environment)',
+      );
       assert.equal(fs.existsSync(path.join(cwd, 'data', 'keyring.json')), false);
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
@@ -336,17 +416,27 @@ describe('serve and the keyring', () => {
     }
   });
 
-  it('refuses to start on a keyring without the key the database\'s versions use', () => {
+  it("refuses to start on a keyring without the key the database's versions use", () => {
     const other = tempDir('scoped-secrets-other-');
     try {
       const created = runCli(['migrate', '--create'], { cwd: other });
       assert.equal(created.status, 0, created.stderr);
       // A keyring of another installation: made by a first start there.
-      const foreign = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'crypto', 'keyring-changes.js'))}).createKeyringIfMissing('k.json', new Date())`], { cwd: other });
+      const foreign = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'crypto', 'keyring-changes.js'))}).createKeyringIfMissing('k.json', new Date())`,
+        ],
+        { cwd: other },
+      );
       assert.equal(foreign.status, 0);
       const result = serveOnce({ SECRETS_KEYRING_FILE: path.join(other, 'k.json') });
       assert.equal(result.status, 1);
-      assertOneLine(result, /^scoped-secrets: the keyring \S+k\.json lacks k\S+, which 1 secret version in the database use: is SECRETS_KEYRING_FILE the right file\?\n$/);
+      assertOneLine(
+        result,
+        /^scoped-secrets: the keyring \S+k\.json lacks k\S+, which 1 secret version in the database use: is SECRETS_KEYRING_FILE the right file\?\n$/,
+      );
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }

@@ -43,7 +43,10 @@ describe('client commands, run and proxy', () => {
       const fromFile = quiet(['put', 'ci/db', '--expires', '1d', '--file', 'db.json']);
       assert.equal(fromFile.status, 0, fromFile.stderr);
       assert.match(fromFile.stdout, /^stored ci\/db version 1, expires \d{4}-/);
-      const prompted = quiet(['put', 'ci/aws', '--expires', '2030-01-01T00:00:00Z', '--prompt', 'access_key', 'secret_key'], `AKIA${MARKER}\nsk-${MARKER}\n`);
+      const prompted = quiet(
+        ['put', 'ci/aws', '--expires', '2030-01-01T00:00:00Z', '--prompt', 'access_key', 'secret_key'],
+        `AKIA${MARKER}\nsk-${MARKER}\n`,
+      );
       assert.equal(prompted.status, 0, prompted.stderr);
       assert.equal(JSON.parse(cli(['get', 'ci/aws']).stdout).secret_key, `sk-${MARKER}`);
     });
@@ -69,12 +72,20 @@ describe('client commands, run and proxy', () => {
 
     it('whoami shows the token, and errors are one line with exit 2 (server) or 1 (usage)', async () => {
       const me = quiet(['whoami']);
-      assert.match(me.stdout, /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\* trust:\*:\*\* wrap:value:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/);
+      assert.match(
+        me.stdout,
+        /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\* trust:\*:\*\* wrap:value:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/,
+      );
       assert.equal(JSON.parse(quiet(['whoami', '--json']).stdout).subject, 'root');
       const missing = cli(['get', 'ci/missing']);
       assert.equal(missing.status, 2);
       assert.equal(missing.stderr, 'scoped-secrets: no secret at ci/missing\n');
-      for (const args of [['get', 'ci//bad'], ['put', 'ci/x', '--expires', 'soon', '--file', 'db.json'], ['put', 'ci/x', '--expires', '1d'], ['get']]) {
+      for (const args of [
+        ['get', 'ci//bad'],
+        ['put', 'ci/x', '--expires', 'soon', '--file', 'db.json'],
+        ['put', 'ci/x', '--expires', '1d'],
+        ['get'],
+      ]) {
         const usage = cli(args);
         assert.equal(usage.status, 1, args.join(' '));
         assert.ok(!usage.stderr.includes('    at '), 'stack trace');
@@ -101,8 +112,24 @@ describe('client commands, run and proxy', () => {
     const node = process.execPath;
 
     it('injects --from fields and --env values, withholds the token, and returns the exit status', () => {
-      const script = 'const e = process.env; console.log(JSON.stringify({ user: e.user, port: e.port, aws: e.AWS, key: e.KEY, token: e.SECRETS_TOKEN_FILE ?? null })); process.exit(7)';
-      const result = quiet(['run', '--from', 'ci/db', '--env', 'AWS=ci/aws', '--env', 'KEY=ci/aws#access_key', '--env', 'user=ci/aws#secret_key', '--no-mask', '--', node, '-e', script]);
+      const script =
+        'const e = process.env; console.log(JSON.stringify({ user: e.user, port: e.port, aws: e.AWS, key: e.KEY, token: e.SECRETS_TOKEN_FILE ?? null })); process.exit(7)';
+      const result = quiet([
+        'run',
+        '--from',
+        'ci/db',
+        '--env',
+        'AWS=ci/aws',
+        '--env',
+        'KEY=ci/aws#access_key',
+        '--env',
+        'user=ci/aws#secret_key',
+        '--no-mask',
+        '--',
+        node,
+        '-e',
+        script,
+      ]);
       // --no-mask output holds values by request, so it is not one of the quiet outputs.
       quietOutputs.pop();
       assert.equal(result.status, 7, result.stderr);
@@ -119,23 +146,34 @@ describe('client commands, run and proxy', () => {
       assert.equal(cli(['put', 'ci/odd', '--expires', '1h', '--file', 'odd.json']).status, 0);
       const result = cli(['run', '--from', 'ci/odd', '--no-mask', '--', node, '-e', "require('fs').writeFileSync('started-odd', '')"]);
       assert.equal(result.status, 1);
-      assert.equal(result.stderr, 'scoped-secrets: field "1bad-name" of ci/odd: "1bad-name" is not a variable name; the command was not started\n');
+      assert.equal(
+        result.stderr,
+        'scoped-secrets: field "1bad-name" of ci/odd: "1bad-name" is not a variable name; the command was not started\n',
+      );
       assert.equal(fs.existsSync(path.join(cwd, 'started-odd')), false);
     });
 
-    describe('a writer who plants variables that steer its readers\' programs', () => {
+    describe("a writer who plants variables that steer its readers' programs", () => {
       const ran = () => path.join(cwd, 'planted-code-ran');
       before(() => {
         // Code the writer wants run: by bash through BASH_ENV, by node through NODE_OPTIONS, by the loader through LD_PRELOAD.
         fs.writeFileSync(path.join(cwd, 'planted.sh'), `touch ${ran()}\n`);
         fs.writeFileSync(path.join(cwd, 'planted.js'), `require('fs').writeFileSync(${JSON.stringify(ran())}, '')\n`);
-        const planted = { BASH_ENV: path.join(cwd, 'planted.sh'), NODE_OPTIONS: `--require ${path.join(cwd, 'planted.js')}`, LD_PRELOAD: '/nonexistent.so', user: 'deployer' };
+        const planted = {
+          BASH_ENV: path.join(cwd, 'planted.sh'),
+          NODE_OPTIONS: `--require ${path.join(cwd, 'planted.js')}`,
+          LD_PRELOAD: '/nonexistent.so',
+          user: 'deployer',
+        };
         fs.writeFileSync(path.join(cwd, 'planted.json'), JSON.stringify(planted));
         assert.equal(cli(['put', 'ci/planted', '--expires', '1h', '--file', 'planted.json']).status, 0);
       });
 
       it('refuses them with the key and every field named, and runs neither bash nor node', () => {
-        for (const command of [['bash', '-c', 'echo started'], [node, '-e', 'console.log("started")']]) {
+        for (const command of [
+          ['bash', '-c', 'echo started'],
+          [node, '-e', 'console.log("started")'],
+        ]) {
           const result = cli(['run', '--from', 'ci/planted', '--', ...command]);
           assert.equal(result.status, 1, result.stderr);
           assert.equal(result.stdout, '');
@@ -154,18 +192,55 @@ describe('client commands, run and proxy', () => {
       });
 
       it('sets one only when the reader names it with --allow-env, on the command line', () => {
-        const result = cli(['run', '--from', 'ci/planted', '--allow-env', 'BASH_ENV', '--allow-env', 'NODE_OPTIONS', '--allow-env', 'LD_PRELOAD', '--', 'bash', '-c', 'echo "$user"']);
+        const result = cli([
+          'run',
+          '--from',
+          'ci/planted',
+          '--allow-env',
+          'BASH_ENV',
+          '--allow-env',
+          'NODE_OPTIONS',
+          '--allow-env',
+          'LD_PRELOAD',
+          '--',
+          'bash',
+          '-c',
+          'echo "$user"',
+        ]);
         assert.equal(result.status, 0, result.stderr);
         assert.equal(fs.existsSync(ran()), true, 'with the opt-in, bash read BASH_ENV');
         fs.rmSync(ran());
-        const exported = cli(['export', 'ci/planted', '--format', 'json', '--allow-env', 'BASH_ENV', '--allow-env', 'NODE_OPTIONS', '--allow-env', 'LD_PRELOAD']);
+        const exported = cli([
+          'export',
+          'ci/planted',
+          '--format',
+          'json',
+          '--allow-env',
+          'BASH_ENV',
+          '--allow-env',
+          'NODE_OPTIONS',
+          '--allow-env',
+          'LD_PRELOAD',
+        ]);
         assert.equal(exported.status, 0, exported.stderr);
         assert.equal(JSON.parse(exported.stdout).user, 'deployer');
       });
     });
 
     it('names variables from fields in upper case and with a prefix on request', () => {
-      const result = cli(['run', '--from', 'ci/db', '--uppercase', '--prefix', 'DB_', '--no-mask', '--', node, '-e', 'console.log(process.env.DB_USER, process.env.DB_PORT, process.env.user ?? "none")']);
+      const result = cli([
+        'run',
+        '--from',
+        'ci/db',
+        '--uppercase',
+        '--prefix',
+        'DB_',
+        '--no-mask',
+        '--',
+        node,
+        '-e',
+        'console.log(process.env.DB_USER, process.env.DB_PORT, process.env.user ?? "none")',
+      ]);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stdout, 'deployer 5432 none\n');
       assert.equal(cli(['run', '--from', 'ci/db', '--prefix', '1X', '--', node, '-e', '0']).status, 1);
@@ -188,7 +263,19 @@ describe('client commands, run and proxy', () => {
     });
 
     it('never starts the command when a secret is missing, and names every missing one', () => {
-      const result = quiet(['run', '--env', 'A=ci/db#user', '--env', 'B=ci/does-not-exist', '--from', 'ci/gone', '--', node, '-e', "require('fs').writeFileSync('started-2', '')"]);
+      const result = quiet([
+        'run',
+        '--env',
+        'A=ci/db#user',
+        '--env',
+        'B=ci/does-not-exist',
+        '--from',
+        'ci/gone',
+        '--',
+        node,
+        '-e',
+        "require('fs').writeFileSync('started-2', '')",
+      ]);
       assert.equal(result.status, 2);
       assert.equal(result.stderr, 'scoped-secrets: no secret at ci/gone; no secret at ci/does-not-exist; the command was not started\n');
       assert.equal(fs.existsSync(path.join(cwd, 'started-2')), false);
@@ -206,7 +293,8 @@ describe('client commands, run and proxy', () => {
     });
 
     it('forwards SIGTERM to the command and returns its exit status', async () => {
-      const script = "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); }); console.log('ready'); setInterval(() => {}, 1000);";
+      const script =
+        "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); }); console.log('ready'); setInterval(() => {}, 1000);";
       const running = startCli(['run', '--env', 'A=ci/db#user', '--', node, '-e', script], { cwd, env });
       await waitFor(async () => (running.output.stdout.includes('ready') ? true : undefined), 10_000, 'the child to start');
       running.child.kill('SIGTERM');
@@ -223,7 +311,10 @@ describe('client commands, run and proxy', () => {
     it('refuses to send a token over plain http to another host unless SECRETS_ALLOW_INSECURE_HTTP=true', () => {
       const refused = cli(['whoami'], undefined, { SECRETS_URL: notLoopback() });
       assert.equal(refused.status, 1);
-      assert.match(refused.stderr, /^scoped-secrets: SECRETS_URL: refusing to send credentials over plain http to \[::ffff:7f00:1\]:\d+: use https:\/\/, or set SECRETS_ALLOW_INSECURE_HTTP=true on a network you trust\n$/);
+      assert.match(
+        refused.stderr,
+        /^scoped-secrets: SECRETS_URL: refusing to send credentials over plain http to \[::ffff:7f00:1\]:\d+: use https:\/\/, or set SECRETS_ALLOW_INSECURE_HTTP=true on a network you trust\n$/,
+      );
       const proxy = runCli(['proxy', '--upstream', notLoopback(), '--token-file', path.join(cwd, 'data', 'root.token')], { cwd, env: {} });
       assert.equal(proxy.status, 1);
       assert.match(proxy.stderr, /--upstream: refusing to send credentials over plain http/);
@@ -238,7 +329,10 @@ describe('client commands, run and proxy', () => {
       fs.chmodSync(open, 0o644);
       const warned = cli(['whoami', '--token-file', open]);
       assert.equal(warned.status, 0, warned.stderr);
-      assert.equal(warned.stderr, `scoped-secrets: warning: --token-file ${open} is open to group or others (mode 0644): chmod 600 ${open}\n`);
+      assert.equal(
+        warned.stderr,
+        `scoped-secrets: warning: --token-file ${open} is open to group or others (mode 0644): chmod 600 ${open}\n`,
+      );
       fs.chmodSync(open, 0o600);
       assert.equal(cli(['whoami', '--token-file', open]).stderr, '');
     });
@@ -253,7 +347,11 @@ describe('client commands, run and proxy', () => {
       const taskToken = cli(['token', 'create', '--subject', 'ci/task-1', '--scope', 'secret:get:ci/db', '--ttl', '1h']).stdout.trim();
       fs.writeFileSync(tokenFile(), `${taskToken}\n`, { mode: 0o600 });
       proxy = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--token-file', tokenFile()], { cwd, env: {} });
-      const port = await waitFor(async () => /proxy listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(proxy.output.stdout)?.[1], 10_000, 'the proxy');
+      const port = await waitFor(
+        async () => /proxy listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(proxy.output.stdout)?.[1],
+        10_000,
+        'the proxy',
+      );
       proxyUrl = `http://127.0.0.1:${port}`;
     });
     after(async () => {
@@ -271,7 +369,9 @@ describe('client commands, run and proxy', () => {
       assert.equal(read.status, 200);
       const forged = await fetch(`${proxyUrl}/v1/secret/ci/aws`, { headers: { Authorization: `Bearer ${root}` } });
       assert.equal(forged.status, 403, 'the root token must not pass through the proxy');
-      const who = (await (await fetch(`${proxyUrl}/v1/whoami`, { headers: { Authorization: 'Bearer forged.token.value' } })).json()) as { subject: string };
+      const who = (await (await fetch(`${proxyUrl}/v1/whoami`, { headers: { Authorization: 'Bearer forged.token.value' } })).json()) as {
+        subject: string;
+      };
       assert.equal(who.subject, 'ci/task-1');
       const body = await fetch(`${proxyUrl}/v1/secret/ci/db`, {
         method: 'PUT',
@@ -285,11 +385,14 @@ describe('client commands, run and proxy', () => {
     const send = (method: string, target: string, headers: Record<string, string> = {}) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const { port } = new URL(proxyUrl);
-        const call = http.request({ host: '127.0.0.1', port, method, path: target, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
+        const call = http.request(
+          { host: '127.0.0.1', port, method, path: target, headers: { host: `127.0.0.1:${port}`, ...headers } },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
         call.on('error', reject);
         call.end(method === 'POST' ? JSON.stringify({ scopes: [], ttl: 60 }) : undefined);
       });
@@ -316,10 +419,21 @@ describe('client commands, run and proxy', () => {
       assert.equal((await send('GET', '/v1/audit')).status, 403);
       assert.equal((await send('GET', '/v1/secrets?prefix=ci')).status, 200);
 
-      const minting = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--token-file', tokenFile(), '--allow', 'token:create'], { cwd, env: {} });
+      const minting = startCli(
+        ['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--token-file', tokenFile(), '--allow', 'token:create'],
+        { cwd, env: {} },
+      );
       try {
-        const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(minting.output.stdout)?.[1], 10_000, 'the proxy');
-        const res = await fetch(`http://127.0.0.1:${port}/v1/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scopes: [], ttl: 60 }) });
+        const port = await waitFor(
+          async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(minting.output.stdout)?.[1],
+          10_000,
+          'the proxy',
+        );
+        const res = await fetch(`http://127.0.0.1:${port}/v1/tokens`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ scopes: [], ttl: 60 }),
+        });
         assert.equal(res.status, 201);
       } finally {
         minting.child.kill('SIGTERM');
@@ -331,7 +445,15 @@ describe('client commands, run and proxy', () => {
     });
 
     it('refuses dot segments and encoded dots or slashes in the path', async () => {
-      for (const target of ['/v1/../../admin', '/v1/secret/../../admin', '/v1/secret/ci/./db', '/v1/secret/%2e%2e/x', '/v1/secret/ci%2Fdb', '/v1/%2E%2E/admin', '/v1/secret/ci\\db']) {
+      for (const target of [
+        '/v1/../../admin',
+        '/v1/secret/../../admin',
+        '/v1/secret/ci/./db',
+        '/v1/secret/%2e%2e/x',
+        '/v1/secret/ci%2Fdb',
+        '/v1/%2E%2E/admin',
+        '/v1/secret/ci\\db',
+      ]) {
         const res = await send('GET', target);
         assert.equal(res.status, 400, target);
         assert.equal(JSON.parse(res.body).code, 'InvalidRequest', target);
@@ -344,7 +466,8 @@ describe('client commands, run and proxy', () => {
       fs.writeFileSync(temporary, `${next}\n`, { mode: 0o600 });
       fs.renameSync(temporary, tokenFile());
       await waitFor(
-        async () => (((await (await fetch(`${proxyUrl}/v1/whoami`)).json()) as { subject: string }).subject === 'ci/task-2' ? true : undefined),
+        async () =>
+          ((await (await fetch(`${proxyUrl}/v1/whoami`)).json()) as { subject: string }).subject === 'ci/task-2' ? true : undefined,
         5000,
         'the proxy to use the new token',
       );
@@ -355,8 +478,15 @@ describe('client commands, run and proxy', () => {
       const outside = await fetch(`${proxyUrl}/readyz`);
       assert.equal(outside.status, 404);
       assert.equal(((await outside.json()) as { code: string }).code, 'NotFound');
-      const orphan = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', `http://127.0.0.1:${await closedPort()}`, '--token-file', tokenFile()], { cwd, env: {} });
-      const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(orphan.output.stdout)?.[1], 10_000, 'the proxy');
+      const orphan = startCli(
+        ['proxy', '--listen', '127.0.0.1:0', '--upstream', `http://127.0.0.1:${await closedPort()}`, '--token-file', tokenFile()],
+        { cwd, env: {} },
+      );
+      const port = await waitFor(
+        async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(orphan.output.stdout)?.[1],
+        10_000,
+        'the proxy',
+      );
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status, 200, 'the proxy is alive even while its upstream is not');
       assert.deepEqual(await health.json(), { status: 'ok' });

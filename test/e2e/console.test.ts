@@ -74,7 +74,10 @@ describe('the admin console in a real browser (chromium)', () => {
     assert.ok(CHROMIUM, 'chromium is not installed (apt-get install chromium; .ci/run installs it)');
     cwd = tempDir('scoped-secrets-console-');
     const issuers = path.join(cwd, 'issuers.json');
-    fs.writeFileSync(issuers, JSON.stringify([{ name: 'github', issuer: 'https://token.actions.githubusercontent.com', audience: 'scoped-secrets' }]));
+    fs.writeFileSync(
+      issuers,
+      JSON.stringify([{ name: 'github', issuer: 'https://token.actions.githubusercontent.com', audience: 'scoped-secrets' }]),
+    );
     server = await startServer({ cwd, env: { SECRETS_OIDC_ISSUERS: issuers } });
     rootToken = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -136,35 +139,52 @@ describe('the admin console in a real browser (chromium)', () => {
     }));
 
   it('edits with If-Match and says so clearly when a second writer came first', () =>
-    step('edit conflict', async () => {
-      await page.getByRole('button', { name: 'Edit' }).click();
-      await page.getByLabel('Value (a JSON object)').fill(`{"password": "${MARKER}-mine"}`);
-      assert.equal((await api('PUT', `/v1/secret/${KEY}`, { value: { password: `${MARKER}-theirs` }, expires: new Date(Date.now() + 86_400_000).toISOString() })).status, 200);
-      await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByText('Someone else changed this secret since you revealed version 1').waitFor();
-      await shot('edit-conflict');
-      assert.equal((await api('GET', `/v1/secret/${KEY}`)).body.value.password, `${MARKER}-theirs`);
+    step(
+      'edit conflict',
+      async () => {
+        await page.getByRole('button', { name: 'Edit' }).click();
+        await page.getByLabel('Value (a JSON object)').fill(`{"password": "${MARKER}-mine"}`);
+        assert.equal(
+          (
+            await api('PUT', `/v1/secret/${KEY}`, {
+              value: { password: `${MARKER}-theirs` },
+              expires: new Date(Date.now() + 86_400_000).toISOString(),
+            })
+          ).status,
+          200,
+        );
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByText('Someone else changed this secret since you revealed version 1').waitFor();
+        await shot('edit-conflict');
+        assert.equal((await api('GET', `/v1/secret/${KEY}`)).body.value.password, `${MARKER}-theirs`);
 
-      await page.getByRole('button', { name: 'Cancel' }).click();
-      await page.getByRole('button', { name: 'Hide' }).click();
-      await page.getByRole('button', { name: 'Reveal', exact: true }).click();
-      await page.locator('pre.revealed').getByText(`${MARKER}-theirs`).waitFor();
-      await page.getByRole('button', { name: 'Edit' }).click();
-      await page.getByLabel('Value (a JSON object)').fill('{"password": 42');
-      await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByText(/^Not valid JSON: /).waitFor();
-      await page.getByLabel('Value (a JSON object)').fill(`{"password": "${MARKER}-v3"}`);
-      await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByText('Saved as version 3.').waitFor();
-      assert.equal((await api('GET', `/v1/secret/${KEY}`)).body.value.password, `${MARKER}-v3`);
-    }, ['412 PUT /v1/secret/ci/console/db']));
+        await page.getByRole('button', { name: 'Cancel' }).click();
+        await page.getByRole('button', { name: 'Hide' }).click();
+        await page.getByRole('button', { name: 'Reveal', exact: true }).click();
+        await page.locator('pre.revealed').getByText(`${MARKER}-theirs`).waitFor();
+        await page.getByRole('button', { name: 'Edit' }).click();
+        await page.getByLabel('Value (a JSON object)').fill('{"password": 42');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByText(/^Not valid JSON: /).waitFor();
+        await page.getByLabel('Value (a JSON object)').fill(`{"password": "${MARKER}-v3"}`);
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByText('Saved as version 3.').waitFor();
+        assert.equal((await api('GET', `/v1/secret/${KEY}`)).body.value.password, `${MARKER}-v3`);
+      },
+      ['412 PUT /v1/secret/ci/console/db'],
+    ));
 
   it('shares the value once with a wrap token that unwraps once', () =>
     step('share once', async () => {
       await page.getByRole('button', { name: 'Make a wrap token' }).click();
       const wrapToken = await page.locator('input.wrap-token').inputValue();
       assert.match(wrapToken, /^sswrap_[A-Za-z0-9_-]{43}$/);
-      const unwrap = () => fetch(`${server.url}/v1/unwrap`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ wrapToken }) });
+      const unwrap = () =>
+        fetch(`${server.url}/v1/unwrap`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ wrapToken }),
+        });
       const first = await unwrap();
       assert.equal(first.status, 200);
       assert.equal(((await first.json()) as { value: { password: string } }).value.password, `${MARKER}-v3`);
@@ -215,10 +235,15 @@ describe('the admin console in a real browser (chromium)', () => {
       await page.locator('svg.chart rect.bar').first().waitFor();
       assert.ok((await page.locator('svg.chart rect.bar.reads').count()) >= 1);
       assert.ok((await page.locator('svg.chart rect.bar.writes').count()) >= 1);
-      assert.match((await page.locator('svg.chart').getAttribute('aria-label')) ?? '', /^audit events over time: \d+ reads, \d+ writes, \d+ denials$/);
+      assert.match(
+        (await page.locator('svg.chart').getAttribute('aria-label')) ?? '',
+        /^audit events over time: \d+ reads, \d+ writes, \d+ denials$/,
+      );
       await page.locator('table.audit td').getByText('secret.delete').first().waitFor();
       await shot('audit');
-      const writes = ((await api('GET', `/v1/audit?key=${KEY}`)).body.events as Array<{ action: string }>).filter((event) => event.action === 'secret.write');
+      const writes = ((await api('GET', `/v1/audit?key=${KEY}`)).body.events as Array<{ action: string }>).filter(
+        (event) => event.action === 'secret.write',
+      );
       assert.ok(writes.length >= 3);
       await page.getByLabel('Action').selectOption('secret.write');
       await page.getByRole('button', { name: 'Show' }).click();
@@ -226,60 +251,90 @@ describe('the admin console in a real browser (chromium)', () => {
     }));
 
   it('derives a token, showing a ScopeEscalation next to the scopes the signed-in token does not cover', () =>
-    step('tokens', async () => {
-      const narrow = await api('POST', '/v1/tokens', { subject: 'ci/console-user', scopes: ['secret:get:ci/**', 'secret:list:ci/**'], ttl: 3600 });
-      assert.equal(narrow.status, 201);
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await signIn(narrow.body.token as string);
-      await page.getByRole('link', { name: 'Tokens' }).click();
-      await page.getByLabel('Scopes, one per line').fill('secret:get:ci/deploy/**\nsecret:set:ci/**');
-      await page.getByRole('button', { name: 'Derive' }).click();
-      await page.getByText('ScopeEscalation: your token does not cover 1 of these scopes.').waitFor();
-      assert.equal(await page.locator('.scope-check li.uncovered').textContent(), 'secret:set:ci/** — not covered by your token');
-      assert.equal(await page.locator('.scope-check li.covered').textContent(), 'secret:get:ci/deploy/** — covered');
-      await shot('token-escalation');
+    step(
+      'tokens',
+      async () => {
+        const narrow = await api('POST', '/v1/tokens', {
+          subject: 'ci/console-user',
+          scopes: ['secret:get:ci/**', 'secret:list:ci/**'],
+          ttl: 3600,
+        });
+        assert.equal(narrow.status, 201);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await signIn(narrow.body.token as string);
+        await page.getByRole('link', { name: 'Tokens' }).click();
+        await page.getByLabel('Scopes, one per line').fill('secret:get:ci/deploy/**\nsecret:set:ci/**');
+        await page.getByRole('button', { name: 'Derive' }).click();
+        await page.getByText('ScopeEscalation: your token does not cover 1 of these scopes.').waitFor();
+        assert.equal(await page.locator('.scope-check li.uncovered').textContent(), 'secret:set:ci/** — not covered by your token');
+        assert.equal(await page.locator('.scope-check li.covered').textContent(), 'secret:get:ci/deploy/** — covered');
+        await shot('token-escalation');
 
-      await page.getByLabel('Scopes, one per line').fill('secret:get:ci/deploy/**');
-      await page.getByRole('button', { name: 'Derive' }).click();
-      const derived = await page.locator('input.derived-token').inputValue();
-      const whoami = await fetch(`${server.url}/v1/whoami`, { headers: { Authorization: `Bearer ${derived}` } });
-      assert.deepEqual(((await whoami.json()) as { scopes: string[] }).scopes, ['secret:get:ci/deploy/**']);
-    }, ['403 POST /v1/tokens']));
+        await page.getByLabel('Scopes, one per line').fill('secret:get:ci/deploy/**');
+        await page.getByRole('button', { name: 'Derive' }).click();
+        const derived = await page.locator('input.derived-token').inputValue();
+        const whoami = await fetch(`${server.url}/v1/whoami`, { headers: { Authorization: `Bearer ${derived}` } });
+        assert.deepEqual(((await whoami.json()) as { scopes: string[] }).scopes, ['secret:get:ci/deploy/**']);
+      },
+      ['403 POST /v1/tokens'],
+    ));
 
   it('labels every control, and reads at a phone width without scrolling sideways', () =>
-    step('layout', async () => {
-      for (const hash of ['#/secrets', '#/tokens', '#/trust', '#/audit']) {
-        await page.goto(`${server.url}/ui/${hash}`);
+    step(
+      'layout',
+      async () => {
+        for (const hash of ['#/secrets', '#/tokens', '#/trust', '#/audit']) {
+          await page.goto(`${server.url}/ui/${hash}`);
+          await page.locator('h1').waitFor();
+          const unlabelled = await page.evaluate(
+            "[...document.querySelectorAll('input, select, textarea')].filter((control) => control.labels.length === 0).map((control) => control.outerHTML)",
+          );
+          assert.deepEqual(unlabelled, [], hash);
+          await page.setViewportSize({ width: 375, height: 800 });
+          assert.ok(
+            await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'),
+            `${hash} scrolls sideways at 375 px`,
+          );
+          await page.setViewportSize({ width: 1280, height: 900 });
+        }
+        await page.goto(`${server.url}/ui/#/secrets`);
         await page.locator('h1').waitFor();
-        const unlabelled = await page.evaluate("[...document.querySelectorAll('input, select, textarea')].filter((control) => control.labels.length === 0).map((control) => control.outerHTML)");
-        assert.deepEqual(unlabelled, [], hash);
-        await page.setViewportSize({ width: 375, height: 800 });
-        assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), `${hash} scrolls sideways at 375 px`);
-        await page.setViewportSize({ width: 1280, height: 900 });
-      }
-      await page.goto(`${server.url}/ui/#/secrets`);
-      await page.locator('h1').waitFor();
-      await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate('document.activeElement?.tagName'), 'A');
-    }, ['403 GET /v1/audit']));
+        await page.keyboard.press('Tab');
+        assert.equal(await page.evaluate('document.activeElement?.tagName'), 'A');
+      },
+      ['403 GET /v1/audit'],
+    ));
 
   it('turns a link whose key is no key into a notice, never into a request elsewhere with the token', () =>
     step('hostile link', async () => {
-      const rule = await api('PUT', '/v1/trust/gh/kept', { issuer: 'github', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/**'], ttl: 600 });
+      const rule = await api('PUT', '/v1/trust/gh/kept', {
+        issuer: 'github',
+        claims: { repository: 'acme/*' },
+        scopes: ['secret:get:ci/**'],
+        ttl: 600,
+      });
       assert.equal(rule.status, 201);
       const requested: string[] = [];
-      const record = (request: { url(): string; method(): string }) => requested.push(`${request.method()} ${new URL(request.url()).pathname}`);
+      const record = (request: { url(): string; method(): string }) =>
+        requested.push(`${request.method()} ${new URL(request.url()).pathname}`);
       page.on('request', record);
       try {
         for (const link of ['..%2F..%2Fv1%2Ftrust%2Fgh%2Fkept', '%2e%2e/%2e%2e/v1/trust/gh/kept', 'ci%2F%E0%A4']) {
           await page.goto(`${server.url}/ui/#/secret/${link}`);
           await page.getByRole('heading', { name: 'Not a secret' }).waitFor();
-          await page.getByRole('alert').getByText(/This link names no valid key/).waitFor();
+          await page
+            .getByRole('alert')
+            .getByText(/This link names no valid key/)
+            .waitFor();
         }
       } finally {
         page.off('request', record);
       }
-      assert.deepEqual(requested.filter((line) => line.includes('/v1/') && !line.endsWith(' /v1/whoami')), [], 'the console called the API for a link that names no key');
+      assert.deepEqual(
+        requested.filter((line) => line.includes('/v1/') && !line.endsWith(' /v1/whoami')),
+        [],
+        'the console called the API for a link that names no key',
+      );
       assert.equal((await api('GET', '/v1/trust/gh/kept')).status, 200);
     }));
 
@@ -291,7 +346,11 @@ describe('the admin console in a real browser (chromium)', () => {
 
       assert.ok(uiResponses.length >= 3);
       for (const response of uiResponses) {
-        assert.match(response.csp ?? '', /^default-src 'self'; script-src 'self'; style-src 'self';.*frame-ancestors 'none'$/, response.url);
+        assert.match(
+          response.csp ?? '',
+          /^default-src 'self'; script-src 'self'; style-src 'self';.*frame-ancestors 'none'$/,
+          response.url,
+        );
       }
       for (const route of ['/ui', '/ui/', '/ui/console.js', '/ui/console.css', '/ui/nothing-here']) {
         const response = await fetch(`${server.url}${route}`, { redirect: 'manual' });

@@ -85,9 +85,15 @@ describe('crash safety', () => {
     const db = new Database(path.join(cwd, 'data', 'secrets.db'), { readonly: true });
     try {
       assert.equal((db.pragma('integrity_check') as Array<{ integrity_check: string }>)[0]?.integrity_check, 'ok');
-      const orphans = db.prepare('SELECT count(*) AS n FROM secret_versions v WHERE NOT EXISTS (SELECT 1 FROM secrets s WHERE s.key = v.key)').get() as { n: number };
+      const orphans = db
+        .prepare('SELECT count(*) AS n FROM secret_versions v WHERE NOT EXISTS (SELECT 1 FROM secrets s WHERE s.key = v.key)')
+        .get() as { n: number };
       assert.equal(orphans.n, 0, 'history rows without their secret');
-      const headless = db.prepare('SELECT count(*) AS n FROM secrets s WHERE NOT EXISTS (SELECT 1 FROM secret_versions v WHERE v.key = s.key AND v.version = s.version)').get() as { n: number };
+      const headless = db
+        .prepare(
+          'SELECT count(*) AS n FROM secrets s WHERE NOT EXISTS (SELECT 1 FROM secret_versions v WHERE v.key = s.key AND v.version = s.version)',
+        )
+        .get() as { n: number };
       assert.equal(headless.n, 0, 'secrets without their current version');
     } finally {
       db.close();

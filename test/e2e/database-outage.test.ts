@@ -60,11 +60,15 @@ describe('database outage', { skip }, () => {
       assert.ok(res.ms < 10_000, `${method} ${pathname} took ${res.ms} ms`);
     }
     // Readiness comes from a probe every second: red within a few seconds, each answer at once.
-    await waitFor(async () => {
-      const ready = await timed('GET', '/readyz');
-      assert.ok(ready.ms < 1000, `/readyz took ${ready.ms} ms`);
-      return ready.status === 503 ? true : undefined;
-    }, 10_000, '/readyz to turn red');
+    await waitFor(
+      async () => {
+        const ready = await timed('GET', '/readyz');
+        assert.ok(ready.ms < 1000, `/readyz took ${ready.ms} ms`);
+        return ready.status === 503 ? true : undefined;
+      },
+      10_000,
+      '/readyz to turn red',
+    );
     assert.equal((await timed('GET', '/healthz')).status, 200, 'the process itself is alive');
 
     cluster.start();

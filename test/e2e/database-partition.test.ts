@@ -21,7 +21,9 @@ const ANSWER_WITHIN_MS = 8_000;
 
 describe('PostgreSQL behind a network partition', async () => {
   const postgres = (await dialects()).find((dialect) => dialect.name === 'postgres');
-  describe('through a TCP relay that cuts both directions', { skip: postgres?.skip ?? 'no PostgreSQL dialect' }, () => partitionTrial(postgres));
+  describe('through a TCP relay that cuts both directions', { skip: postgres?.skip ?? 'no PostgreSQL dialect' }, () =>
+    partitionTrial(postgres),
+  );
 });
 
 function partitionTrial(postgres: Dialect | undefined): void {
@@ -37,7 +39,10 @@ function partitionTrial(postgres: Dialect | undefined): void {
     relay = await TcpRelay.start({ host: target.hostname, port: Number(target.port || 5432) });
     target.port = String(relay.port);
     cwd = tempDir('scoped-secrets-e2e-partition-');
-    server = await startServer({ cwd, env: { SECRETS_DB: target.toString(), SECRETS_DB_TIMEOUT: String(DB_TIMEOUT_S), SECRETS_RATE_LIMIT: 'off' } });
+    server = await startServer({
+      cwd,
+      env: { SECRETS_DB: target.toString(), SECRETS_DB_TIMEOUT: String(DB_TIMEOUT_S), SECRETS_RATE_LIMIT: 'off' },
+    });
     token = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
   });
   after(async () => {
@@ -61,7 +66,8 @@ function partitionTrial(postgres: Dialect | undefined): void {
   const expires = () => new Date(Date.now() + 3_600_000).toISOString();
 
   it('answers every request within the timeout with 503, turns /readyz red, and recovers by itself with nothing lost', async () => {
-    for (let index = 0; index < 5; index++) assert.equal((await call('PUT', `/v1/secret/partition/before-${index}`, { value: { index }, expires: expires() })).status, 201);
+    for (let index = 0; index < 5; index++)
+      assert.equal((await call('PUT', `/v1/secret/partition/before-${index}`, { value: { index }, expires: expires() })).status, 201);
     assert.equal((await call('GET', '/readyz')).status, 200);
 
     relay.partition();
@@ -83,11 +89,15 @@ function partitionTrial(postgres: Dialect | undefined): void {
       assert.ok(answer.ms < ANSWER_WITHIN_MS, `${method} ${pathname} took ${answer.ms} ms`);
     }
     // Readiness turns red, answering at once each time it is asked.
-    await waitFor(async () => {
-      const readyz = await call('GET', '/readyz');
-      assert.ok(readyz.ms < 1000, `/readyz took ${readyz.ms} ms`);
-      return readyz.status === 503 ? readyz : undefined;
-    }, 10_000, '/readyz to turn red');
+    await waitFor(
+      async () => {
+        const readyz = await call('GET', '/readyz');
+        assert.ok(readyz.ms < 1000, `/readyz took ${readyz.ms} ms`);
+        return readyz.status === 503 ? readyz : undefined;
+      },
+      10_000,
+      '/readyz to turn red',
+    );
     const healthz = await call('GET', '/healthz');
     assert.equal(healthz.status, 200, 'the process itself is alive');
     const again = await call('GET', '/v1/secret/partition/before-3');
@@ -95,8 +105,16 @@ function partitionTrial(postgres: Dialect | undefined): void {
     assert.ok(again.ms < ANSWER_WITHIN_MS, `a request well into the partition took ${again.ms} ms`);
 
     relay.heal();
-    await waitFor(async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined), 30_000, '/readyz to turn green by itself');
-    await waitFor(async () => ((await call('GET', '/v1/secret/partition/before-4')).status === 200 ? true : undefined), 30_000, 'reads to come back');
+    await waitFor(
+      async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined),
+      30_000,
+      '/readyz to turn green by itself',
+    );
+    await waitFor(
+      async () => ((await call('GET', '/v1/secret/partition/before-4')).status === 200 ? true : undefined),
+      30_000,
+      'reads to come back',
+    );
     assert.equal((await call('PUT', '/v1/secret/partition/after', { value: { v: 2 }, expires: expires() })).status, 201);
     for (let index = 0; index < 5; index++) {
       const read = await call('GET', `/v1/secret/partition/before-${index}`);

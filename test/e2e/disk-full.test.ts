@@ -78,7 +78,8 @@ describe('SQLite on a disk that fills up', { skip: mountSkip() }, () => {
   }
 
   it('refuses writes with 507 while full, keeps reading, says why, and comes back by itself with nothing lost', async () => {
-    for (let index = 0; index < 20; index++) assert.equal((await call('PUT', `/v1/secret/disk/before-${index}`, { value: value(index), expires: expires() })).status, 201);
+    for (let index = 0; index < 20; index++)
+      assert.equal((await call('PUT', `/v1/secret/disk/before-${index}`, { value: value(index), expires: expires() })).status, 201);
     assert.equal((await call('GET', '/readyz')).status, 200);
 
     const filler = path.join(data, 'filler');
@@ -96,23 +97,38 @@ describe('SQLite on a disk that fills up', { skip: mountSkip() }, () => {
     assert.deepEqual([read.status, JSON.parse(read.text).value], [200, value(1)], 'reads go on');
     // Every read's audit event fails alike: the log must not grow with the traffic on a disk that is full.
     for (let index = 0; index < 30; index++) assert.equal((await call('GET', `/v1/secret/disk/before-${index % 20}`)).status, 200);
-    const failureLines = server.output().split('\n').filter((line) => line.includes('could not record an audit event')).length;
+    const failureLines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('could not record an audit event')).length;
     assert.ok(failureLines <= 3, `${failureLines} log lines for 31 failed audit events`);
-    const red = await waitFor(async () => {
-      const readyz = await call('GET', '/readyz');
-      return readyz.status === 503 ? readyz : undefined;
-    }, 10_000, '/readyz to turn red');
+    const red = await waitFor(
+      async () => {
+        const readyz = await call('GET', '/readyz');
+        return readyz.status === 503 ? readyz : undefined;
+      },
+      10_000,
+      '/readyz to turn red',
+    );
     assert.match(JSON.parse(red.text).message, /disk is full/);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /^scoped_secrets_not_ready\{reason="disk_full"\} 1$/m);
 
     fs.rmSync(filler);
-    await waitFor(async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined), 10_000, '/readyz to turn green by itself');
+    await waitFor(
+      async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined),
+      10_000,
+      '/readyz to turn green by itself',
+    );
     assert.equal((await call('PUT', '/v1/secret/disk/after', { value: value(200), expires: expires() })).status, 201);
     assert.equal((await call('GET', '/v1/secret/disk/during')).status, 404, 'the refused write left nothing');
     for (let index = 0; index < 20; index++) {
       const again = await call('GET', `/v1/secret/disk/before-${index}`);
-      assert.deepEqual([again.status, JSON.parse(again.text).value, JSON.parse(again.text).version], [200, value(index), 1], `before-${index}`);
+      assert.deepEqual(
+        [again.status, JSON.parse(again.text).value, JSON.parse(again.text).version],
+        [200, value(index), 1],
+        `before-${index}`,
+      );
     }
     const verify = runCli(['audit', 'verify'], { cwd });
     assert.equal(verify.status, 0, verify.stderr);

@@ -91,17 +91,13 @@ describe('export formats, read by sh, bash and dotenv', () => {
 
   it('the dotenv format refuses, rather than writes, what sh and dotenv would read differently', () => {
     const { refused } = written(HOSTILE, 'dotenv');
-    assert.deepEqual(refused, [
-      `it's $(touch ${PWNED})`,
-      `\\'$(touch ${PWNED})`,
-      'ends with backslash \\',
-      'carriage\rreturn',
-    ]);
+    assert.deepEqual(refused, [`it's $(touch ${PWNED})`, `\\'$(touch ${PWNED})`, 'ends with backslash \\', 'carriage\rreturn']);
     assert.throws(
       () => formatVariables({ NAME: "it's $5" }, 'dotenv'),
       (error: Error) =>
         error instanceof UnsafeValueError &&
-        error.message === '--format dotenv cannot carry NAME: its value holds a single quote and one of " $ ` \\, which no quoting reads back alike in sh and dotenv; use --format shell or --format json',
+        error.message ===
+          '--format dotenv cannot carry NAME: its value holds a single quote and one of " $ ` \\, which no quoting reads back alike in sh and dotenv; use --format shell or --format json',
     );
   });
 
@@ -113,7 +109,10 @@ describe('export formats, read by sh, bash and dotenv', () => {
 
   it('holds for any value (property: read back exactly, or refused)', () => {
     // Strings of the characters that matter to quoting, and any other character now and then.
-    const hostileChar = fc.oneof(fc.constantFrom("'", '"', '$', '`', '\\', '\n', '\r', ' ', '#', '=', '(', ')', '{', '}', ';', '&', '|', '*', 'a'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    const hostileChar = fc.oneof(
+      fc.constantFrom("'", '"', '$', '`', '\\', '\n', '\r', ' ', '#', '=', '(', ')', '{', '}', ';', '&', '|', '*', 'a'),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    );
     const value = fc.array(hostileChar, { maxLength: 24 }).map((chars) => chars.join('').replace(/\0/g, ''));
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), (values) => {

@@ -86,7 +86,10 @@ describe('keys rotate, status and retire', () => {
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stderr, new RegExp(`^resuming the rotation to ${target}: \\d+ data keys to re-wrap\\n`));
     assert.match(resumed.stdout, new RegExp(`^rotated to ${target}: re-wrapped \\d+ data keys\\n$`));
-    assert.equal(cli(['keys', 'status']).stdout, `${oldKeyId}\t0 secret versions\n${target}\t${SECRETS} secret versions\tactive\n${PLAIN_SEAL}\n`);
+    assert.equal(
+      cli(['keys', 'status']).stdout,
+      `${oldKeyId}\t0 secret versions\n${target}\t${SECRETS} secret versions\tactive\n${PLAIN_SEAL}\n`,
+    );
 
     await everySecretReadable();
     const retire = cli(['keys', 'retire', oldKeyId]);

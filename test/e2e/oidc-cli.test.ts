@@ -43,23 +43,34 @@ describe('a CI job exchanging its ID token', () => {
         res.writeHead(403).end();
         return;
       }
-      void provider.sign({ sub: 'repo:acme/widgets:ref:refs/heads/main', repository: 'acme/widgets', ref: 'refs/heads/main' }).then((token) => {
-        issued.push(token);
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ count: 1, value: token }));
-      });
+      void provider
+        .sign({ sub: 'repo:acme/widgets:ref:refs/heads/main', repository: 'acme/widgets', ref: 'refs/heads/main' })
+        .then((token) => {
+          issued.push(token);
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ count: 1, value: token }));
+        });
     });
     await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
     githubUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}/token?api-version=2.0`;
 
     cwd = tempDir('scoped-secrets-oidc-e2e-');
-    fs.writeFileSync(path.join(cwd, 'issuers.json'), JSON.stringify([{ name: 'github', issuer: provider.url, audience: 'scoped-secrets' }]));
+    fs.writeFileSync(
+      path.join(cwd, 'issuers.json'),
+      JSON.stringify([{ name: 'github', issuer: provider.url, audience: 'scoped-secrets' }]),
+    );
     server = await startServer({ cwd, env: { SECRETS_OIDC_ISSUERS: path.join(cwd, 'issuers.json') } });
     admin = { SECRETS_URL: server.url, SECRETS_TOKEN_FILE: path.join(cwd, 'data', 'root.token') };
     fs.writeFileSync(path.join(cwd, 'db.json'), JSON.stringify({ password: MARKER }));
     assert.equal(runCli(['put', 'ci/acme/widgets/db', '--expires', '1d', '--file', 'db.json'], { cwd, env: admin }).status, 0);
     fs.writeFileSync(
       path.join(cwd, 'rule.json'),
-      JSON.stringify({ issuer: 'github', claims: { repository: 'acme/*', ref: 'refs/heads/main' }, scopes: ['secret:get:ci/{repository}/**'], subject: 'gh/{repository}', ttl: 600 }),
+      JSON.stringify({
+        issuer: 'github',
+        claims: { repository: 'acme/*', ref: 'refs/heads/main' },
+        scopes: ['secret:get:ci/{repository}/**'],
+        subject: 'gh/{repository}',
+        ttl: 600,
+      }),
     );
     const put = runCli(['trust', 'put', 'gh/deploy', '--file', 'rule.json'], { cwd, env: admin });
     assert.equal(put.status, 0, put.stderr);
@@ -78,27 +89,51 @@ describe('a CI job exchanging its ID token', () => {
   it('run --github-oidc hands the command the secret, and no token', async () => {
     const env = { SECRETS_URL: server.url, ...job, ACTIONS_ID_TOKEN_REQUEST_URL: githubUrl };
     const script = 'process.stdout.write(JSON.stringify(process.env))';
-    const result = await runAsync(['run', '--github-oidc', '--trust-rule', 'gh/deploy', '--from', 'ci/acme/widgets/db', '--no-mask', '--', process.execPath, '-e', script], { cwd, env });
+    const result = await runAsync(
+      [
+        'run',
+        '--github-oidc',
+        '--trust-rule',
+        'gh/deploy',
+        '--from',
+        'ci/acme/widgets/db',
+        '--no-mask',
+        '--',
+        process.execPath,
+        '-e',
+        script,
+      ],
+      { cwd, env },
+    );
     assert.equal(result.status, 0, result.stderr);
     const childEnv = JSON.parse(result.stdout) as Record<string, string>;
     assert.equal(childEnv.password, MARKER);
     const values = Object.values(childEnv).join('\n');
     for (const token of [REQUEST_TOKEN, ...issued]) assert.ok(!values.includes(token), 'a token reached the command');
-    assert.ok(!/eyJ[\w-]+\.[\w-]+\./.test(values), 'no JWT of any kind in the command\'s environment');
+    assert.ok(!/eyJ[\w-]+\.[\w-]+\./.test(values), "no JWT of any kind in the command's environment");
     assert.equal(childEnv.ACTIONS_ID_TOKEN_REQUEST_URL, undefined);
   });
 
-  it('login --oidc-token-file prints a token of the rule\'s subject, and trust list shows the rule', async () => {
+  it("login --oidc-token-file prints a token of the rule's subject, and trust list shows the rule", async () => {
     fs.writeFileSync(path.join(cwd, 'id.token'), await provider.sign({ sub: 'k8s', repository: 'acme/widgets', ref: 'refs/heads/main' }));
     const login = await runAsync(['login', '--oidc-token-file', 'id.token', '--json'], { cwd, env: { SECRETS_URL: server.url } });
     assert.equal(login.status, 0, login.stderr);
     const body = JSON.parse(login.stdout);
     assert.equal(body.subject, 'gh/acme/widgets');
     assert.deepEqual(body.rules, ['gh/deploy']);
-    assert.match(runCli(['trust', 'list'], { cwd, env: admin }).stdout, /^gh\/deploy\tgithub\t600s\tsecret:get:ci\/\{repository\}\/\*\*\n$/);
-    const named = await runAsync(['login', '--oidc-token-file', 'id.token', '--trust-rule', 'gh/deploy', '--json'], { cwd, env: { SECRETS_URL: server.url } });
+    assert.match(
+      runCli(['trust', 'list'], { cwd, env: admin }).stdout,
+      /^gh\/deploy\tgithub\t600s\tsecret:get:ci\/\{repository\}\/\*\*\n$/,
+    );
+    const named = await runAsync(['login', '--oidc-token-file', 'id.token', '--trust-rule', 'gh/deploy', '--json'], {
+      cwd,
+      env: { SECRETS_URL: server.url },
+    });
     assert.deepEqual(JSON.parse(named.stdout).rules, ['gh/deploy'], named.stderr);
-    const otherRule = await runAsync(['login', '--oidc-token-file', 'id.token', '--trust-rule', 'gh/other'], { cwd, env: { SECRETS_URL: server.url } });
+    const otherRule = await runAsync(['login', '--oidc-token-file', 'id.token', '--trust-rule', 'gh/other'], {
+      cwd,
+      env: { SECRETS_URL: server.url },
+    });
     assert.equal(otherRule.status, 2);
     assert.match(otherRule.stderr, /no trust rule matches/);
     const refused = await runAsync(['login', '--oidc-token-file', 'db.json'], { cwd, env: { SECRETS_URL: server.url } });
@@ -107,9 +142,16 @@ describe('a CI job exchanging its ID token', () => {
   });
 
   it('proxy --github-oidc forwards reads with the exchanged token', async () => {
-    const proxy = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--github-oidc'], { cwd, env: { ...job, ACTIONS_ID_TOKEN_REQUEST_URL: githubUrl } });
+    const proxy = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--github-oidc'], {
+      cwd,
+      env: { ...job, ACTIONS_ID_TOKEN_REQUEST_URL: githubUrl },
+    });
     try {
-      const port = await waitFor(async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(proxy.output.stdout)?.[1], 10_000, 'the proxy');
+      const port = await waitFor(
+        async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(proxy.output.stdout)?.[1],
+        10_000,
+        'the proxy',
+      );
       const res = await fetch(`http://127.0.0.1:${port}/v1/secret/ci/acme/widgets/db`);
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { value: { password: string } }).value.password, MARKER);
@@ -119,7 +161,7 @@ describe('a CI job exchanging its ID token', () => {
     }
   });
 
-  it('leaves no ID token, request token or exchanged token in the service\'s output or audit trail', async () => {
+  it("leaves no ID token, request token or exchanged token in the service's output or audit trail", async () => {
     const root = fs.readFileSync(admin.SECRETS_TOKEN_FILE as string, 'utf8').trim();
     const audit = await (await fetch(`${server.url}/v1/audit?limit=1000`, { headers: { Authorization: `Bearer ${root}` } })).text();
     assert.match(audit, /token\.exchange/);

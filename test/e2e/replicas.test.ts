@@ -36,7 +36,10 @@ describe('replicas on PostgreSQL', async () => {
         SECRETS_RATE_LIMIT: 'off',
       };
       for (let n = 0; n < 3; n++) replicas.push(await startServer({ cwd, env }));
-      admin = runCli(['token', 'create', '--subject', 'admin', '--scope', 'secret:*:**', '--scope', 'token:*:**', '--ttl', '1h'], { cwd, env }).stdout.trim();
+      admin = runCli(['token', 'create', '--subject', 'admin', '--scope', 'secret:*:**', '--scope', 'token:*:**', '--ttl', '1h'], {
+        cwd,
+        env,
+      }).stdout.trim();
       knex = knexFactory({ client: 'pg', connection: db.url });
     });
     after(async () => {
@@ -46,7 +49,12 @@ describe('replicas on PostgreSQL', async () => {
       fs.rmSync(cwd, { recursive: true, force: true });
     });
 
-    const call = (replica: RunningServer, method: string, pathname: string, init: { body?: unknown; headers?: Record<string, string>; token?: string } = {}) =>
+    const call = (
+      replica: RunningServer,
+      method: string,
+      pathname: string,
+      init: { body?: unknown; headers?: Record<string, string>; token?: string } = {},
+    ) =>
       fetch(`${replica.url}${pathname}`, {
         method,
         headers: { Authorization: `Bearer ${init.token ?? admin}`, 'Content-Type': 'application/json', ...init.headers },
@@ -64,18 +72,30 @@ describe('replicas on PostgreSQL', async () => {
       const load = Array.from({ length: 300 }, async (_, n) => {
         const server = replica(n);
         const key = `load/${n % 25}`;
-        const res = n % 3 === 0 ? await call(server, 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(600_000) } }) : await call(server, 'GET', `/v1/secret/${key}`);
+        const res =
+          n % 3 === 0
+            ? await call(server, 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(600_000) } })
+            : await call(server, 'GET', `/v1/secret/${key}`);
         statuses.push(res.status);
         await res.body?.cancel();
       });
       await Promise.all(load);
-      assert.deepEqual(statuses.filter((status) => status >= 500), []);
+      assert.deepEqual(
+        statuses.filter((status) => status >= 500),
+        [],
+      );
 
-      assert.equal((await call(replica(0), 'PUT', '/v1/secret/cas/counter', { body: { value: { v: 1 }, expires: expiresIn(600_000) } })).status, 201);
+      assert.equal(
+        (await call(replica(0), 'PUT', '/v1/secret/cas/counter', { body: { value: { v: 1 }, expires: expiresIn(600_000) } })).status,
+        201,
+      );
       for (let version = 1; version <= 4; version++) {
         const attempts = await Promise.all(
           Array.from({ length: 12 }, (_, n) =>
-            call(replica(n), 'PUT', '/v1/secret/cas/counter', { body: { value: { v: version + 1, by: n }, expires: expiresIn(600_000) }, headers: { 'If-Match': `"${version}"` } }),
+            call(replica(n), 'PUT', '/v1/secret/cas/counter', {
+              body: { value: { v: version + 1, by: n }, expires: expiresIn(600_000) },
+              headers: { 'If-Match': `"${version}"` },
+            }),
           ),
         );
         const codes = attempts.map((res) => res.status).sort();
@@ -86,25 +106,48 @@ describe('replicas on PostgreSQL', async () => {
 
     it('purges every expired secret exactly once, with one secret.expired event each', async () => {
       const keys = Array.from({ length: 150 }, (_, n) => `expiring/${n}`);
-      await Promise.all(keys.map((key, n) => call(replica(n), 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(1500) } })));
-      await waitFor(async () => ((await countOf(knex('secrets').where('key', 'like', 'expiring/%'))) === 0 ? true : undefined), 30_000, 'the purge');
+      await Promise.all(
+        keys.map((key, n) => call(replica(n), 'PUT', `/v1/secret/${key}`, { body: { value: { n }, expires: expiresIn(1500) } })),
+      );
       await waitFor(
-        async () => ((await countOf(knex('audit_events').where({ action: 'secret.expired' }).andWhere('key', 'like', 'expiring/%'))) >= 150 ? true : undefined),
+        async () => ((await countOf(knex('secrets').where('key', 'like', 'expiring/%'))) === 0 ? true : undefined),
+        30_000,
+        'the purge',
+      );
+      await waitFor(
+        async () =>
+          (await countOf(knex('audit_events').where({ action: 'secret.expired' }).andWhere('key', 'like', 'expiring/%'))) >= 150
+            ? true
+            : undefined,
         30_000,
         'the purge events',
       );
-      const perKey = await knex('audit_events').where({ action: 'secret.expired' }).andWhere('key', 'like', 'expiring/%').select('key').count({ n: '*' }).groupBy('key');
+      const perKey = await knex('audit_events')
+        .where({ action: 'secret.expired' })
+        .andWhere('key', 'like', 'expiring/%')
+        .select('key')
+        .count({ n: '*' })
+        .groupBy('key');
       assert.equal(perKey.length, 150);
-      assert.ok(perKey.every((row) => Number(row.n) === 1), 'a secret was purged twice');
+      assert.ok(
+        perKey.every((row) => Number(row.n) === 1),
+        'a secret was purged twice',
+      );
     });
 
     it('enforces a revocation on every replica at its next refresh', async () => {
-      const derived = (await (await call(replica(0), 'POST', '/v1/tokens', { body: { scopes: ['secret:get:load/**'], ttl: 600 } })).json()) as { token: string; jti: string };
+      const derived = (await (
+        await call(replica(0), 'POST', '/v1/tokens', { body: { scopes: ['secret:get:load/**'], ttl: 600 } })
+      ).json()) as { token: string; jti: string };
       for (const replica of replicas) assert.equal((await call(replica, 'GET', '/v1/whoami', { token: derived.token })).status, 200);
       assert.equal((await call(replica(1), 'POST', '/v1/tokens/revoke', { body: { jti: derived.jti } })).status, 204);
       await Promise.all(
         replicas.map((replica) =>
-          waitFor(async () => ((await call(replica, 'GET', '/v1/whoami', { token: derived.token })).status === 401 ? true : undefined), 30_000, `revocation on ${replica.url}`),
+          waitFor(
+            async () => ((await call(replica, 'GET', '/v1/whoami', { token: derived.token })).status === 401 ? true : undefined),
+            30_000,
+            `revocation on ${replica.url}`,
+          ),
         ),
       );
     });

@@ -73,7 +73,10 @@ describe('the keyring sealed by AWS KMS (the real SDK against a local KMS stand-
     assert.deepEqual(sealKeysOf(keyringFile), [first.arn]);
     assertNothingLeaks([text], plainKeys, []);
     const contexts = kms.callsOf('Encrypt').map((call) => call.encryptionContext);
-    assert.deepEqual(contexts, [...plainKeys.keys.keys(), 'audit'].map((entry) => ({ 'scoped-secrets:keyring': doc.id, 'scoped-secrets:entry': entry })));
+    assert.deepEqual(
+      contexts,
+      [...plainKeys.keys.keys(), 'audit'].map((entry) => ({ 'scoped-secrets:keyring': doc.id, 'scoped-secrets:entry': entry })),
+    );
   });
 
   it('backs off through throttling and 5xx, one log line per attempt, then serves without calling KMS per request', async () => {
@@ -81,11 +84,20 @@ describe('the keyring sealed by AWS KMS (the real SDK against a local KMS stand-
     const server = await serve();
     try {
       await waitFor(async () => ((await readiness(server)) === 200 ? true : undefined), 30_000, 'readiness');
-      const attempts = server.output().split('\n').filter((line) => line.includes('could not unseal the keyring'));
+      const attempts = server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('could not unseal the keyring'));
       assert.equal(attempts.length, 3, server.output());
       const reasons = attempts.map((line) => JSON.parse(line) as { provider: string; sealKey: string; reason: string; msg: string });
-      assert.deepEqual(reasons.map((line) => [line.provider, line.sealKey]), Array(3).fill(['awskms', first.arn]));
-      assert.match(reasons[0]?.msg ?? '', /^could not unseal the keyring with awskms key arn:aws:kms:\S+: ThrottlingException: Rate exceeded \(HTTP 400\) \(attempt 1, retrying in \d+\.\d s\)$/);
+      assert.deepEqual(
+        reasons.map((line) => [line.provider, line.sealKey]),
+        Array(3).fill(['awskms', first.arn]),
+      );
+      assert.match(
+        reasons[0]?.msg ?? '',
+        /^could not unseal the keyring with awskms key arn:aws:kms:\S+: ThrottlingException: Rate exceeded \(HTTP 400\) \(attempt 1, retrying in \d+\.\d s\)$/,
+      );
       assert.match(reasons[1]?.reason ?? '', /^KMSInternalException: .* \(HTTP 500\)$/);
       assert.match(server.output(), /the keyring is unsealed: serving on http/);
 
@@ -133,7 +145,9 @@ describe('the keyring sealed by AWS KMS (the real SDK against a local KMS stand-
     kms.setAlias(ALIAS, second.id);
     const status = await cli(['keys', 'status', '--json']);
     assert.equal(status.status, 0, status.stderr);
-    const { seal } = JSON.parse(status.stdout) as { seal: { provider: string; currentKey: string; sealKeys: Array<{ key: string; entries: number; current: boolean }> } };
+    const { seal } = JSON.parse(status.stdout) as {
+      seal: { provider: string; currentKey: string; sealKeys: Array<{ key: string; entries: number; current: boolean }> };
+    };
     assert.deepEqual(seal.sealKeys, [{ key: first.arn, entries: 2, current: false }]);
     assert.equal(seal.currentKey, second.arn);
     assert.match((await cli(['keys', 'status'])).stdout, /the seal's current key is \S+: run keys reseal\n$/);
@@ -164,7 +178,10 @@ describe('the keyring sealed by AWS KMS (the real SDK against a local KMS stand-
       fs.writeFileSync(keyringFile, JSON.stringify(doc), { mode: 0o600 });
       const result = await cli(['serve', '--port', '0']);
       assert.equal(result.status, 1);
-      assert.match(result.stderr, /^scoped-secrets: cannot unseal the keyring: awskms key \S+: InvalidCiphertextException: the key does not open the entry/);
+      assert.match(
+        result.stderr,
+        /^scoped-secrets: cannot unseal the keyring: awskms key \S+: InvalidCiphertextException: the key does not open the entry/,
+      );
       assert.doesNotMatch(result.stdout + result.stderr, /listening/);
     } finally {
       fs.writeFileSync(keyringFile, original, { mode: 0o600 });

@@ -90,7 +90,10 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
   it('keys status shows the seal key and what it seals', () => {
     const result = cli(['keys', 'status']);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /\nseal: pkcs11\n {2}pkcs11:token=scoped-secrets-test;object=keyring-seal;id=\S+\tseals 2 of 2 entries\tcurrent\n$/);
+    assert.match(
+      result.stdout,
+      /\nseal: pkcs11\n {2}pkcs11:token=scoped-secrets-test;object=keyring-seal;id=\S+\tseals 2 of 2 entries\tcurrent\n$/,
+    );
   });
 
   it('rotates and retires while a sealed replica serves, the new key sealed too', async () => {
@@ -128,12 +131,18 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
   });
 
   it('never serves with a wrong PIN, and says why in one line without the PIN', async () => {
-    for (const env of [{ SECRETS_PKCS11_PIN: '0000-0000' }, { SECRETS_PKCS11_PIN: '', SECRETS_PKCS11_PIN_FILE: writePinFile('1111-1111') }] as Array<Record<string, string>>) {
+    for (const env of [
+      { SECRETS_PKCS11_PIN: '0000-0000' },
+      { SECRETS_PKCS11_PIN: '', SECRETS_PKCS11_PIN_FILE: writePinFile('1111-1111') },
+    ] as Array<Record<string, string>>) {
       const result = runCli(['serve', '--port', '0'], { cwd, env: { ...sealedEnv, ...env } });
       seen.push(result.stdout, result.stderr);
       assert.equal(result.status, 1);
       assert.doesNotMatch(result.stderr + result.stdout, /listening/);
-      assert.match(result.stderr, /^scoped-secrets: cannot unseal the keyring: pkcs11 key pkcs11:token=scoped-secrets-test;object=keyring-seal;id=\S+: the token refused the PIN \(CKR_PIN_INCORRECT\)\n$/);
+      assert.match(
+        result.stderr,
+        /^scoped-secrets: cannot unseal the keyring: pkcs11 key pkcs11:token=scoped-secrets-test;object=keyring-seal;id=\S+: the token refused the PIN \(CKR_PIN_INCORRECT\)\n$/,
+      );
       assert.doesNotMatch(result.stderr + result.stdout, /0000-0000|1111-1111/);
     }
   });
@@ -147,7 +156,10 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
   it('refuses a plaintext keyring while a seal is configured, and a sealed one without', async () => {
     const sealedWithout = runCli(['serve', '--port', '0'], { cwd, env: {} });
     assert.equal(sealedWithout.status, 1);
-    assert.equal(sealedWithout.stderr, `scoped-secrets: ./data/keyring.json is sealed with pkcs11: set SECRETS_SEAL=pkcs11 and its settings\n`);
+    assert.equal(
+      sealedWithout.stderr,
+      `scoped-secrets: ./data/keyring.json is sealed with pkcs11: set SECRETS_SEAL=pkcs11 and its settings\n`,
+    );
 
     const unsealed = cli(['keys', 'unseal']);
     assert.equal(unsealed.status, 1);
@@ -164,7 +176,10 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
 
     const refused = runCli(['serve', '--port', '0'], { cwd, env: sealedEnv });
     assert.equal(refused.status, 1);
-    assert.equal(refused.stderr, 'scoped-secrets: SECRETS_SEAL is pkcs11, but ./data/keyring.json holds its keys in plaintext: seal it first with scoped-secrets keys seal --to pkcs11\n');
+    assert.equal(
+      refused.stderr,
+      'scoped-secrets: SECRETS_SEAL is pkcs11, but ./data/keyring.json holds its keys in plaintext: seal it first with scoped-secrets keys seal --to pkcs11\n',
+    );
 
     const server = await serve({});
     try {
@@ -173,7 +188,10 @@ describe('the keyring sealed by a PKCS#11 HSM (SoftHSM2)', () => {
       await stop(server);
     }
     // The key rotated in under the seal, and the audit key, never appeared in any output, nor in the sealed file.
-    const dataFiles = fs.readdirSync(path.join(cwd, 'data')).filter((name) => name !== 'keyring.json').map((name) => fs.readFileSync(path.join(cwd, 'data', name)));
+    const dataFiles = fs
+      .readdirSync(path.join(cwd, 'data'))
+      .filter((name) => name !== 'keyring.json')
+      .map((name) => fs.readFileSync(path.join(cwd, 'data', name)));
     assertNothingLeaks([sealedKeys, ...seen, ...dataFiles], plain, [hsm.pin]);
     assertNothingLeaks([...seen, ...dataFiles], plainKeys, [hsm.pin]);
   });

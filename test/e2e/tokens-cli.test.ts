@@ -26,7 +26,10 @@ describe('token and audit commands', () => {
   };
 
   it('token create signs offline with the generated secret and prints only the token', async () => {
-    const result = runCli(['token', 'create', '--subject', 'ci-admin', '--scope', 'secret:*:ci/**', '--scope', 'token:create:ci/**', '--ttl', '1h'], { cwd });
+    const result = runCli(
+      ['token', 'create', '--subject', 'ci-admin', '--scope', 'secret:*:ci/**', '--scope', 'token:create:ci/**', '--ttl', '1h'],
+      { cwd },
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
     const me = await whoami(result.stdout.trim());
@@ -51,17 +54,26 @@ describe('token and audit commands', () => {
   });
 
   it('token derive and token revoke work through the API, and revocation cascades', async () => {
-    const root = runCli(['token', 'create', '--subject', 'admin', '--scope', 'secret:get:**', '--scope', 'token:create:**', '--ttl', '1h'], { cwd }).stdout.trim();
+    const root = runCli(
+      ['token', 'create', '--subject', 'admin', '--scope', 'secret:get:**', '--scope', 'token:create:**', '--ttl', '1h'],
+      { cwd },
+    ).stdout.trim();
     const env = { SECRETS_URL: server.url, SECRETS_TOKEN: root };
     const middle = runCli(['token', 'derive', '--scope', 'secret:get:ci/**', '--ttl', '10m'], { cwd, env });
     assert.equal(middle.status, 0, middle.stderr);
     const middleToken = middle.stdout.trim();
     const tokenFile = path.join(cwd, 'middle.token');
     fs.writeFileSync(tokenFile, `${middleToken}\n`, { mode: 0o600 });
-    const youngest = runCli(['token', 'derive', '--scope', 'secret:get:ci/a', '--ttl', '5m'], { cwd, env: { SECRETS_URL: server.url, SECRETS_TOKEN_FILE: tokenFile } });
+    const youngest = runCli(['token', 'derive', '--scope', 'secret:get:ci/a', '--ttl', '5m'], {
+      cwd,
+      env: { SECRETS_URL: server.url, SECRETS_TOKEN_FILE: tokenFile },
+    });
     assert.equal(youngest.status, 0, youngest.stderr);
 
-    const escalation = runCli(['token', 'derive', '--scope', 'secret:set:ci/**', '--ttl', '5m'], { cwd, env: { SECRETS_URL: server.url, SECRETS_TOKEN: middleToken } });
+    const escalation = runCli(['token', 'derive', '--scope', 'secret:set:ci/**', '--ttl', '5m'], {
+      cwd,
+      env: { SECRETS_URL: server.url, SECRETS_TOKEN: middleToken },
+    });
     assert.equal(escalation.status, 2);
     assert.match(escalation.stderr, /^scoped-secrets: ScopeEscalation: .*secret:set:ci\/\*\*\n$/);
 
@@ -79,7 +91,11 @@ describe('token and audit commands', () => {
     const dbFile = path.join(cwd, 'data', 'secrets.db');
     const db = new Database(dbFile);
     try {
-      await waitFor(async () => ((db.prepare('select count(*) as n from audit_events').get() as { n: number }).n >= 5 ? true : undefined), 5000, 'audit events');
+      await waitFor(
+        async () => ((db.prepare('select count(*) as n from audit_events').get() as { n: number }).n >= 5 ? true : undefined),
+        5000,
+        'audit events',
+      );
       const green = runCli(['audit', 'verify'], { cwd });
       assert.equal(green.status, 0, green.stderr);
       assert.match(green.stdout, /^audit chain ok: \d+ events, head \d+\nhead: ahead1\.[\w-]+\.[0-9a-f]{64}\n$/);

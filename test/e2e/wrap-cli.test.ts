@@ -50,7 +50,10 @@ describe('wrap and unwrap from the command line', () => {
     const second = runCli(['unwrap'], { cwd, env: { SECRETS_URL: server.url }, input: wrapped.stdout });
     assert.equal(second.status, 2);
     assert.equal(second.stdout, '');
-    assert.equal(second.stderr, 'scoped-secrets: the wrap token is unknown, already unwrapped (by someone else, if not by you) or expired\n');
+    assert.equal(
+      second.stderr,
+      'scoped-secrets: the wrap token is unknown, already unwrapped (by someone else, if not by you) or expired\n',
+    );
   });
 
   it('wraps a file, and unwraps from --token-file with --json', () => {
@@ -72,7 +75,17 @@ describe('wrap and unwrap from the command line', () => {
     tokens.push(wrapped.stdout.trim());
     fs.writeFileSync(path.join(cwd, 'task.wrap'), wrapped.stdout);
     const script = 'console.log(process.env.USER_NAME ?? "", process.env.PASSWORD === process.argv[1] ? "same" : "different")';
-    const ran = cli(['run', '--wrapped', 'task.wrap', '--uppercase', '--', process.execPath, '-e', script.replace('USER_NAME', 'USER'), MARKER]);
+    const ran = cli([
+      'run',
+      '--wrapped',
+      'task.wrap',
+      '--uppercase',
+      '--',
+      process.execPath,
+      '-e',
+      script.replace('USER_NAME', 'USER'),
+      MARKER,
+    ]);
     assert.equal(ran.status, 0, ran.stderr);
     assert.equal(ran.stdout, '*** same\n', 'values arrive, and are masked in the output');
     const again = cli(['run', '--wrapped', 'task.wrap', '--', process.execPath, '-e', "require('fs').writeFileSync('started', '')"]);
@@ -82,7 +95,9 @@ describe('wrap and unwrap from the command line', () => {
 
   it('leaves no wrap token and no wrapped value in the database files, the output or the audit trail', async () => {
     assert.equal(tokens.length, 3);
-    const audit = await fetch(`${server.url}/v1/audit?limit=1000`, { headers: { Authorization: `Bearer ${fs.readFileSync(env.SECRETS_TOKEN_FILE as string, 'utf8').trim()}` } });
+    const audit = await fetch(`${server.url}/v1/audit?limit=1000`, {
+      headers: { Authorization: `Bearer ${fs.readFileSync(env.SECRETS_TOKEN_FILE as string, 'utf8').trim()}` },
+    });
     const places: Array<[string, Buffer]> = [
       ['the server output', Buffer.from(server.output())],
       ['GET /v1/audit', Buffer.from(await audit.text())],

@@ -36,7 +36,10 @@ describe('unwrap across replicas on PostgreSQL', async () => {
         SECRETS_RATE_LIMIT_ADDRESS: 'off',
       };
       for (let n = 0; n < 2; n++) replicas.push(await startServer({ cwd, env }));
-      admin = runCli(['token', 'create', '--subject', 'admin', '--scope', 'secret:*:**', '--scope', 'wrap:value:admin', '--ttl', '1h'], { cwd, env }).stdout.trim();
+      admin = runCli(['token', 'create', '--subject', 'admin', '--scope', 'secret:*:**', '--scope', 'wrap:value:admin', '--ttl', '1h'], {
+        cwd,
+        env,
+      }).stdout.trim();
     });
     after(async () => {
       for (const replica of replicas) await replica.stop('SIGKILL');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {  describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { sqlite, tempDir } from '../support/databases';
@@ -27,11 +27,14 @@ describe('asymmetric signing of derived tokens', () => {
     assert.equal(me.status, 200);
   });
 
-  it('refuses to start when the private key\'s public half is not a verification key', async () => {
+  it("refuses to start when the private key's public half is not a verification key", async () => {
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     const mismatched = await sqlite.create();
     try {
-      await assert.rejects(startTestService(mismatched, { SECRETS_JWT_PRIVATE_KEY: other, SECRETS_JWT_PUBLIC_KEYS: publicFile }), /^ConfigError: SECRETS_JWT_PRIVATE_KEY: its public half/);
+      await assert.rejects(
+        startTestService(mismatched, { SECRETS_JWT_PRIVATE_KEY: other, SECRETS_JWT_PUBLIC_KEYS: publicFile }),
+        /^ConfigError: SECRETS_JWT_PRIVATE_KEY: its public half/,
+      );
     } finally {
       await mismatched.drop();
     }

@@ -33,17 +33,26 @@ describeEachDialect('audit API', (dialect) => {
     const as = (token: string) => ({ Authorization: `Bearer ${token}` });
     // Events are ordered by time; a millisecond between requests makes the order of the list below well defined.
     const tick = () => svc.clock.advance(1);
-    await request(svc.app).put('/v1/secret/ci/audited').set(as(admin)).set('X-Request-Id', 'req-put-1').send({ value: { password: MARKER }, expires });
+    await request(svc.app)
+      .put('/v1/secret/ci/audited')
+      .set(as(admin))
+      .set('X-Request-Id', 'req-put-1')
+      .send({ value: { password: MARKER }, expires });
     tick();
     await request(svc.app).get('/v1/secret/ci/audited').set(as(admin));
     tick();
     await request(svc.app).get('/v1/secrets?prefix=ci').set(as(admin));
     tick();
-    await request(svc.app).get('/v1/secret/ci/audited').set(as(svc.token(['secret:get:prod/**'], 'intruder')));
+    await request(svc.app)
+      .get('/v1/secret/ci/audited')
+      .set(as(svc.token(['secret:get:prod/**'], 'intruder')));
     tick();
     await request(svc.app).get('/v1/secret/ci/audited').set('Authorization', 'Bearer forged.token.here');
     tick();
-    await request(svc.app).post('/v1/tokens').set(as(admin)).send({ subject: 'ci/task', scopes: ['secret:get:ci/*'], ttl: 60 });
+    await request(svc.app)
+      .post('/v1/tokens')
+      .set(as(admin))
+      .send({ subject: 'ci/task', scopes: ['secret:get:ci/*'], ttl: 60 });
     tick();
     await request(svc.app).delete('/v1/secret/ci/audited').set(as(admin));
     await svc.auditWritten();
@@ -67,7 +76,10 @@ describeEachDialect('audit API', (dialect) => {
         ['secret.delete', 'ci/audited', 204, 'admin'],
       ],
     );
-    assert.deepEqual(events.map((e) => e.id), [...events.map((e) => e.id)].sort((a, b) => a - b));
+    assert.deepEqual(
+      events.map((e) => e.id),
+      [...events.map((e) => e.id)].sort((a, b) => a - b),
+    );
     const write = events[0] as EventBody;
     assert.equal(write.requestId, 'req-put-1');
     assert.equal(typeof write.jti, 'string');
@@ -79,7 +91,10 @@ describeEachDialect('audit API', (dialect) => {
     const byKey = (await audit('?key=ci/audited')).body.events as EventBody[];
     assert.ok(byKey.length >= 4 && byKey.every((e) => e.key === 'ci/audited'));
     const bySubject = (await audit('?subject=intruder')).body.events as EventBody[];
-    assert.deepEqual(bySubject.map((e) => e.action), ['secret.read']);
+    assert.deepEqual(
+      bySubject.map((e) => e.action),
+      ['secret.read'],
+    );
     const first = await audit('?key=ci/audited&limit=2');
     assert.equal(first.body.events.length, 2);
     const second = await audit(`?key=ci/audited&limit=2&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);

@@ -71,11 +71,20 @@ describe('connection limits', () => {
     assert.equal(res.status, 200);
     assert.equal(logged.filter((line) => line.includes('refused connections from 127.0.0.2')).length, 1, 'one line, however many refusals');
     for (const socket of sockets) socket.destroy();
-    await waitFor(async () => ((await new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)))) === 0 ? true : undefined), 30_000, 'the server to let go of them');
+    await waitFor(
+      async () =>
+        (await new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)))) === 0 ? true : undefined,
+      30_000,
+      'the server to let go of them',
+    );
   });
 
   it('holds at most the total cap, and says so in the log', async () => {
-    const sockets = [...(await trickle(port, '127.0.0.3', 20)), ...(await trickle(port, '127.0.0.4', 20)), ...(await trickle(port, '127.0.0.5', 20))];
+    const sockets = [
+      ...(await trickle(port, '127.0.0.3', 20)),
+      ...(await trickle(port, '127.0.0.4', 20)),
+      ...(await trickle(port, '127.0.0.5', 20)),
+    ];
     const extra = await trickle(port, '127.0.0.6', 10);
     await closedAllBut(extra, 0);
     assert.equal(extra.filter((socket) => socket.readyState === 'open').length, 0);

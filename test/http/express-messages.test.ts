@@ -37,7 +37,10 @@ describe('requests and responses born with the app’s prototypes', () => {
     adoptMessageClasses(app, messages);
     app.set('etag', false);
     app.get('/hello/:name', (req, res) => {
-      res.status(201).set('X-Greeting', 'hi').json({ name: req.params.name, host: req.get('host'), path: req.path, sameApp: req.app === app && res.app === app });
+      res
+        .status(201)
+        .set('X-Greeting', 'hi')
+        .json({ name: req.params.name, host: req.get('host'), path: req.path, sameApp: req.app === app && res.app === app });
     });
     const served = await serve(app, messages);
     try {
@@ -87,7 +90,11 @@ describe('requests and responses born with the app’s prototypes', () => {
       const headers = { authorization: `Bearer ${svc.token(['secret:*:app/**'])}`, 'content-type': 'application/json' };
       try {
         const expires = new Date(svc.clock.now() + 3_600_000).toISOString();
-        const put = await fetch(`${served.url}/v1/secret/app/db`, { method: 'PUT', headers, body: JSON.stringify({ value: { password: 'pw' }, expires }) });
+        const put = await fetch(`${served.url}/v1/secret/app/db`, {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ value: { password: 'pw' }, expires }),
+        });
         assert.equal(put.status, 201, await put.text());
         const get = await fetch(`${served.url}/v1/secret/app/db`, { headers });
         assert.equal(get.status, 200);

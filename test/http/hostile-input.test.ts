@@ -33,7 +33,11 @@ describe('hostile input', () => {
     svc = await startTestService(db);
     admin = svc.token(['secret:*:**']);
     const expires = new Date(svc.clock.now() + 3_600_000).toISOString();
-    await request(svc.app).put('/v1/secret/hidden/secret').set('Authorization', `Bearer ${admin}`).send({ value: { password: MARKER }, expires }).expect(201);
+    await request(svc.app)
+      .put('/v1/secret/hidden/secret')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ value: { password: MARKER }, expires })
+      .expect(201);
     // None of these may read hidden/secret.
     tokens = [
       svc.token([]),
@@ -57,13 +61,25 @@ describe('hostile input', () => {
 
   const pathText = fc.array(fc.constantFrom(...KEY_CHARS), { maxLength: 40 }).map((chars) => chars.join(''));
   const queryText = fc.array(
-    fc.tuple(fc.constantFrom('prefix', 'limit', 'version', 'continuationToken', 'x', ''), fc.array(fc.constantFrom(...'ab1-/%=&.'), { maxLength: 12 }).map((c) => c.join(''))),
+    fc.tuple(
+      fc.constantFrom('prefix', 'limit', 'version', 'continuationToken', 'x', ''),
+      fc.array(fc.constantFrom(...'ab1-/%=&.'), { maxLength: 12 }).map((c) => c.join('')),
+    ),
     { maxLength: 3 },
   );
   const body = fc.oneof(
     fc.json(),
     fc.string(),
-    fc.record({ value: fc.jsonValue(), expires: fc.oneof(fc.string(), fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString()))) }, { requiredKeys: [] }),
+    fc.record(
+      {
+        value: fc.jsonValue(),
+        expires: fc.oneof(
+          fc.string(),
+          fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
   );
 
   it('never answers with a 5xx, always with a JSON error, never with a value the caller may not read', async () => {
@@ -102,14 +118,17 @@ describe('hostile input', () => {
 
   it('treats generated keys exactly as the grammar says', async () => {
     await fc.assert(
-      fc.asyncProperty(pathText.filter((text) => text.length > 0 && !/[?#\s%]/.test(text)), async (key) => {
-        const res = await request(svc.app)
-          .put(`/v1/secret/${encodeURI(key)}`)
-          .set('Authorization', `Bearer ${admin}`)
-          .send({ value: { k: 1 }, expires: new Date(svc.clock.now() + 60_000).toISOString() });
-        if (isValidKey(key) && encodeURI(key) === key) assert.ok(res.status === 200 || res.status === 201, `${key}: ${res.status}`);
-        else assert.equal(res.body.code, 'InvalidKey', `${key}: ${res.status} ${res.text}`);
-      }),
+      fc.asyncProperty(
+        pathText.filter((text) => text.length > 0 && !/[?#\s%]/.test(text)),
+        async (key) => {
+          const res = await request(svc.app)
+            .put(`/v1/secret/${encodeURI(key)}`)
+            .set('Authorization', `Bearer ${admin}`)
+            .send({ value: { k: 1 }, expires: new Date(svc.clock.now() + 60_000).toISOString() });
+          if (isValidKey(key) && encodeURI(key) === key) assert.ok(res.status === 200 || res.status === 201, `${key}: ${res.status}`);
+          else assert.equal(res.body.code, 'InvalidKey', `${key}: ${res.status} ${res.text}`);
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });
@@ -134,7 +153,13 @@ describe('hostile input', () => {
   it('lists over thousands of keys in pages, even when the caller may list none of them', async () => {
     const knex = svc.services.knex;
     const now = svc.clock.now();
-    const rows = Array.from({ length: 6000 }, (_, n) => ({ key: `many/${String(n).padStart(5, '0')}`, version: 1, created_at: now, updated_at: now, expires_at: now + 3_600_000 }));
+    const rows = Array.from({ length: 6000 }, (_, n) => ({
+      key: `many/${String(n).padStart(5, '0')}`,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+      expires_at: now + 3_600_000,
+    }));
     for (let i = 0; i < rows.length; i += 500) await knex('secrets').insert(rows.slice(i, i + 500));
 
     const pages = async (token: string) => {
@@ -143,7 +168,9 @@ describe('hostile input', () => {
       let count = 0;
       do {
         const res = await request(svc.app)
-          .get(`/v1/secrets?prefix=many&limit=1000${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`)
+          .get(
+            `/v1/secrets?prefix=many&limit=1000${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`,
+          )
           .set('Authorization', `Bearer ${token}`);
         assert.equal(res.status, 200);
         seen += res.body.secrets.length;

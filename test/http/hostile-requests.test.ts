@@ -77,7 +77,13 @@ describe('hostile requests', () => {
   });
 
   describe('dates that do not exist', () => {
-    for (const [index, date] of ['2030-02-30T00:00:00Z', '2031-04-31T00:00:00Z', '2031-01-01T24:00:00Z', '2031-01-01T23:60:00Z', '2031-13-01T00:00:00Z'].entries()) {
+    for (const [index, date] of [
+      '2030-02-30T00:00:00Z',
+      '2031-04-31T00:00:00Z',
+      '2031-01-01T24:00:00Z',
+      '2031-01-01T23:60:00Z',
+      '2031-13-01T00:00:00Z',
+    ].entries()) {
       it(`refuses expires ${date} rather than rolling it over`, async () => {
         const res = await request(svc.app)
           .put('/v1/secret/dates/x')
@@ -89,7 +95,9 @@ describe('hostile requests', () => {
     }
 
     it('refuses since=2030-02-30 on the audit route', async () => {
-      const res = await request(svc.app).get('/v1/audit?since=2030-02-30T00:00:00Z').set('Authorization', `Bearer ${svc.token(['audit:read:**'], 'dates-audit')}`);
+      const res = await request(svc.app)
+        .get('/v1/audit?since=2030-02-30T00:00:00Z')
+        .set('Authorization', `Bearer ${svc.token(['audit:read:**'], 'dates-audit')}`);
       assert.equal(res.status, 400);
     });
 
@@ -115,14 +123,16 @@ describe('hostile requests', () => {
     for (let n = 0; n < 6; n++) statuses.push((await request(svc.app).get('/v1/whoami').set('Authorization', `Bearer ${eager}`)).status);
     assert.deepEqual(statuses, [200, 200, 429, 429, 429, 429]);
     await svc.auditWritten();
-    const events = await request(svc.app).get('/v1/audit?subject=eager').set('Authorization', `Bearer ${svc.token(['audit:read:**'], 'auditor')}`);
+    const events = await request(svc.app)
+      .get('/v1/audit?subject=eager')
+      .set('Authorization', `Bearer ${svc.token(['audit:read:**'], 'auditor')}`);
     const throttled = events.body.events.filter((event: { outcome: number }) => event.outcome === 429);
     assert.equal(throttled.length, 1);
     assert.equal(throttled[0].action, 'auth.denied');
   });
 
   describe('metrics behind SECRETS_METRICS_TOKEN', () => {
-    it('refuses /metrics without the operators\' token', async () => {
+    it("refuses /metrics without the operators' token", async () => {
       for (const header of [undefined, 'Bearer wrong', `Bearer ${admin}`]) {
         const call = request(svc.app).get('/metrics');
         const res = await (header ? call.set('Authorization', header) : call);

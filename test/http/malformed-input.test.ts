@@ -68,13 +68,40 @@ describe('malformed input', () => {
   const auth = () => ({ Authorization: `Bearer ${token}` });
 
   const PATHS = [
-    '/v1/secret/%zz', '/v1/secret/%', '/v1/secret/%00', '/v1/secret/a%2F..%2Fb', '/v1/secret//', '/v1/secret/a/../../etc/passwd',
-    `/v1/secret/${'a'.repeat(5000)}`, `/v1/secret/${'a/'.repeat(300)}a`, '/v1/secret/\u00e9', '/v1/secret/a;b', '/v1/secret/a,b',
-    '/v1/secrets/', '/v1/secrets/x', '/v1//secret/a', '/v1/Secret/a', '/V1/secret/a', '/v1/secret', '/v1', '/v1/', '/',
-    '/v1/secret/a?version=1e309', '/v1/secret/a?version=%00', '/v1/secret/a?version=1&version=2', '/v1/secret/a?%zz=1',
-    '/v1/secrets?prefix=a&prefix=b', '/v1/secrets?prefix[]=a', '/v1/secrets?limit=-0', '/v1/secrets?limit=1.5',
-    '/v1/secrets?continuationToken=%FF%FE', '/v1/secrets?prefix=%zz', '/v1/whoami?x', '/v1/secrets?=&=&',
-    '/healthz/../v1/secrets', '/v1/openapi.json/../secret/a',
+    '/v1/secret/%zz',
+    '/v1/secret/%',
+    '/v1/secret/%00',
+    '/v1/secret/a%2F..%2Fb',
+    '/v1/secret//',
+    '/v1/secret/a/../../etc/passwd',
+    `/v1/secret/${'a'.repeat(5000)}`,
+    `/v1/secret/${'a/'.repeat(300)}a`,
+    '/v1/secret/\u00e9',
+    '/v1/secret/a;b',
+    '/v1/secret/a,b',
+    '/v1/secrets/',
+    '/v1/secrets/x',
+    '/v1//secret/a',
+    '/v1/Secret/a',
+    '/V1/secret/a',
+    '/v1/secret',
+    '/v1',
+    '/v1/',
+    '/',
+    '/v1/secret/a?version=1e309',
+    '/v1/secret/a?version=%00',
+    '/v1/secret/a?version=1&version=2',
+    '/v1/secret/a?%zz=1',
+    '/v1/secrets?prefix=a&prefix=b',
+    '/v1/secrets?prefix[]=a',
+    '/v1/secrets?limit=-0',
+    '/v1/secrets?limit=1.5',
+    '/v1/secrets?continuationToken=%FF%FE',
+    '/v1/secrets?prefix=%zz',
+    '/v1/whoami?x',
+    '/v1/secrets?=&=&',
+    '/healthz/../v1/secrets',
+    '/v1/openapi.json/../secret/a',
   ];
   for (const path of PATHS) {
     it(`GET ${path.slice(0, 60)} is a JSON 4xx`, async () => {
@@ -89,7 +116,17 @@ describe('malformed input', () => {
     });
   }
 
-  const AUTHORIZATIONS = ['Bearer', 'Bearer ', 'Bearer a.b', 'Bearer a.b.c.d', 'bearer !!!', `Bearer ${'x'.repeat(20_000)}`, 'Basic Og==', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer \u0000'];
+  const AUTHORIZATIONS = [
+    'Bearer',
+    'Bearer ',
+    'Bearer a.b',
+    'Bearer a.b.c.d',
+    'bearer !!!',
+    `Bearer ${'x'.repeat(20_000)}`,
+    'Basic Og==',
+    'Bearer eyJhbGciOiJub25lIn0.e30.',
+    'Bearer \u0000',
+  ];
   for (const authorization of AUTHORIZATIONS) {
     it(`Authorization ${JSON.stringify(authorization.slice(0, 30))} is 401`, async () => {
       const res = await send('GET', '/v1/secret/ci/a', { Authorization: authorization });
@@ -128,9 +165,15 @@ describe('malformed input', () => {
   it('random bytes as bodies, paths and headers never give a 5xx', async () => {
     const rng = random(20261122);
     for (let round = 0; round < 150; round++) {
-      const pathBytes = rng.bytes(1 + rng.int(40)).toString('latin1').replace(/[\s?#]/g, 'x');
+      const pathBytes = rng
+        .bytes(1 + rng.int(40))
+        .toString('latin1')
+        .replace(/[\s?#]/g, 'x');
       const path = rng.pick(['/v1/secret/', '/v1/secrets?prefix=', '/v1/', '/']) + encodeURI(pathBytes);
-      const headers: Record<string, string> = { ...auth(), 'Content-Type': rng.pick(['application/json', 'text/plain', 'application/json; charset=utf-8']) };
+      const headers: Record<string, string> = {
+        ...auth(),
+        'Content-Type': rng.pick(['application/json', 'text/plain', 'application/json; charset=utf-8']),
+      };
       if (rng.int(3) === 0) headers['If-Match'] = rng.bytes(8).toString('base64');
       const res = await send(rng.pick(['GET', 'PUT', 'DELETE']), path, headers, rng.bytes(rng.int(200)));
       assert.ok(res.status < 500, `round ${round}: ${res.status} for ${path}`);

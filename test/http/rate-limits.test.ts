@@ -1,6 +1,6 @@
 /** 429 with Retry-After, per token subject and per client address. */
 import assert from 'node:assert/strict';
-import {  describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { sqlite } from '../support/databases';
 import { startTestService, useTestService } from '../support/service';
@@ -49,7 +49,10 @@ describe('rate limits', () => {
       const refused = await derive();
       assert.equal(refused.status, 429);
       assert.equal(refused.headers['retry-after'], '60');
-      const refusedRevoke = await request(limited.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${dave}`).send({ jti: children[1] });
+      const refusedRevoke = await request(limited.app)
+        .post('/v1/tokens/revoke')
+        .set('Authorization', `Bearer ${dave}`)
+        .send({ jti: children[1] });
       assert.equal(refusedRevoke.status, 429);
       const read = await request(limited.app).get('/v1/whoami').set('Authorization', `Bearer ${dave}`);
       assert.equal(read.status, 200, 'other requests of the subject go on');

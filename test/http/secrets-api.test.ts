@@ -379,10 +379,7 @@ describeEachDialect('secrets API', (dialect) => {
         .set('Content-Type', 'application/json')
         .send('not json');
       assert.equal(badKey.body.code, 'InvalidKey');
-      const badBody = await request(svc.app)
-        .put('/v1/secret/good/key')
-        .set('Authorization', `Bearer ${noScope}`)
-        .send({ value: 1 });
+      const badBody = await request(svc.app).put('/v1/secret/good/key').set('Authorization', `Bearer ${noScope}`).send({ value: 1 });
       assert.equal(badBody.body.code, 'InvalidRequest');
       const noScopeMissing = await request(svc.app).get('/v1/secret/good/missing').set('Authorization', `Bearer ${noScope}`);
       assert.equal(noScopeMissing.status, 403);
@@ -390,7 +387,20 @@ describeEachDialect('secrets API', (dialect) => {
   });
 
   describe('keys in paths', () => {
-    for (const path of ['ci%2Fdeploy', 'ci/%2E%2E/x', '%41', 'ci/../prod', 'ci/./x', 'ci//x', 'ci/x/', 'ci/*', 'ci/a b', 'ci/a:b', 'ci/é', '']) {
+    for (const path of [
+      'ci%2Fdeploy',
+      'ci/%2E%2E/x',
+      '%41',
+      'ci/../prod',
+      'ci/./x',
+      'ci//x',
+      'ci/x/',
+      'ci/*',
+      'ci/a b',
+      'ci/a:b',
+      'ci/é',
+      '',
+    ]) {
       it(`/v1/secret/${path} is 400 InvalidKey`, async () => {
         const res = await get(`/v1/secret/${path}`);
         assert.equal(res.status, 400);
@@ -422,7 +432,10 @@ describeEachDialect('secrets API', (dialect) => {
     for (const [why, header] of <Array<[string, string]>>[
       ['a malformed token', 'Bearer not-a-jwt'],
       ['a wrong scheme', 'Basic dXNlcjpwYXNz'],
-      ['an unsigned token', `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","scopes":[],"exp":9999999999}').toString('base64url')}.`],
+      [
+        'an unsigned token',
+        `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","scopes":[],"exp":9999999999}').toString('base64url')}.`,
+      ],
     ]) {
       it(`${why}: 401 with error="invalid_token"`, async () => {
         const res = await request(svc.app).get('/v1/whoami').set('Authorization', header);
@@ -441,7 +454,9 @@ describeEachDialect('secrets API', (dialect) => {
     });
 
     it('GET /v1/whoami describes any valid token', async () => {
-      const res = await request(svc.app).get('/v1/whoami').set('Authorization', `Bearer ${svc.token(['secret:get:a/*'], 'task-7')}`);
+      const res = await request(svc.app)
+        .get('/v1/whoami')
+        .set('Authorization', `Bearer ${svc.token(['secret:get:a/*'], 'task-7')}`);
       assert.equal(res.status, 200);
       assert.equal(res.body.subject, 'task-7');
       assert.deepEqual(res.body.scopes, ['secret:get:a/*']);

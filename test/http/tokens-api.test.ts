@@ -60,7 +60,12 @@ describeEachDialect('tokens API', (dialect) => {
         assert.equal(res.status, 400, scope);
         assert.equal(res.body.code, 'InvalidRequest', scope);
       }
-      for (const body of [{ scopes: 'secret:get:ci/a', ttl: 60 }, { scopes: [], ttl: 0 }, { scopes: [] }, { scopes: [], ttl: 60, extra: 1 }]) {
+      for (const body of [
+        { scopes: 'secret:get:ci/a', ttl: 60 },
+        { scopes: [], ttl: 0 },
+        { scopes: [] },
+        { scopes: [], ttl: 60, extra: 1 },
+      ]) {
         assert.equal((await derive(parent, body)).status, 400, JSON.stringify(body));
       }
     });
@@ -175,7 +180,10 @@ describeEachDialect('tokens API', (dialect) => {
     it('a revoked token and its descendants stay refused through the leeway after exp', async () => {
       const parent = lenient.token(['secret:get:**', 'token:create:**']);
       const child = (
-        await request(lenient.app).post('/v1/tokens').set('Authorization', `Bearer ${parent}`).send({ scopes: ['secret:get:ci/**'], ttl: 3600 })
+        await request(lenient.app)
+          .post('/v1/tokens')
+          .set('Authorization', `Bearer ${parent}`)
+          .send({ scopes: ['secret:get:ci/**'], ttl: 3600 })
       ).body.token as string;
       const revoked = await request(lenient.app)
         .post('/v1/tokens/revoke')

@@ -39,7 +39,15 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
     admin = svc.token(['secret:*:**', 'trust:*:**', 'token:*:**', 'audit:read:**'], 'admin');
     const expires = new Date(svc.clock.now() + 86_400_000).toISOString();
     for (const key of ['ci/acme/widgets/db', 'ci/other/db']) {
-      assert.equal((await request(svc.app).put(`/v1/secret/${key}`).set('Authorization', `Bearer ${admin}`).send({ value: { pw: `pw-${key}` }, expires })).status, 201);
+      assert.equal(
+        (
+          await request(svc.app)
+            .put(`/v1/secret/${key}`)
+            .set('Authorization', `Bearer ${admin}`)
+            .send({ value: { pw: `pw-${key}` }, expires })
+        ).status,
+        201,
+      );
     }
   });
 
@@ -62,7 +70,10 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       assert.equal((await putRule('other/rule', { ...RULE, claims: { repository: 'other/*' } })).status, 201);
       const viewer = svc.token(['trust:get:gh/**']);
       const listed = await request(svc.app).get('/v1/trust').set(as(viewer));
-      assert.deepEqual((listed.body.rules as Array<{ name: string }>).map((rule) => rule.name), ['gh/deploy']);
+      assert.deepEqual(
+        (listed.body.rules as Array<{ name: string }>).map((rule) => rule.name),
+        ['gh/deploy'],
+      );
       assert.equal((await request(svc.app).delete('/v1/trust/other/rule').set(as(admin))).status, 204);
       assert.equal((await request(svc.app).delete('/v1/trust/other/rule').set(as(admin))).status, 404);
       assert.equal((await request(svc.app).get('/v1/trust/other/rule').set(as(admin))).body.code, 'TrustRuleNotFound');
@@ -112,10 +123,13 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       assert.equal(res.body.expires, new Date(svc.clock.now() + 900_000).toISOString());
     };
 
-    it('gives a recorded token of the rule\'s subject and scopes, which works inside them only', async () => {
+    it("gives a recorded token of the rule's subject and scopes, which works inside them only", async () => {
       const res = await exchange(await idToken());
       assertDecidedByDeploy(res);
-      assert.equal((await request(svc.app).get('/v1/secret/ci/acme/widgets/db').set(as(res.body.token))).body.value.pw, 'pw-ci/acme/widgets/db');
+      assert.equal(
+        (await request(svc.app).get('/v1/secret/ci/acme/widgets/db').set(as(res.body.token))).body.value.pw,
+        'pw-ci/acme/widgets/db',
+      );
       assert.equal((await request(svc.app).get('/v1/secret/ci/other/db').set(as(res.body.token))).status, 403);
       assert.equal((await exchange(await idToken())).status, 201, 'the same kind of ID token may be exchanged again');
     });
@@ -127,8 +141,14 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
         for (const name of names) await request(svc.app).delete(`/v1/trust/${name}`).set(as(admin));
       };
 
-      it('a catch-all rule of another team neither re-subjects, shortens nor widens the team\'s own exchange', async () => {
-        const catchAll = { issuer: 'ci', claims: { repository: '**' }, scopes: ['secret:get:ci/team-b/**'], subject: 'team-b/everyone', ttl: 60 };
+      it("a catch-all rule of another team neither re-subjects, shortens nor widens the team's own exchange", async () => {
+        const catchAll = {
+          issuer: 'ci',
+          claims: { repository: '**' },
+          scopes: ['secret:get:ci/team-b/**'],
+          subject: 'team-b/everyone',
+          ttl: 60,
+        };
         assert.equal((await putRule('team-b/catch-all', catchAll, teamB())).status, 201);
         try {
           assertDecidedByDeploy(await exchange(await idToken()));
@@ -139,7 +159,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
         }
       });
 
-      it('a rule of 256 scopes elsewhere does not make the team\'s exchange fail', async () => {
+      it("a rule of 256 scopes elsewhere does not make the team's exchange fail", async () => {
         const scopes = Array.from({ length: 256 }, (_, index) => `secret:get:ci/team-b/s${index}`);
         assert.equal((await putRule('team-b/wide', { issuer: 'ci', claims: { repository: '**' }, scopes, ttl: 60 }, teamB())).status, 201);
         try {
@@ -150,15 +170,26 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       });
 
       it('matching rules with no single most specific one are 409 AmbiguousTrustRule, naming no rule, until one is named', async () => {
-        const byActor = { issuer: 'ci', claims: { repository: 'acme/widgets', actor: 'alice' }, scopes: ['secret:get:ci/team-b/**'], subject: 'team-b/alice', ttl: 60 };
+        const byActor = {
+          issuer: 'ci',
+          claims: { repository: 'acme/widgets', actor: 'alice' },
+          scopes: ['secret:get:ci/team-b/**'],
+          subject: 'team-b/alice',
+          ttl: 60,
+        };
         assert.equal((await putRule('team-b/by-actor', byActor, teamB())).status, 201);
         try {
           const claims = { ...CLAIMS, actor: 'alice' };
           const ambiguous = await exchange(await idToken(claims));
           assert.equal(ambiguous.status, 409);
           assert.equal(ambiguous.body.code, 'AmbiguousTrustRule');
-          assert.ok(!JSON.stringify(ambiguous.body).includes('gh/deploy') && !JSON.stringify(ambiguous.body).includes('team-b'), 'the rules are not named');
-          const named = await request(svc.app).post('/v1/tokens/exchange').send({ token: await idToken(claims), rule: 'gh/deploy' });
+          assert.ok(
+            !JSON.stringify(ambiguous.body).includes('gh/deploy') && !JSON.stringify(ambiguous.body).includes('team-b'),
+            'the rules are not named',
+          );
+          const named = await request(svc.app)
+            .post('/v1/tokens/exchange')
+            .send({ token: await idToken(claims), rule: 'gh/deploy' });
           assert.equal(named.status, 201, JSON.stringify(named.body));
           assert.deepEqual(named.body.rules, ['gh/deploy']);
           assert.equal(named.body.subject, 'gh/acme/widgets');
@@ -168,13 +199,16 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       });
 
       it('a named rule is evaluated alone: one that does not match, or does not exist, is 403 alike', async () => {
-        const named = async (rule: string, claims: object = CLAIMS) => request(svc.app).post('/v1/tokens/exchange').send({ token: await idToken(claims), rule });
+        const named = async (rule: string, claims: object = CLAIMS) =>
+          request(svc.app)
+            .post('/v1/tokens/exchange')
+            .send({ token: await idToken(claims), rule });
         assert.equal((await named('gh/deploy', { ...CLAIMS, repository: 'evil/x' })).body.code, 'NoMatchingTrustRule');
         assert.equal((await named('gh/missing')).body.code, 'NoMatchingTrustRule');
         assert.equal((await named('gh//bad')).status, 400);
       });
 
-      it('a rule\'s writer must hold token:create for its subject, placeholders read as **', async () => {
+      it("a rule's writer must hold token:create for its subject, placeholders read as **", async () => {
         // trust:set and the secret scopes, but no token:create: no rule that mints root.
         const writer = svc.token(['trust:set:team-a/**', 'secret:get:ci/team-a/**'], 'team-a-lead');
         const asRoot = { issuer: 'ci', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/team-a/**'], subject: 'root', ttl: 60 };
@@ -187,7 +221,11 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
         assert.equal((await exchange(await idToken())).body.subject, 'gh/acme/widgets', 'nothing was stored');
         const allowed = svc.token(['trust:set:team-a/**', 'secret:get:ci/team-a/**', 'token:create:team-a/**'], 'team-a-lead');
         assert.equal((await putRule('team-a/own', { ...asRoot, subject: 'team-a/{repository}' }, allowed)).status, 201);
-        assert.equal((await putRule('team-a/default', { ...asRoot, subject: undefined }, writer)).status, 201, 'the default subject, issuer/rule, needs no scope');
+        assert.equal(
+          (await putRule('team-a/default', { ...asRoot, subject: undefined }, writer)).status,
+          201,
+          'the default subject, issuer/rule, needs no scope',
+        );
         await removeRules('team-a/own', 'team-a/default');
       });
     });
@@ -237,7 +275,7 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       assert.equal((await request(svc.app).get('/v1/whoami').set(as(res.body.token))).status, 401);
     });
 
-    it('audits token.exchange with the issuer, the ID token\'s sub and the rule, never a token', async () => {
+    it("audits token.exchange with the issuer, the ID token's sub and the rule, never a token", async () => {
       const id = await idToken();
       const res = await exchange(id);
       await exchange(await idToken({ ...CLAIMS, repository: 'evil/x' }));
@@ -245,7 +283,9 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
       const events = await request(svc.app).get('/v1/audit?limit=1000').set(as(admin));
       const text = JSON.stringify(events.body);
       assert.ok(!text.includes(id) && !text.includes(res.body.token), 'no ID token and no exchanged token in the audit trail');
-      const exchanges = (events.body.events as Array<{ action: string; outcome: number; key: string | null; detail?: string }>).filter((event) => event.action === 'token.exchange');
+      const exchanges = (events.body.events as Array<{ action: string; outcome: number; key: string | null; detail?: string }>).filter(
+        (event) => event.action === 'token.exchange',
+      );
       const success = exchanges.find((event) => event.outcome === 201);
       assert.equal(success?.key, 'gh/acme/widgets');
       assert.deepEqual(JSON.parse(success?.detail ?? '{}'), { issuer: 'ci', sub: CLAIMS.sub, rule: 'gh/deploy' });

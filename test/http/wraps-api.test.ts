@@ -18,7 +18,10 @@ describeEachDialect('wraps API', (dialect) => {
     // A broker may hand out ci/** without reading it.
     broker = svc.token(['secret:wrap:ci/**'], 'broker');
     const expires = new Date(svc.clock.now() + 3 * HOUR).toISOString();
-    for (const [key, value] of [['ci/aws', { secret_key: 'wrapped-marker-1' }], ['ci/db', { password: 'db-pw' }]] as const) {
+    for (const [key, value] of [
+      ['ci/aws', { secret_key: 'wrapped-marker-1' }],
+      ['ci/db', { password: 'db-pw' }],
+    ] as const) {
       const res = await request(svc.app).put(`/v1/secret/${key}`).set('Authorization', `Bearer ${admin}`).send({ value, expires });
       assert.equal(res.status, 201);
     }
@@ -40,7 +43,7 @@ describeEachDialect('wraps API', (dialect) => {
       assert.equal(read.status, 403, 'the broker cannot read what it hands out');
     });
 
-    it('wraps a supplied value only with wrap:value for the caller\'s own subject', async () => {
+    it("wraps a supplied value only with wrap:value for the caller's own subject", async () => {
       for (const scopes of [[], ['secret:get:ci/one'], ['secret:*:**'], ['wrap:value:someone-else']]) {
         const refused = await wrap({ value: { blob: 'parked' }, ttl: 7200 }, svc.token(scopes, 'nobody-special'));
         assert.equal(refused.status, 403, scopes.join(' '));
@@ -68,7 +71,10 @@ describeEachDialect('wraps API', (dialect) => {
     it('is 404 for a missing secret and 410 for an expired one, as a read would be', async () => {
       assert.equal((await wrap({ key: 'ci/missing', ttl: 60 })).body.code, 'SecretNotFound');
       const expires = new Date(svc.clock.now() + 1000).toISOString();
-      await request(svc.app).put('/v1/secret/ci/short').set('Authorization', `Bearer ${admin}`).send({ value: { a: 'b' }, expires });
+      await request(svc.app)
+        .put('/v1/secret/ci/short')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ value: { a: 'b' }, expires });
       svc.clock.advance(2000);
       const gone = await wrap({ key: 'ci/short', ttl: 60 });
       assert.equal(gone.status, 410);
@@ -77,7 +83,10 @@ describeEachDialect('wraps API', (dialect) => {
 
     it('never lets a wrap outlive the secret it copies', async () => {
       const expires = new Date(svc.clock.now() + 30_000).toISOString();
-      await request(svc.app).put('/v1/secret/ci/brief').set('Authorization', `Bearer ${admin}`).send({ value: { a: 'b' }, expires });
+      await request(svc.app)
+        .put('/v1/secret/ci/brief')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ value: { a: 'b' }, expires });
       const res = await wrap({ key: 'ci/brief', ttl: 3600 });
       assert.equal(res.status, 201);
       assert.equal(res.body.expires, new Date(Date.parse(expires)).toISOString());
@@ -102,7 +111,11 @@ describeEachDialect('wraps API', (dialect) => {
     it('is 413 for a value over SECRETS_MAX_SECRET_BYTES and 415 for a body that is not JSON', async () => {
       const big = await wrap({ value: { blob: 'x'.repeat(1_100_000) }, ttl: 60 });
       assert.equal(big.status, 413);
-      const text = await request(svc.app).post('/v1/wrap').set('Authorization', `Bearer ${broker}`).set('Content-Type', 'text/plain').send('x');
+      const text = await request(svc.app)
+        .post('/v1/wrap')
+        .set('Authorization', `Bearer ${broker}`)
+        .set('Content-Type', 'text/plain')
+        .send('x');
       assert.equal(text.status, 415);
     });
 
@@ -122,7 +135,12 @@ describeEachDialect('wraps API', (dialect) => {
         .send({ value: { password: 'changed-after-wrapping' }, expires: new Date(svc.clock.now() + HOUR).toISOString() });
       const looked = await lookup(created.body.wrapToken);
       assert.equal(looked.status, 200);
-      assert.deepEqual(looked.body, { key: 'ci/db', creator: 'broker', created: new Date(svc.clock.now()).toISOString(), expires: created.body.expires });
+      assert.deepEqual(looked.body, {
+        key: 'ci/db',
+        creator: 'broker',
+        created: new Date(svc.clock.now()).toISOString(),
+        expires: created.body.expires,
+      });
       const first = await unwrap(created.body.wrapToken);
       assert.equal(first.status, 200);
       assert.deepEqual(first.body.value, { password: 'db-pw' }, 'the copy made at wrapping, not the current value');
@@ -151,7 +169,10 @@ describeEachDialect('wraps API', (dialect) => {
 
     it('needs no Authorization, ignores one, and refuses malformed bodies with 400', async () => {
       const created = await wrap({ key: 'ci/aws', ttl: 60 });
-      const withBogusAuth = await request(svc.app).post('/v1/wrap/lookup').set('Authorization', 'Bearer not-a-jwt').send({ wrapToken: created.body.wrapToken });
+      const withBogusAuth = await request(svc.app)
+        .post('/v1/wrap/lookup')
+        .set('Authorization', 'Bearer not-a-jwt')
+        .send({ wrapToken: created.body.wrapToken });
       assert.equal(withBogusAuth.status, 200);
       for (const body of [{}, { wrapToken: 'sswrap_short' }, { wrapToken: created.body.wrapToken, extra: 1 }]) {
         const res = await request(svc.app).post('/v1/unwrap').send(body);
@@ -176,7 +197,11 @@ describeEachDialect('wraps API', (dialect) => {
       const events = res.body.events as Array<{ action: string; outcome: number; subject: string | null }>;
       assert.ok(events.some((event) => event.action === 'wrap.create' && event.outcome === 201 && event.subject === 'broker'));
       assert.ok(events.some((event) => event.action === 'wrap.unwrap' && event.outcome === 200));
-      assert.ok((all.body.events as Array<{ action: string; outcome: number }>).some((event) => event.action === 'wrap.unwrap' && event.outcome === 404));
+      assert.ok(
+        (all.body.events as Array<{ action: string; outcome: number }>).some(
+          (event) => event.action === 'wrap.unwrap' && event.outcome === 404,
+        ),
+      );
       assert.ok(!JSON.stringify(all.body).includes(created.body.wrapToken));
     });
 
@@ -184,9 +209,12 @@ describeEachDialect('wraps API', (dialect) => {
       const failedEvents = async () => {
         await svc.auditWritten();
         const all = await request(svc.app).get('/v1/audit?limit=1000').set('Authorization', `Bearer ${admin}`);
-        return (all.body.events as Array<{ action: string; outcome: number }>).filter((event) => event.action === 'wrap.unwrap' && event.outcome === 404).length;
+        return (all.body.events as Array<{ action: string; outcome: number }>).filter(
+          (event) => event.action === 'wrap.unwrap' && event.outcome === 404,
+        ).length;
       };
-      const metric = async () => Number(/scoped_secrets_wraps_total\{event="unwrap_failed"\} (\d+)/.exec((await request(svc.app).get('/metrics')).text)?.[1] ?? 0);
+      const metric = async () =>
+        Number(/scoped_secrets_wraps_total\{event="unwrap_failed"\} (\d+)/.exec((await request(svc.app).get('/metrics')).text)?.[1] ?? 0);
       svc.clock.advance(61_000);
       const [eventsBefore, countedBefore] = [await failedEvents(), await metric()];
       for (let attempt = 0; attempt < 20; attempt++) assert.equal((await unwrap(UNKNOWN)).status, 404);
@@ -202,22 +230,32 @@ describeEachDialect('wraps API', (dialect) => {
 describeEachDialect('wraps and the per-address rate limit', (dialect) => {
   const svc = useTestService(dialect, { SECRETS_RATE_LIMIT_ADDRESS: '1/s,burst=3' });
 
-  it('counts unwrap and lookup against the caller\'s address: 429 after the burst', async () => {
+  it("counts unwrap and lookup against the caller's address: 429 after the burst", async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
-      statuses.push((await request(svc.app).post(attempt % 2 ? '/v1/unwrap' : '/v1/wrap/lookup').send({ wrapToken: UNKNOWN })).status);
+      statuses.push(
+        (
+          await request(svc.app)
+            .post(attempt % 2 ? '/v1/unwrap' : '/v1/wrap/lookup')
+            .send({ wrapToken: UNKNOWN })
+        ).status,
+      );
     }
     assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
   });
 });
 
-describeEachDialect('wraps and each subject\'s quota', (dialect) => {
+describeEachDialect("wraps and each subject's quota", (dialect) => {
   const svc = useTestService(dialect, { SECRETS_WRAP_QUOTA_WRAPS: '3', SECRETS_WRAP_QUOTA_BYTES: '4096' });
   const tokenOf = (subject: string) => svc.token([`wrap:value:${subject}`, 'secret:wrap:ci/**'], subject);
-  const wrap = (body: object, subject: string) => request(svc.app).post('/v1/wrap').set('Authorization', `Bearer ${tokenOf(subject)}`).send(body);
+  const wrap = (body: object, subject: string) =>
+    request(svc.app)
+      .post('/v1/wrap')
+      .set('Authorization', `Bearer ${tokenOf(subject)}`)
+      .send(body);
   const unwrap = (wrapToken: string) => request(svc.app).post('/v1/unwrap').send({ wrapToken });
 
-  it('refuses a subject\'s wrap past its live wraps with 429 and Retry-After, and makes room as wraps are taken', async () => {
+  it("refuses a subject's wrap past its live wraps with 429 and Retry-After, and makes room as wraps are taken", async () => {
     const tokens: string[] = [];
     for (let index = 0; index < 3; index++) {
       const res = await wrap({ value: { n: index }, ttl: 600 + index }, 'team-a');
@@ -236,7 +274,7 @@ describeEachDialect('wraps and each subject\'s quota', (dialect) => {
     assert.equal((await wrap({ value: { n: 6 }, ttl: 60 }, 'team-a')).status, 201, 'nor does an expired one, swept or not');
   });
 
-  it('counts the bytes a subject\'s live wraps hold, and refuses one wrap larger than the whole quota with 413', async () => {
+  it("counts the bytes a subject's live wraps hold, and refuses one wrap larger than the whole quota with 413", async () => {
     const blob = (bytes: number) => ({ blob: 'x'.repeat(bytes) });
     assert.equal((await wrap({ value: blob(2500), ttl: 60 }, 'bytes')).status, 201);
     const over = await wrap({ value: blob(2500), ttl: 60 }, 'bytes');
@@ -248,7 +286,9 @@ describeEachDialect('wraps and each subject\'s quota', (dialect) => {
   });
 
   it('holds under concurrent creation: of ten at once, exactly the quota is created', async () => {
-    const statuses = await Promise.all(Array.from({ length: 10 }, (_, index) => wrap({ value: { n: index }, ttl: 60 }, 'racer').then((res) => res.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => wrap({ value: { n: index }, ttl: 60 }, 'racer').then((res) => res.status)),
+    );
     assert.deepEqual(statuses.filter((status) => status === 201).length, 3, statuses.join(','));
     assert.deepEqual(statuses.filter((status) => status === 429).length, 7, statuses.join(','));
   });
@@ -257,8 +297,13 @@ describeEachDialect('wraps and each subject\'s quota', (dialect) => {
     await svc.auditWritten();
     const admin = svc.token(['audit:read:**']);
     const res = await request(svc.app).get('/v1/audit?limit=1000').set('Authorization', `Bearer ${admin}`);
-    const refusals = (res.body.events as Array<{ action: string; outcome: number; subject: string | null }>).filter((event) => event.action === 'wrap.create' && event.outcome >= 400);
-    assert.ok(refusals.some((event) => event.outcome === 429 && event.subject === 'team-a'), JSON.stringify(refusals));
+    const refusals = (res.body.events as Array<{ action: string; outcome: number; subject: string | null }>).filter(
+      (event) => event.action === 'wrap.create' && event.outcome >= 400,
+    );
+    assert.ok(
+      refusals.some((event) => event.outcome === 429 && event.subject === 'team-a'),
+      JSON.stringify(refusals),
+    );
     assert.ok(refusals.some((event) => event.outcome === 413 && event.subject === 'huge'));
   });
 });

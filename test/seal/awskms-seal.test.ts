@@ -25,7 +25,10 @@ describe('the AWS KMS seal, through the real SDK against the local KMS stand-in'
     const sealed = await seal().seal(key, context);
     assert.equal(sealed.by, first.arn);
     assert.equal(sealed.sealed.includes(key), false);
-    assert.deepEqual(kms.callsOf('Encrypt').at(-1)?.encryptionContext, { 'scoped-secrets:keyring': 'ring-1', 'scoped-secrets:entry': 'k1' });
+    assert.deepEqual(kms.callsOf('Encrypt').at(-1)?.encryptionContext, {
+      'scoped-secrets:keyring': 'ring-1',
+      'scoped-secrets:entry': 'k1',
+    });
     assert.deepEqual(await seal().unseal(sealed, context), key);
     const decrypt = kms.callsOf('Decrypt').at(-1);
     assert.equal(decrypt?.keyId, first.arn);
@@ -33,7 +36,10 @@ describe('the AWS KMS seal, through the real SDK against the local KMS stand-in'
 
   it('does not open an entry moved to another keyring or entry, and says so without retrying', async () => {
     const sealed = await seal().seal(Buffer.alloc(32, 1), context);
-    for (const moved of [{ keyringId: 'ring-2', entry: 'k1' }, { keyringId: 'ring-1', entry: 'audit' }]) {
+    for (const moved of [
+      { keyringId: 'ring-2', entry: 'k1' },
+      { keyringId: 'ring-1', entry: 'audit' },
+    ]) {
       await assert.rejects(seal().unseal(sealed, moved), (error: unknown) => {
         assert.ok(error instanceof SealError);
         assert.equal(error.transient, false);
@@ -58,16 +64,30 @@ describe('the AWS KMS seal, through the real SDK against the local KMS stand-in'
   it('treats throttling, 5xx and a refused connection as transient, and backs off until it succeeds', async () => {
     kms.injectFaults('throttle', '5xx', 'throttle');
     const failures: FailedAttempt[] = [];
-    const key = await withSealRetries(() => seal().currentKey(), { baseMs: 20, capMs: 100, maxAttempts: 10 }, (failed) => void failures.push(failed));
+    const key = await withSealRetries(
+      () => seal().currentKey(),
+      { baseMs: 20, capMs: 100, maxAttempts: 10 },
+      (failed) => void failures.push(failed),
+    );
     assert.equal(key, first.arn);
-    assert.deepEqual(failures.map((failed) => [failed.attempt, failed.error.transient]), [[1, true], [2, true], [3, true]]);
+    assert.deepEqual(
+      failures.map((failed) => [failed.attempt, failed.error.transient]),
+      [
+        [1, true],
+        [2, true],
+        [3, true],
+      ],
+    );
     assert.match(failures[0]?.error.message ?? '', /^awskms key alias\/scoped-secrets: ThrottlingException: Rate exceeded \(HTTP 400\)$/);
     assert.match(failures[1]?.error.message ?? '', /KMSInternalException.*\(HTTP 500\)$/);
     for (const failed of failures) assert.ok((failed.retryInMs ?? -1) >= 0 && (failed.retryInMs ?? 1000) <= 100);
 
     await kms.down();
     try {
-      await assert.rejects(seal().currentKey(), (error: unknown) => error instanceof SealError && error.transient && /out of reach \(ECONNREFUSED\)/.test(error.message));
+      await assert.rejects(
+        seal().currentKey(),
+        (error: unknown) => error instanceof SealError && error.transient && /out of reach \(ECONNREFUSED\)/.test(error.message),
+      );
     } finally {
       await kms.up();
     }
@@ -76,13 +96,27 @@ describe('the AWS KMS seal, through the real SDK against the local KMS stand-in'
   it('gives up after the attempts a command allows, and fails at once on an unknown key', async () => {
     kms.injectFaults('throttle', 'throttle', 'throttle');
     const failures: FailedAttempt[] = [];
-    await assert.rejects(withSealRetries(() => seal().currentKey(), { baseMs: 1, capMs: 5, maxAttempts: 3 }, (failed) => void failures.push(failed)), SealError);
-    assert.deepEqual(failures.map((failed) => failed.retryInMs === undefined), [false, false, true]);
+    await assert.rejects(
+      withSealRetries(
+        () => seal().currentKey(),
+        { baseMs: 1, capMs: 5, maxAttempts: 3 },
+        (failed) => void failures.push(failed),
+      ),
+      SealError,
+    );
+    assert.deepEqual(
+      failures.map((failed) => failed.retryInMs === undefined),
+      [false, false, true],
+    );
 
     const missing = new AwsKmsSeal({ provider: 'awskms', keyId: 'alias/nobody' });
     let attempts = 0;
     await assert.rejects(
-      withSealRetries(() => (attempts++, missing.currentKey()), { baseMs: 1, capMs: 5, maxAttempts: 5 }, () => {}),
+      withSealRetries(
+        () => (attempts++, missing.currentKey()),
+        { baseMs: 1, capMs: 5, maxAttempts: 5 },
+        () => {},
+      ),
       (error: unknown) => error instanceof SealError && !error.transient && /NotFoundException/.test(error.message),
     );
     assert.equal(attempts, 1);

@@ -60,8 +60,17 @@ describe('sealed keyring documents', () => {
 describe('seal retry backoff', () => {
   it('doubles from the base up to the cap, and jitters below it', () => {
     const policy = { baseMs: 250, capMs: 30_000, maxAttempts: Infinity };
-    assert.deepEqual([1, 2, 3, 4, 8, 9, 50].map((attempt) => backoffMs(attempt, policy, () => 1)), [250, 500, 1000, 2000, 30_000, 30_000, 30_000]);
-    assert.equal(backoffMs(3, policy, () => 0), 0);
-    assert.equal(backoffMs(3, policy, () => 0.5), 500);
+    assert.deepEqual(
+      [1, 2, 3, 4, 8, 9, 50].map((attempt) => backoffMs(attempt, policy, () => 1)),
+      [250, 500, 1000, 2000, 30_000, 30_000, 30_000],
+    );
+    assert.equal(
+      backoffMs(3, policy, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffMs(3, policy, () => 0.5),
+      500,
+    );
   });
 });

@@ -23,7 +23,16 @@ describeEachDialect('audit chain under a database writer', (dialect) => {
     // The SQLite writer thread does not keep the process alive on its own; a listening server would.
     const keepAlive = setInterval(() => {}, 1000);
     for (let n = 0; n < 10; n++) {
-      await svc.services.audit.record({ time: svc.clock.now() + n, subject: 's', jti: null, action: 'secret.read', key: `k/${n}`, outcome: 200, requestId: null, client: null });
+      await svc.services.audit.record({
+        time: svc.clock.now() + n,
+        subject: 's',
+        jti: null,
+        action: 'secret.read',
+        key: `k/${n}`,
+        outcome: 200,
+        requestId: null,
+        client: null,
+      });
     }
     clearInterval(keepAlive);
     assert.equal((await verify()).ok, true);
@@ -35,9 +44,14 @@ describeEachDialect('audit chain under a database writer', (dialect) => {
 
   const knex = (): Knex => svc.services.knex;
   const verify = (since?: string) =>
-    verifyAuditChain(svc.services.auditStore, svc.services.auditChain, { since: since === undefined ? undefined : svc.services.auditChain.readHeadToken(since) });
+    verifyAuditChain(svc.services.auditStore, svc.services.auditChain, {
+      since: since === undefined ? undefined : svc.services.auditChain.readHeadToken(since),
+    });
   const events = async (): Promise<AuditEvent[]> => (await knex()<AuditRow>('audit_events').orderBy('seq')).map(rowToEvent);
-  const setMeta = (name: string, value: object) => knex()('service_meta').where({ name }).update({ value: JSON.stringify(value) });
+  const setMeta = (name: string, value: object) =>
+    knex()('service_meta')
+      .where({ name })
+      .update({ value: JSON.stringify(value) });
 
   /** Rewrites every event from `from` on with `hash`, as a forger would, and moves the head. */
   async function rehash(from: number, hash: (prev: string, event: AuditEvent) => string) {
@@ -59,7 +73,7 @@ describeEachDialect('audit chain under a database writer', (dialect) => {
     assert.match(verdict.ok ? '' : verdict.problem, /event 4: its content does not match its hash/);
   });
 
-  it('detects the same forgery made with any key but the keyring\'s', async () => {
+  it("detects the same forgery made with any key but the keyring's", async () => {
     const forger = new AuditChain(randomBytes(32));
     await knex()('audit_events').where({ seq: 4 }).update({ subject: 'someone-else' });
     await rehash(4, (prev, event) => forger.hash(prev, event.seq, { ...event, subject: event.seq === 4 ? 'someone-else' : event.subject }));
@@ -111,7 +125,16 @@ describeEachDialect('audit chain under a database writer', (dialect) => {
     await setMeta('audit_keyed_from', { seq: legacyHead?.seq, hash: legacyHead?.hash });
     await svc.services.auditStore.sealKeyedBoundary();
     const keepAlive = setInterval(() => {}, 1000);
-    await svc.services.audit.record({ time: svc.clock.now(), subject: 's', jti: null, action: 'secret.read', key: 'k/new', outcome: 200, requestId: null, client: null });
+    await svc.services.audit.record({
+      time: svc.clock.now(),
+      subject: 's',
+      jti: null,
+      action: 'secret.read',
+      key: 'k/new',
+      outcome: 200,
+      requestId: null,
+      client: null,
+    });
     clearInterval(keepAlive);
     const verdict = await verify();
     assert.equal(verdict.ok, true, verdict.ok ? '' : verdict.problem);

@@ -28,20 +28,34 @@ describeEachDialect('a write whose audit event cannot be staged', (dialect) => {
   before(async () => {
     admin = svc.token(['secret:*:**', 'token:*:**', 'wrap:value:**', 'audit:read:**'], 'admin');
     // Written while the outbox still takes events: the delete and the wrap of it are refused later.
-    assert.equal((await request(svc.app).put('/v1/secret/ci/kept').set(as()).send({ value: { a: 'kept' }, expires: expires() })).status, 201);
+    assert.equal(
+      (
+        await request(svc.app)
+          .put('/v1/secret/ci/kept')
+          .set(as())
+          .send({ value: { a: 'kept' }, expires: expires() })
+      ).status,
+      201,
+    );
     knex = createStorage(svc.config).knex;
     for (const statement of dialect.name === 'sqlite' ? [REFUSE_SQLITE] : REFUSE_POSTGRES) await knex.raw(statement);
   });
   after(() => knex.destroy());
 
   it('a secret write fails and is not stored', async () => {
-    const res = await request(svc.app).put('/v1/secret/ci/new').set(as()).send({ value: { a: 'b' }, expires: expires() });
+    const res = await request(svc.app)
+      .put('/v1/secret/ci/new')
+      .set(as())
+      .send({ value: { a: 'b' }, expires: expires() });
     assert.ok(res.status >= 500, `status ${res.status}`);
     assert.equal((await request(svc.app).get('/v1/secret/ci/new').set(as())).status, 404);
   });
 
   it('a replacement fails and leaves the version before it', async () => {
-    const res = await request(svc.app).put('/v1/secret/ci/kept').set(as()).send({ value: { a: 'changed' }, expires: expires() });
+    const res = await request(svc.app)
+      .put('/v1/secret/ci/kept')
+      .set(as())
+      .send({ value: { a: 'changed' }, expires: expires() });
     assert.ok(res.status >= 500, `status ${res.status}`);
     const read = await request(svc.app).get('/v1/secret/ci/kept').set(as());
     assert.deepEqual([read.body.version, read.body.value], [1, { a: 'kept' }]);
@@ -53,13 +67,19 @@ describeEachDialect('a write whose audit event cannot be staged', (dialect) => {
   });
 
   it('a derived token fails and is not recorded, so it cannot be revoked as one', async () => {
-    const res = await request(svc.app).post('/v1/tokens').set(as()).send({ scopes: ['secret:get:ci/**'], ttl: 60 });
+    const res = await request(svc.app)
+      .post('/v1/tokens')
+      .set(as())
+      .send({ scopes: ['secret:get:ci/**'], ttl: 60 });
     assert.ok(res.status >= 500, `status ${res.status}`);
     assert.equal(res.body.token, undefined);
   });
 
   it('a wrap fails and hands out no wrap token', async () => {
-    for (const body of [{ key: 'ci/kept', ttl: 60 }, { value: { a: 'b' }, ttl: 60 }]) {
+    for (const body of [
+      { key: 'ci/kept', ttl: 60 },
+      { value: { a: 'b' }, ttl: 60 },
+    ]) {
       const res = await request(svc.app).post('/v1/wrap').set(as()).send(body);
       assert.ok(res.status >= 500, `status ${res.status}`);
       assert.equal(res.body.wrapToken, undefined);

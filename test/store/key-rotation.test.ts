@@ -38,7 +38,13 @@ describeEachDialect('key rotation', (dialect) => {
       }
     }
 
-    const result = await rotateKeys({ keyringFile: svc.config.keyringFile, store: new LaggingReplica(knex), clock: svc.clock, batchSize: 2, onProgress: () => {} });
+    const result = await rotateKeys({
+      keyringFile: svc.config.keyringFile,
+      store: new LaggingReplica(knex),
+      clock: svc.clock,
+      batchSize: 2,
+      onProgress: () => {},
+    });
     const counts = await new RewrapStore(knex).countByKeyId();
     assert.deepEqual([...counts.keys()], [result.targetKeyId], `versions still under ${oldKeyId}`);
     assert.deepEqual((await svc.services.secrets.get('a/late')).value, { late: true });

@@ -46,7 +46,10 @@ describe('lookups by key batched per turn', async () => {
       );
       assert.equal(queries.length, 2, queries.map((query) => query.sql).join('\n'));
       const names = queries.map((query) => query.options?.name);
-      assert.ok(names.every((name) => typeof name === 'string' && name.length > 0), `every lookup statement named: ${String(names)}`);
+      assert.ok(
+        names.every((name) => typeof name === 'string' && name.length > 0),
+        `every lookup statement named: ${String(names)}`,
+      );
       assert.notEqual(names[0], names[1], 'a name per statement text');
     });
   });

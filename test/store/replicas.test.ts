@@ -32,12 +32,18 @@ describe('replicas on one PostgreSQL database', async () => {
 
     it('a revocation through one instance is enforced by the other at its next refresh', async () => {
       const parent = a.token(['secret:get:ci/**', 'token:create:**'], 'admin');
-      const derived = await request(a.app).post('/v1/tokens').set('Authorization', `Bearer ${parent}`).send({ scopes: ['secret:get:ci/**'], ttl: 600 });
+      const derived = await request(a.app)
+        .post('/v1/tokens')
+        .set('Authorization', `Bearer ${parent}`)
+        .send({ scopes: ['secret:get:ci/**'], ttl: 600 });
       assert.equal(derived.status, 201);
       const whoamiOnB = () => request(b.app).get('/v1/whoami').set('Authorization', `Bearer ${derived.body.token}`);
       assert.equal((await whoamiOnB()).status, 200);
 
-      assert.equal((await request(a.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${parent}`).send({ jti: derived.body.jti })).status, 204);
+      assert.equal(
+        (await request(a.app).post('/v1/tokens/revoke').set('Authorization', `Bearer ${parent}`).send({ jti: derived.body.jti })).status,
+        204,
+      );
       assert.equal((await request(a.app).get('/v1/whoami').set('Authorization', `Bearer ${derived.body.token}`)).status, 401);
       await waitFor(async () => ((await whoamiOnB()).status === 401 ? true : undefined), 30_000, 'the revocation to reach instance b');
     });
@@ -63,7 +69,11 @@ describe('replicas on one PostgreSQL database', async () => {
     it('secrets written through one instance read back through the other', async () => {
       const token = a.token(['secret:*:**']);
       const expires = new Date(a.clock.now() + 600_000).toISOString();
-      await request(a.app).put('/v1/secret/shared/x').set('Authorization', `Bearer ${token}`).send({ value: { v: 1 }, expires }).expect(201);
+      await request(a.app)
+        .put('/v1/secret/shared/x')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ value: { v: 1 }, expires })
+        .expect(201);
       const read = await request(b.app).get('/v1/secret/shared/x').set('Authorization', `Bearer ${token}`);
       assert.equal(read.status, 200);
       assert.deepEqual(read.body.value, { v: 1 });

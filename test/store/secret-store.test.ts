@@ -1,6 +1,6 @@
 /** The secret store and sweeper against both databases, concurrency included. */
 import assert from 'node:assert/strict';
-import {  describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { countOf } from '../support/count';
 import { describeEachDialect } from '../support/databases';
 import { TEST_ACTOR, useTestService } from '../support/service';
@@ -42,7 +42,10 @@ describeEachDialect('secret store', (dialect) => {
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, n) => secrets().put('store/concurrent', { n }, expiresIn(HOUR), {}, TEST_ACTOR)),
     );
-    assert.deepEqual(results.map((r) => r.record.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      results.map((r) => r.record.version).sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
   });
 
   it('answers concurrent reads of many keys, present and absent, each with its own secret', async () => {
@@ -83,8 +86,8 @@ describeEachDialect('secret store', (dialect) => {
 
       const purged = await svc.services.sweeper.runOnce();
       assert.equal(purged.secrets, 451);
-      assert.equal((await countOf(knex('secrets').where('key', 'like', 'sweep/%'))), 1);
-      assert.equal((await countOf(knex('secret_versions').where('key', 'sweep/versions'))), 0);
+      assert.equal(await countOf(knex('secrets').where('key', 'like', 'sweep/%')), 1);
+      assert.equal(await countOf(knex('secret_versions').where('key', 'sweep/versions')), 0);
       assert.equal((await secrets().get('sweep/keep')).version, 1);
       assert.equal((await svc.services.sweeper.runOnce()).secrets, 0);
     });
@@ -105,7 +108,9 @@ describeEachDialect('secret store', (dialect) => {
       const batches = await Promise.all(Array.from({ length: 4 }, () => store.purgeExpiredBatch(svc.clock.now(), 50)));
       let more = batches.flat();
       for (let round = 0; round < 50; round++) {
-        const next = (await Promise.all([store.purgeExpiredBatch(svc.clock.now(), 50), store.purgeExpiredBatch(svc.clock.now(), 50)])).flat();
+        const next = (
+          await Promise.all([store.purgeExpiredBatch(svc.clock.now(), 50), store.purgeExpiredBatch(svc.clock.now(), 50)])
+        ).flat();
         if (next.length === 0) break;
         more = more.concat(next);
       }

@@ -18,7 +18,16 @@ import { sqlite, tempDir } from '../support/databases';
 import { useTestService } from '../support/service';
 
 const AUDIT_KEY = randomBytes(32);
-const event = (n: number) => ({ time: n, subject: 's', jti: null, action: 'secret.read' as const, key: `k/${n}`, outcome: 200, requestId: null, client: null });
+const event = (n: number) => ({
+  time: n,
+  subject: 's',
+  jti: null,
+  action: 'secret.read' as const,
+  key: `k/${n}`,
+  outcome: 200,
+  requestId: null,
+  client: null,
+});
 const workerOf = (thread: SqliteWriteThread) => (thread as unknown as { worker: Worker }).worker;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,7 +87,14 @@ describe('SQLite write thread', () => {
       const events = await store.query({ limit: 10 });
       assert.deepEqual(
         events.map((linked) => [linked.seq, linked.time]),
-        [[1, 1], [2, 4], [3, 6], [4, 2], [5, 3], [6, 5]],
+        [
+          [1, 1],
+          [2, 4],
+          [3, 6],
+          [4, 2],
+          [5, 3],
+          [6, 5],
+        ],
       );
       assert.equal(await thread.append([], true), 0, 'nothing left to move');
       const verdict = await verifyAuditChain(store, chain);
@@ -92,7 +108,15 @@ describe('SQLite write thread', () => {
   it('purges expired secrets and their versions with their events already in the chain, nothing staged', async () => {
     const { storage, chain, store, thread } = await threadOnFreshDatabase();
     const secret = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, updated_at: 1, expires_at: expiresAt });
-    const version = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, expires_at: expiresAt, kek_id: 'k', wrapped_key: Buffer.alloc(1), ciphertext: Buffer.alloc(1) });
+    const version = (key: string, expiresAt: number) => ({
+      key,
+      version: 1,
+      created_at: 1,
+      expires_at: expiresAt,
+      kek_id: 'k',
+      wrapped_key: Buffer.alloc(1),
+      ciphertext: Buffer.alloc(1),
+    });
     const rows = [secret('gone/a', 100), secret('gone/b', 200), secret('gone/c', 300), secret('kept', 5000)];
     try {
       await thread.start();
@@ -138,7 +162,10 @@ describe('SQLite write thread', () => {
     await migrateToLatest(storage.knex);
     await storage.close();
     const lines: string[] = [];
-    const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'info' }, { write: (line: string) => lines.push(line) }));
+    const thread = new SqliteWriteThread(
+      { filename: file, auditKey: AUDIT_KEY },
+      pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    );
     await thread.start();
     // From now on every new thread finds an empty file where the database was.
     fs.renameSync(file, path.join(dir, 'moved.db'));
@@ -161,16 +188,24 @@ describe('while the write thread is down', () => {
   it('writes answer 503 with Retry-After, /readyz is red, reads go on; all recover when it is back', async () => {
     const token = svc.token(['secret:*:**']);
     const put = () =>
-      request(svc.app).put('/v1/secret/gate/a').set('Authorization', `Bearer ${token}`).send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' });
+      request(svc.app)
+        .put('/v1/secret/gate/a')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' });
     assert.equal((await put()).status, 201);
     const thread = svc.services.writeThread as SqliteWriteThread;
     await workerOf(thread).terminate();
     const refused = await put();
     assert.equal(refused.status, 503);
     assert.equal(refused.headers['retry-after'], '1');
-    const wrap = await request(svc.app).post('/v1/wrap').set('Authorization', `Bearer ${token}`).send({ value: { a: 1 }, ttl: 60 });
+    const wrap = await request(svc.app)
+      .post('/v1/wrap')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ value: { a: 1 }, ttl: 60 });
     assert.equal(wrap.status, 503, 'a wrap is a write');
-    const unwrap = await request(svc.app).post('/v1/unwrap').send({ wrapToken: `sswrap_${'B'.repeat(43)}` });
+    const unwrap = await request(svc.app)
+      .post('/v1/unwrap')
+      .send({ wrapToken: `sswrap_${'B'.repeat(43)}` });
     assert.equal(unwrap.status, 503, 'an unwrap is a write');
     assert.equal((await request(svc.app).get('/readyz')).status, 503);
     assert.equal((await request(svc.app).get('/v1/secret/gate/a').set('Authorization', `Bearer ${token}`)).status, 200);
@@ -186,8 +221,25 @@ describe('while the write thread is down', () => {
     try {
       const token = svc.token(['secret:*:**', 'token:*:**']);
       const as = { Authorization: `Bearer ${token}` };
-      assert.equal((await request(svc.app).put('/v1/secret/one/door').set(as).send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' })).status, 201);
-      assert.equal((await request(svc.app).put('/v1/secret/one/door').set(as).set('If-Match', '"1"').send({ value: { a: 2 }, expires: '2031-01-01T00:00:00Z' })).status, 200);
+      assert.equal(
+        (
+          await request(svc.app)
+            .put('/v1/secret/one/door')
+            .set(as)
+            .send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' })
+        ).status,
+        201,
+      );
+      assert.equal(
+        (
+          await request(svc.app)
+            .put('/v1/secret/one/door')
+            .set(as)
+            .set('If-Match', '"1"')
+            .send({ value: { a: 2 }, expires: '2031-01-01T00:00:00Z' })
+        ).status,
+        200,
+      );
       const derived = await request(svc.app).post('/v1/tokens').set(as).send({ scopes: [], ttl: 60 });
       assert.equal(derived.status, 201);
       assert.equal((await request(svc.app).post('/v1/tokens/revoke').set(as).send({ jti: derived.body.jti })).status, 204);
@@ -205,9 +257,11 @@ describe('while the write thread is down', () => {
     } finally {
       svc.services.knex.off('query', listen);
     }
-    assert.ok(statements.some((sql) => /^\s*select\b/i.test(sql)), 'the serving connection was watched: the listing read through it');
+    assert.ok(
+      statements.some((sql) => /^\s*select\b/i.test(sql)),
+      'the serving connection was watched: the listing read through it',
+    );
     const writes = statements.filter((sql) => /^\s*(insert|update|delete|replace)\b/i.test(sql));
     assert.deepEqual(writes, []);
   });
 });
-

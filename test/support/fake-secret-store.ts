@@ -27,7 +27,10 @@ function copy(state: State): State {
 /** Stands for a transaction: the fake needs none, only something to pass along. */
 const TRANSACTION = {} as Knex.Transaction;
 
-export class FakeSecretStore implements Pick<SecretStore, 'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'> {
+export class FakeSecretStore implements Pick<
+  SecretStore,
+  'inTransaction' | 'lockRecord' | 'writeVersion' | 'remove' | 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'
+> {
   private state: State = { secrets: new Map(), versions: new Map(), staged: [] };
   kicks = 0;
 

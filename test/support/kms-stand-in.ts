@@ -183,7 +183,11 @@ export class KmsStandIn {
     let body: Record<string, unknown> = {};
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      this.calls.push({ operation, keyId: body.KeyId as string | undefined, encryptionContext: body.EncryptionContext as Record<string, string> | undefined });
+      this.calls.push({
+        operation,
+        keyId: body.KeyId as string | undefined,
+        encryptionContext: body.EncryptionContext as Record<string, string> | undefined,
+      });
       const fault = this.faults.shift();
       if (fault === 'throttle') throw new KmsFailure('ThrottlingException', 'Rate exceeded');
       if (fault === '5xx') throw new KmsFailure('KMSInternalException', 'We encountered an internal error. Please try again.', 500);

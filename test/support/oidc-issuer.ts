@@ -40,12 +40,18 @@ export class TestOidcIssuer {
         return;
       }
       if (req.url === '/.well-known/openid-configuration') {
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}/jwks`, id_token_signing_alg_values_supported: ['RS256', 'ES256'] }));
+        res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(
+            JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}/jwks`, id_token_signing_alg_values_supported: ['RS256', 'ES256'] }),
+          );
         return;
       }
       if (req.url === '/jwks') {
         this.jwksFetches++;
-        void Promise.all(this.keys.map(async (key) => ({ ...(await exportJWK(key.publicKey)), kid: key.kid, alg: key.alg, use: 'sig' }))).then((keys) => {
+        void Promise.all(
+          this.keys.map(async (key) => ({ ...(await exportJWK(key.publicKey)), kid: key.kid, alg: key.alg, use: 'sig' })),
+        ).then((keys) => {
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys }));
         });
         return;

@@ -53,7 +53,16 @@ export class PrivatePostgres {
   }
 
   start(): void {
-    this.asPostgres('pg_ctl', ['-D', this.dataDir, '-w', '-l', path.join(this.dir, 'log'), '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    this.asPostgres('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-w',
+      '-l',
+      path.join(this.dir, 'log'),
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ]);
   }
 
   stop(): void {

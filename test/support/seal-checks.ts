@@ -44,7 +44,11 @@ export function secretsApi(server: { url: string }, cwd: string, seen: string[])
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
   return {
     async put(key: string, value: Record<string, unknown>): Promise<void> {
-      const response = await fetch(`${server.url}/v1/secret/${key}`, { method: 'PUT', headers, body: JSON.stringify({ value, expires: '2099-01-01T00:00:00Z' }) });
+      const response = await fetch(`${server.url}/v1/secret/${key}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ value, expires: '2099-01-01T00:00:00Z' }),
+      });
       const text = await response.text();
       seen.push(text);
       assert.ok(response.status === 200 || response.status === 201, `PUT ${key}: ${response.status} ${text}`);

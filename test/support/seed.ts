@@ -57,7 +57,9 @@ export function seedAuditEvents(options: { sqliteFile: string; keyringFile: stri
   const chain = new AuditChain(new LocalKeyring(options.keyringFile).auditKey);
   const db = new Database(options.sqliteFile);
   try {
-    const head = JSON.parse((db.prepare("SELECT value FROM service_meta WHERE name = 'audit_head'").get() as { value: string }).value) as ChainLink;
+    const head = JSON.parse(
+      (db.prepare("SELECT value FROM service_meta WHERE name = 'audit_head'").get() as { value: string }).value,
+    ) as ChainLink;
     const insert = db.prepare(
       'INSERT INTO audit_events (seq, prev_hash, hash, time, subject, jti, action, key, outcome, request_id, client, detail) VALUES (@seq, @prev_hash, @hash, @time, @subject, @jti, @action, @key, @outcome, @request_id, @client, @detail)',
     );

@@ -7,7 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './databases';
 
-const MODULE_PATHS = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so'];
+const MODULE_PATHS = [
+  '/usr/lib/softhsm/libsofthsm2.so',
+  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
+];
 
 export function softHsmModule(): string {
   const found = MODULE_PATHS.find((file) => fs.existsSync(file));

@@ -6,14 +6,26 @@ import { AuditLog } from '../../src/audit/audit-log';
 import { FakeAuditStore } from '../support/fake-audit-store';
 import { waitFor } from '../support/processes';
 
-const event = (n: number): AuditEventInput => ({ time: n, subject: 's', jti: null, action: 'secret.read', key: `k/${n}`, outcome: 200, requestId: null, client: null });
+const event = (n: number): AuditEventInput => ({
+  time: n,
+  subject: 's',
+  jti: null,
+  action: 'secret.read',
+  key: `k/${n}`,
+  outcome: 200,
+  requestId: null,
+  client: null,
+});
 
 describe('audit log', () => {
   it('writes events recorded together in one append, and resolves each once it is written', async () => {
     const store = new FakeAuditStore();
     const log = new AuditLog(store);
     await Promise.all([log.record(event(1)), log.record(event(2)), log.record(event(3))]);
-    assert.deepEqual(store.appends.map((batch) => batch.length), [3]);
+    assert.deepEqual(
+      store.appends.map((batch) => batch.length),
+      [3],
+    );
   });
 
   it('rejects every event of a batch whose append failed: nobody is told an event is in the chain when it is not', async () => {
@@ -21,9 +33,15 @@ describe('audit log', () => {
     store.failNext = new Error('database is down');
     const log = new AuditLog(store);
     const results = await Promise.allSettled([log.record(event(1)), log.record(event(2))]);
-    assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
     await log.record(event(3));
-    assert.deepEqual(store.appends.flat().map((e) => e.key), ['k/3']);
+    assert.deepEqual(
+      store.appends.flat().map((e) => e.key),
+      ['k/3'],
+    );
   });
 
   it('moves staged events when kicked, even with nothing recorded, and keeps kicking while full batches come back', async () => {

@@ -30,7 +30,13 @@ describe('batched lookups', () => {
     const { batched, queries } = lookups();
     const answers = await Promise.all(['a', 'bb', 'a', 'absent-1', 'ccc'].map((key) => batched.get(key)));
     assert.deepEqual(queries, [['a', 'bb', 'absent-1', 'ccc']]);
-    assert.deepEqual(answers, [{ key: 'a', value: 1 }, { key: 'bb', value: 2 }, { key: 'a', value: 1 }, undefined, { key: 'ccc', value: 3 }]);
+    assert.deepEqual(answers, [
+      { key: 'a', value: 1 },
+      { key: 'bb', value: 2 },
+      { key: 'a', value: 1 },
+      undefined,
+      { key: 'ccc', value: 3 },
+    ]);
   });
 
   it('queries again for lookups of a later turn', async () => {
@@ -44,14 +50,20 @@ describe('batched lookups', () => {
     const { batched, queries } = lookups(2);
     const answers = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((key) => batched.get(key)));
     assert.deepEqual(queries, [['a', 'b'], ['c', 'd'], ['e']]);
-    assert.deepEqual(answers.map((row) => row?.key), ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(
+      answers.map((row) => row?.key),
+      ['a', 'b', 'c', 'd', 'e'],
+    );
   });
 
   it('fails every lookup of a failed query, and the next turn queries afresh', async () => {
     const { batched, failNextQuery } = lookups();
     failNextQuery();
     const failed = await Promise.allSettled([batched.get('a'), batched.get('b')]);
-    assert.deepEqual(failed.map((outcome) => outcome.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      failed.map((outcome) => outcome.status),
+      ['rejected', 'rejected'],
+    );
     assert.deepEqual(await batched.get('a'), { key: 'a', value: 1 });
   });
 });

@@ -13,7 +13,10 @@ describe('database errors as answers', () => {
     ["node-postgres' query timeout", new Error('Query read timeout')],
     ['a connection that ended', new Error('Connection terminated unexpectedly')],
     ["knex's own note of an ended connection", new Error('Connection ended unexpectedly')],
-    ["the pool's acquire timeout", Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' })],
+    [
+      "the pool's acquire timeout",
+      Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }),
+    ],
     ['statement_timeout', withCode('57014', 'canceling statement due to statement timeout')],
     ['idle_in_transaction_session_timeout', withCode('25P03')],
     ['an administrator shutdown', withCode('57P01')],

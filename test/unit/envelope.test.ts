@@ -80,7 +80,12 @@ describe('local keyring', () => {
 
   it('refuses a malformed keyring with a clear error', () => {
     const file = path.join(tempDir(), 'keyring.json');
-    for (const text of ['not json', '{}', '{"active":"a","keys":{"a":"c2hvcnQ="}}', `{"active":"b","keys":{"a":"${randomBytes(32).toString('base64')}"}}`]) {
+    for (const text of [
+      'not json',
+      '{}',
+      '{"active":"a","keys":{"a":"c2hvcnQ="}}',
+      `{"active":"b","keys":{"a":"${randomBytes(32).toString('base64')}"}}`,
+    ]) {
       fs.writeFileSync(file, text);
       assert.throws(() => new LocalKeyring(file), /keyring|key/);
     }

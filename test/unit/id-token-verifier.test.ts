@@ -51,13 +51,20 @@ describe('IdTokenVerifier', () => {
   });
 
   it('refuses several audiences unless azp names this service', async () => {
-    await rejected(await provider.sign({ sub: 'x', aud: ['scoped-secrets', 'another-service'] }), /several audiences, and its azp claim does not name this service/);
+    await rejected(
+      await provider.sign({ sub: 'x', aud: ['scoped-secrets', 'another-service'] }),
+      /several audiences, and its azp claim does not name this service/,
+    );
     await rejected(await provider.sign({ sub: 'x', aud: ['scoped-secrets', 'another-service'], azp: 'another-service' }), /azp/);
-    assert.equal((await verifier.verify(await provider.sign({ sub: 'azp', aud: ['scoped-secrets', 'another-service'], azp: 'scoped-secrets' }))).claims.sub, 'azp');
+    assert.equal(
+      (await verifier.verify(await provider.sign({ sub: 'azp', aud: ['scoped-secrets', 'another-service'], azp: 'scoped-secrets' }))).claims
+        .sub,
+      'azp',
+    );
     assert.equal((await verifier.verify(await provider.sign({ sub: 'one', aud: ['scoped-secrets'] }))).claims.sub, 'one');
   });
 
-  it('refuses an unknown issuer, an unknown key, alg none, and HS256 keyed with the issuer\'s public key', async () => {
+  it("refuses an unknown issuer, an unknown key, alg none, and HS256 keyed with the issuer's public key", async () => {
     await rejected(await provider.sign({ sub: 'x', iss: 'https://elsewhere.example.com' }), /issuer is not one this service trusts/);
     await rejected(await provider.sign({ sub: 'x' }, { kid: 'no-such-kid' }), /key its issuer does not publish/);
     const claims = { iss: provider.url, aud: 'scoped-secrets', sub: 'x', iat: now(), exp: now() + 600 };
@@ -65,7 +72,10 @@ describe('IdTokenVerifier', () => {
     await rejected(none, /algorithm must be RS256 or ES256/);
     const confused = jwt.sign(claims, provider.publicKeyPem(), { algorithm: 'HS256' });
     await rejected(confused, /algorithm must be RS256 or ES256/);
-    const tampered = (await provider.sign({ sub: 'x' })).replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ ...claims, sub: 'admin' })).toString('base64url')}.`);
+    const tampered = (await provider.sign({ sub: 'x' })).replace(
+      /\.[^.]+\./,
+      `.${Buffer.from(JSON.stringify({ ...claims, sub: 'admin' })).toString('base64url')}.`,
+    );
     await rejected(tampered, /signature does not verify/);
     await rejected('not.a.jwt', /not a JWT/);
   });
@@ -96,7 +106,12 @@ describe('IdTokenVerifier', () => {
   it('answers unavailable for an issuer whose keys were never reachable, and tries again only after 30 s', async () => {
     const port = await closedPort();
     const unreachable: OidcIssuer = { name: 'gone', issuer: `http://127.0.0.1:${port}`, audience: 'scoped-secrets' };
-    const clock = { current: Date.now(), now() { return this.current; } };
+    const clock = {
+      current: Date.now(),
+      now() {
+        return this.current;
+      },
+    };
     let discoveries = 0;
     const lonely = new IdTokenVerifier([unreachable], {
       leewaySeconds: 0,
@@ -107,7 +122,9 @@ describe('IdTokenVerifier', () => {
         return ((await response.json()) as { jwks_uri: string }).jwks_uri;
       },
     });
-    const token = jwt.sign({ iss: unreachable.issuer, aud: 'scoped-secrets', sub: 'x' }, 'irrelevant-secret-irrelevant-secret', { algorithm: 'HS256' });
+    const token = jwt.sign({ iss: unreachable.issuer, aud: 'scoped-secrets', sub: 'x' }, 'irrelevant-secret-irrelevant-secret', {
+      algorithm: 'HS256',
+    });
     const forged = token.replace(/^[^.]+/, Buffer.from('{"alg":"RS256","typ":"JWT","kid":"k"}').toString('base64url'));
     for (let attempt = 0; attempt < 3; attempt++) await assert.rejects(lonely.verify(forged), IssuerUnavailable);
     assert.equal(discoveries, 1, 'failures are not retried at once');
@@ -129,16 +146,31 @@ describe('SECRETS_OIDC_ISSUERS', () => {
     assert.equal(good.length, 2);
     for (const [entries, message] of [
       [[{ name: 'x', issuer: 'http://ci.example.com', audience: 'a' }], /must be https/],
-      [[{ name: 'x', issuer: 'https://a', audience: 'a' }, { name: 'x', issuer: 'https://b', audience: 'a' }], /name x is taken/],
+      [
+        [
+          { name: 'x', issuer: 'https://a', audience: 'a' },
+          { name: 'x', issuer: 'https://b', audience: 'a' },
+        ],
+        /name x is taken/,
+      ],
       [[{ name: 'a/b', issuer: 'https://a', audience: 'a' }], /one key segment/],
-      [[{ name: 'x', issuer: 'https://a', audience: 'a' }, { name: 'y', issuer: 'https://a', audience: 'b' }], /issuer https:\/\/a is configured already/],
+      [
+        [
+          { name: 'x', issuer: 'https://a', audience: 'a' },
+          { name: 'y', issuer: 'https://a', audience: 'b' },
+        ],
+        /issuer https:\/\/a is configured already/,
+      ],
       [[{ name: 'x', issuer: 'https://a', audience: 'a', maxTokenLifetime: 30 }], /maxTokenLifetime/],
       [[{ name: 'x', issuer: 'https://a', audience: 'a', maxTokenLifetime: '1d' }], /maxTokenLifetime/],
       [[{ name: 'x', issuer: 'https://a', audience: 'a', extra: 1 }], /unknown field extra/],
       [[{ name: 'x', issuer: 'https://a' }], /audience/],
       [{}, /JSON array/],
     ] as const) {
-      assert.throws(() => parseOidcIssuers(JSON.stringify(entries), 'issuers.json'), (error: unknown) => error instanceof OidcIssuersError && message.test(error.message));
+      assert.throws(
+        () => parseOidcIssuers(JSON.stringify(entries), 'issuers.json'),
+        (error: unknown) => error instanceof OidcIssuersError && message.test(error.message),
+      );
     }
   });
 });

@@ -4,7 +4,10 @@ import { listableRanges } from '../../src/secrets/listing-ranges';
 import { TargetPattern } from '../../src/scopes/target-pattern';
 
 const ranges = (prefix: string, patterns: string[]) =>
-  listableRanges(prefix, patterns.map((pattern) => new TargetPattern(pattern))).map(({ from, to }) => `${from}..${to}`);
+  listableRanges(
+    prefix,
+    patterns.map((pattern) => new TargetPattern(pattern)),
+  ).map(({ from, to }) => `${from}..${to}`);
 
 describe('listable key ranges', () => {
   // [prefix, the caller's secret:list targets, ranges read]

@@ -75,7 +75,8 @@ describe('what run masks', () => {
   const maskedOutput = (value: Record<string, unknown>, output: string) => masked(maskableValues([value], {}), [output]).text;
 
   it('masks each line of a multi-line value printed on its own', () => {
-    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----';
+    const pem =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----';
     const out = maskedOutput({ key: pem }, 'debug: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\ndebug: BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n');
     assert.equal(out, 'debug: ***\ndebug: ***\n');
   });
@@ -93,4 +94,3 @@ describe('what run masks', () => {
     assert.equal(maskedOutput({ password: 'line1-abc\nline2-def' }, 'json: "line1-abc\\nline2-def"\n'), 'json: "***"\n');
   });
 });
-

@@ -7,7 +7,10 @@ describe('rate limiter', () => {
   it('allows a burst, then one request per refill interval, and says how long to wait', () => {
     const clock = new ManualClock(0);
     const limiter = new RateLimiter({ perSecond: 2, burst: 3 }, clock);
-    assert.deepEqual([1, 2, 3].map(() => limiter.take('a')), [0, 0, 0]);
+    assert.deepEqual(
+      [1, 2, 3].map(() => limiter.take('a')),
+      [0, 0, 0],
+    );
     assert.equal(limiter.take('a'), 1);
     clock.advance(500);
     assert.equal(limiter.take('a'), 0);

@@ -10,7 +10,7 @@ import { tempDir } from '../support/databases';
 import { waitFor } from '../support/processes';
 
 describe('RefreshingToken', () => {
-  it('exchanges at three quarters of the token\'s life, reading a rotated ID token file', async () => {
+  it("exchanges at three quarters of the token's life, reading a rotated ID token file", async () => {
     const file = path.join(tempDir(), 'id.token');
     fs.writeFileSync(file, 'id-token-1');
     const seen: string[] = [];
@@ -18,7 +18,14 @@ describe('RefreshingToken', () => {
     const service = {
       exchange: (idToken: string): Promise<ExchangedToken> => {
         seen.push(idToken);
-        return Promise.resolve({ token: `token-for-${idToken}`, jti: 'j', subject: 's', scopes: [], rules: ['r'], expires: new Date(Date.now() + 400).toISOString() });
+        return Promise.resolve({
+          token: `token-for-${idToken}`,
+          jti: 'j',
+          subject: 's',
+          scopes: [],
+          rules: ['r'],
+          expires: new Date(Date.now() + 400).toISOString(),
+        });
       },
     };
     const failures: unknown[] = [];
@@ -28,7 +35,11 @@ describe('RefreshingToken', () => {
     // Rotated as the kubelet does: a new file renamed into place.
     fs.writeFileSync(`${file}.new`, 'id-token-2');
     fs.renameSync(`${file}.new`, file);
-    await waitFor(async () => (held.current() === 'token-for-id-token-2' ? true : undefined), 30_000, 'the token exchanged for the rotated ID token');
+    await waitFor(
+      async () => (held.current() === 'token-for-id-token-2' ? true : undefined),
+      30_000,
+      'the token exchanged for the rotated ID token',
+    );
     held.stop();
     assert.equal(seen[0], 'id-token-1');
     assert.ok(seen.length >= 2 && seen.slice(1).every((token) => token === 'id-token-2'), seen.join(','));

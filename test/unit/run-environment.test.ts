@@ -12,19 +12,54 @@ function fromFields(fields: Record<string, unknown>, allowed: string[] = [], nam
 
 describe('run and export environment', () => {
   const steering = [
-    'PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'PROMPT_COMMAND', 'IFS', 'CDPATH',
-    'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'NODE_OPTIONS', 'NODE_PATH',
-    'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PYTHONWARNINGS', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT', 'RUBYLIB',
-    'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH',
-    'GIT_CONFIG_KEY_0', 'GIT_CONFIG_COUNT', 'npm_config_script_shell', 'https_proxy', 'GCONV_PATH',
-    'SECRETS_URL', 'HOME', 'EDITOR', 'DOTNET_STARTUP_HOOKS', 'LUA_INIT',
+    'PATH',
+    'BASH_ENV',
+    'ENV',
+    'SHELLOPTS',
+    'BASHOPTS',
+    'PS4',
+    'PROMPT_COMMAND',
+    'IFS',
+    'CDPATH',
+    'LD_PRELOAD',
+    'LD_LIBRARY_PATH',
+    'LD_AUDIT',
+    'DYLD_INSERT_LIBRARIES',
+    'NODE_OPTIONS',
+    'NODE_PATH',
+    'PYTHONPATH',
+    'PYTHONSTARTUP',
+    'PYTHONHOME',
+    'PYTHONWARNINGS',
+    'PERL5OPT',
+    'PERL5LIB',
+    'RUBYOPT',
+    'RUBYLIB',
+    'JAVA_TOOL_OPTIONS',
+    '_JAVA_OPTIONS',
+    'JDK_JAVA_OPTIONS',
+    'GIT_SSH_COMMAND',
+    'GIT_EXEC_PATH',
+    'GIT_CONFIG_KEY_0',
+    'GIT_CONFIG_COUNT',
+    'npm_config_script_shell',
+    'https_proxy',
+    'GCONV_PATH',
+    'SECRETS_URL',
+    'HOME',
+    'EDITOR',
+    'DOTNET_STARTUP_HOOKS',
+    'LUA_INIT',
   ];
 
   for (const name of steering) {
     it(`refuses a field named ${name}, naming the key and the field`, () => {
       assert.throws(
         () => fromFields({ [name]: 'x', FINE: 'y' }),
-        (error: Error) => error instanceof EnvironmentError && error.message === `field "${name}" of ${KEY}: ${name} steers how programs start, so it is not set from a secret unless --allow-env ${name} names it`,
+        (error: Error) =>
+          error instanceof EnvironmentError &&
+          error.message ===
+            `field "${name}" of ${KEY}: ${name} steers how programs start, so it is not set from a secret unless --allow-env ${name} names it`,
       );
     });
   }
@@ -37,27 +72,38 @@ describe('run and export environment', () => {
   });
 
   it('sets one when --allow-env names it exactly, and only that one', () => {
-    assert.deepEqual(fromFields({ NODE_OPTIONS: '--max-old-space-size=512', user: 'u' }, ['NODE_OPTIONS']), { NODE_OPTIONS: '--max-old-space-size=512', user: 'u' });
-    assert.throws(() => fromFields({ NODE_OPTIONS: 'x', LD_PRELOAD: 'y' }, ['NODE_OPTIONS']), /field "LD_PRELOAD" of ci\/app: LD_PRELOAD steers/);
+    assert.deepEqual(fromFields({ NODE_OPTIONS: '--max-old-space-size=512', user: 'u' }, ['NODE_OPTIONS']), {
+      NODE_OPTIONS: '--max-old-space-size=512',
+      user: 'u',
+    });
+    assert.throws(
+      () => fromFields({ NODE_OPTIONS: 'x', LD_PRELOAD: 'y' }, ['NODE_OPTIONS']),
+      /field "LD_PRELOAD" of ci\/app: LD_PRELOAD steers/,
+    );
     assert.throws(() => fromFields({ node_options: 'x' }, ['NODE_OPTIONS']), /node_options steers/);
   });
 
   it('judges the name a field becomes, after --uppercase and --prefix', () => {
-    assert.throws(() => fromFields({ ld_preload: '/tmp/x.so' }, [], { uppercase: true }), /field "ld_preload" of ci\/app: LD_PRELOAD steers/);
+    assert.throws(
+      () => fromFields({ ld_preload: '/tmp/x.so' }, [], { uppercase: true }),
+      /field "ld_preload" of ci\/app: LD_PRELOAD steers/,
+    );
     assert.throws(() => fromFields({ PRELOAD: '/tmp/x.so' }, [], { prefix: 'LD_' }), /LD_PRELOAD steers/);
     assert.deepEqual(fromFields({ path: '/db' }, [], { uppercase: true, prefix: 'DB_' }), { DB_PATH: '/db' });
   });
 
-  it('refuses --env naming a steering variable too, since the value is still the writer\'s', () => {
+  it("refuses --env naming a steering variable too, since the value is still the writer's", () => {
     const values = new Map([[KEY, { opts: '--require /tmp/x.js' }]]);
     const binding = parseEnvBinding(`NODE_OPTIONS=${KEY}#opts`);
     assert.throws(() => buildEnvironment([], [binding], values), /--env NODE_OPTIONS: field "opts" of ci\/app: NODE_OPTIONS steers/);
-    assert.deepEqual(buildEnvironment([], [binding], values, { allowed: new Set(['NODE_OPTIONS']) }), { NODE_OPTIONS: '--require /tmp/x.js' });
+    assert.deepEqual(buildEnvironment([], [binding], values, { allowed: new Set(['NODE_OPTIONS']) }), {
+      NODE_OPTIONS: '--require /tmp/x.js',
+    });
   });
 
   it('refuses fields that are no variable name and values no variable can hold, every one at once', () => {
     assert.throws(
-      () => fromFields({ '1st': 'a', 'A=B': 'b', 'nul\u0000': 'c', '': 'd', 'ok': 'e\u0000f', 'esc\u001b[31m': 'g' }),
+      () => fromFields({ '1st': 'a', 'A=B': 'b', 'nul\u0000': 'c', '': 'd', ok: 'e\u0000f', 'esc\u001b[31m': 'g' }),
       (error: Error) =>
         error.message ===
         [

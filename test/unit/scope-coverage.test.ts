@@ -81,14 +81,29 @@ describe('scope coverage', () => {
   });
 
   it('is sound: every key a covered pattern grants, the caller is granted too', () => {
-    const keys = ['ci', 'ci/a', 'ci/a/b', 'ci/a/b/x', 'ci/x', 'ci/deploy', 'ci/deploy/x', 'cid/x', 'ci/ab', 'ci/a-prod', 'x', 'a/b/x', '.h/x'];
+    const keys = [
+      'ci',
+      'ci/a',
+      'ci/a/b',
+      'ci/a/b/x',
+      'ci/x',
+      'ci/deploy',
+      'ci/deploy/x',
+      'cid/x',
+      'ci/ab',
+      'ci/a-prod',
+      'x',
+      'a/b/x',
+      '.h/x',
+    ];
     for (const [granted, requested] of CASES) {
       if (!scopeCovers(granted, requested)) continue;
       const parent = new GrantSet([granted]);
       const child = new GrantSet([requested]);
       for (const key of keys) {
         for (const action of ['get', 'set', 'delete', 'list', 'history']) {
-          if (child.allows('secret', action, key)) assert.ok(parent.allows('secret', action, key), `${requested} reaches ${key} beyond ${granted}`);
+          if (child.allows('secret', action, key))
+            assert.ok(parent.allows('secret', action, key), `${requested} reaches ${key} beyond ${granted}`);
         }
       }
     }

@@ -57,12 +57,22 @@ describe('scope matching cost', () => {
 
   it('agrees with minimatch on every key (no . or .. segments) and pattern of * and **', () => {
     const segmentText = fc.stringOf(fc.constantFrom('a', 'b', '.'), { minLength: 1, maxLength: 4 }).filter((s) => s !== '.' && s !== '..');
-    const patternSegment = fc.oneof(fc.constant('**'), fc.stringOf(fc.constantFrom('a', 'b', '*', '.'), { minLength: 1, maxLength: 4 }).filter((s) => !s.includes('**')));
+    const patternSegment = fc.oneof(
+      fc.constant('**'),
+      fc.stringOf(fc.constantFrom('a', 'b', '*', '.'), { minLength: 1, maxLength: 4 }).filter((s) => !s.includes('**')),
+    );
     const key = fc.array(segmentText, { minLength: 1, maxLength: 5 }).map((segments) => segments.join('/'));
     const pattern = fc.array(patternSegment, { minLength: 1, maxLength: 5 }).map((segments) => segments.join('/'));
     fc.assert(
       fc.property(pattern, key, (target, candidate) => {
-        const expected = minimatch(candidate, target, { dot: true, optimizationLevel: 0, nobrace: true, noext: true, nonegate: true, nocomment: true });
+        const expected = minimatch(candidate, target, {
+          dot: true,
+          optimizationLevel: 0,
+          nobrace: true,
+          noext: true,
+          nonegate: true,
+          nocomment: true,
+        });
         assert.equal(new GrantSet([`secret:get:${target}`]).allows('secret', 'get', candidate), expected, `${target} vs ${candidate}`);
       }),
       { numRuns: 5000 },

@@ -72,7 +72,16 @@ describe('scope matching', () => {
 });
 
 describe('granted scope grammar', () => {
-  const VALID = ['secret:get:a', 'secret:*:**', 'token:create:ci/**', 'token:revoke:alice', 'audit:read:**', 'secret:history:a/*/b', 'secret:list:*.json', `secret:get:${'a'.repeat(1024)}`];
+  const VALID = [
+    'secret:get:a',
+    'secret:*:**',
+    'token:create:ci/**',
+    'token:revoke:alice',
+    'audit:read:**',
+    'secret:history:a/*/b',
+    'secret:list:*.json',
+    `secret:get:${'a'.repeat(1024)}`,
+  ];
   const INVALID: Array<[string, string]> = [
     ['secret:get', 'no target'],
     ['secret:get:', 'empty target'],

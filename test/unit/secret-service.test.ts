@@ -86,18 +86,27 @@ describe('secret service', () => {
     await secrets.put('ci/a', { n: 1 }, clock.now() + HOUR, {}, ACTOR);
     await secrets.delete('ci/a', {}, ACTOR);
     await assert.rejects(secrets.delete('ci/a', {}, ACTOR), SecretNotFound);
-    assert.deepEqual(store.stagedEvents.map((event) => [event.action, event.outcome]), [
-      ['secret.write', 201],
-      ['secret.delete', 204],
-    ]);
+    assert.deepEqual(
+      store.stagedEvents.map((event) => [event.action, event.outcome]),
+      [
+        ['secret.write', 201],
+        ['secret.delete', 204],
+      ],
+    );
   });
 
   it('lists only what the caller may list, in pages', async () => {
     for (const key of ['ci/a', 'ci/b', 'ci/c', 'prod/x']) await secrets.put(key, {}, clock.now() + HOUR, {}, ACTOR);
     const grants = new GrantSet(['secret:list:ci/*']);
     const first = await secrets.list({ prefix: '', limit: 2, grants });
-    assert.deepEqual(first.secrets.map((record) => record.key), ['ci/a', 'ci/b']);
+    assert.deepEqual(
+      first.secrets.map((record) => record.key),
+      ['ci/a', 'ci/b'],
+    );
     const second = await secrets.list({ prefix: '', limit: 2, grants, continuationToken: first.continuationToken });
-    assert.deepEqual(second.secrets.map((record) => record.key), ['ci/c']);
+    assert.deepEqual(
+      second.secrets.map((record) => record.key),
+      ['ci/c'],
+    );
   });
 });

@@ -37,7 +37,7 @@ describe('HTTP client', () => {
     assert.deepEqual(seen, Array(3).fill('GET /v1/whoami Bearer tkn'));
   });
 
-  it('gives up after its attempts with the server\'s error as one line', async () => {
+  it("gives up after its attempts with the server's error as one line", async () => {
     failuresLeft = 5;
     await assert.rejects(client().whoami(), { message: 'Unavailable: try again', status: 503 });
     failuresLeft = 0;
@@ -60,9 +60,18 @@ describe('HTTP client', () => {
 
   it('reads its settings from the environment', () => {
     assert.deepEqual(clientOptionsFromEnv({ SECRETS_TOKEN: ' t \n', SECRETS_URL: 'https://x:1/' }), { url: 'https://x:1', token: 't' });
-    assert.deepEqual(clientOptionsFromEnv({ SECRETS_TOKEN: 't', SECRETS_URL: 'http://localhost:1/v1' }), { url: 'http://localhost:1', token: 't' });
-    assert.throws(() => clientOptionsFromEnv({ SECRETS_TOKEN: 't', SECRETS_URL: 'http://x:1' }), /refusing to send credentials over plain http to x:1/);
-    assert.deepEqual(clientOptionsFromEnv({ SECRETS_TOKEN: 't', SECRETS_URL: 'http://x:1', SECRETS_ALLOW_INSECURE_HTTP: 'true' }), { url: 'http://x:1', token: 't' });
+    assert.deepEqual(clientOptionsFromEnv({ SECRETS_TOKEN: 't', SECRETS_URL: 'http://localhost:1/v1' }), {
+      url: 'http://localhost:1',
+      token: 't',
+    });
+    assert.throws(
+      () => clientOptionsFromEnv({ SECRETS_TOKEN: 't', SECRETS_URL: 'http://x:1' }),
+      /refusing to send credentials over plain http to x:1/,
+    );
+    assert.deepEqual(clientOptionsFromEnv({ SECRETS_TOKEN: 't', SECRETS_URL: 'http://x:1', SECRETS_ALLOW_INSECURE_HTTP: 'true' }), {
+      url: 'http://x:1',
+      token: 't',
+    });
     assert.throws(() => clientOptionsFromEnv({}), ClientConfigError);
     assert.throws(() => clientOptionsFromEnv({ SECRETS_TOKEN_FILE: '/nonexistent/token' }), ClientConfigError);
   });

@@ -50,13 +50,20 @@ describe('token verification', () => {
     ['a token not valid yet', () => hs(claims({ nbf: now() + 30 }))],
     ['a malformed jti', () => hs(claims({ jti: 'has spaces' }))],
     ['a malformed anc', () => hs(claims({ anc: 'j0' }))],
-    ['alg none', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`],
+    [
+      'alg none',
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
+    ],
     ['HS512', () => jwt.sign(claims(), SECRET, { algorithm: 'HS512' })],
     ['an exp too far away to be a date', () => hs(claims({ exp: 1e308 }))],
     ['a negative exp', () => hs(claims({ exp: -5 }))],
     ['an nbf too far away to be a date', () => hs(claims({ nbf: -1e308 }))],
     ['more than 256 scopes', () => hs(claims({ scopes: Array.from({ length: 257 }, (_, n) => `secret:get:k${n}`) }))],
-    ['scopes longer than 8192 characters together', () => hs(claims({ scopes: Array.from({ length: 9 }, (_, n) => `secret:get:${String(n).repeat(1000)}`) }))],
+    [
+      'scopes longer than 8192 characters together',
+      () => hs(claims({ scopes: Array.from({ length: 9 }, (_, n) => `secret:get:${String(n).repeat(1000)}`) })),
+    ],
     ['garbage', () => 'a.b.c'],
     ['not a JWT', () => 'hello'],
   ];
@@ -89,7 +96,12 @@ describe('token verification', () => {
   describe('the verified-token cache', () => {
     /** A token near the per-token limits: 256 scopes of 8 segments, nearly 8 KiB in all. */
     const bigToken = (n: number) =>
-      hs(claims({ jti: `big-${n}`, scopes: Array.from({ length: 256 }, (_, j) => `secret:get:a/b/c/d/e/f/${n.toString(36)}/${String(j).padStart(3, '0')}`) }));
+      hs(
+        claims({
+          jti: `big-${n}`,
+          scopes: Array.from({ length: 256 }, (_, j) => `secret:get:a/b/c/d/e/f/${n.toString(36)}/${String(j).padStart(3, '0')}`),
+        }),
+      );
 
     it('keeps recently used tokens and forgets the least recently used first', () => {
       const small = verifier([hmacKey(SECRET)], { cacheSize: 2 });
@@ -134,7 +146,10 @@ describe('token verification', () => {
     const asymmetric = verifier(keys);
 
     it('reads RS256, ES256 and EdDSA keys from one PEM file', () => {
-      assert.deepEqual(keys.map((key) => key.algorithm), ['RS256', 'ES256', 'EdDSA']);
+      assert.deepEqual(
+        keys.map((key) => key.algorithm),
+        ['RS256', 'ES256', 'EdDSA'],
+      );
     });
 
     it('verifies RS256, ES256 and EdDSA tokens', () => {
@@ -144,7 +159,10 @@ describe('token verification', () => {
     });
 
     it('rejects algorithm confusion: an HS256 token signed with the public key as secret', () => {
-      const forged = jwt.sign(claims(), pem(rsa.publicKey), { algorithm: 'HS256', allowInvalidAsymmetricKeyTypes: true } as jwt.SignOptions);
+      const forged = jwt.sign(claims(), pem(rsa.publicKey), {
+        algorithm: 'HS256',
+        allowInvalidAsymmetricKeyTypes: true,
+      } as jwt.SignOptions);
       assert.throws(() => asymmetric.verify(forged), InvalidToken);
     });
 

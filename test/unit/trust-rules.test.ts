@@ -1,7 +1,16 @@
 /** Trust rules: validation, claim matching, placeholders that can never widen, escalation, and the one rule that decides. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decidingGrant, matchRule, ruleCoveredBy, subjectScope, trustRuleProblem, widestScopes, type TrustRule, type TrustRuleBody } from '../../src/federation/trust-rules';
+import {
+  decidingGrant,
+  matchRule,
+  ruleCoveredBy,
+  subjectScope,
+  trustRuleProblem,
+  widestScopes,
+  type TrustRule,
+  type TrustRuleBody,
+} from '../../src/federation/trust-rules';
 import { uncoveredScopes } from '../../src/scopes/coverage';
 
 const LIMITS = { issuers: new Set(['github', 'gitlab']), maxTtlSeconds: 3600 };
@@ -18,16 +27,20 @@ const RULE: TrustRule = {
 const CLAIMS = { repository: 'acme/widgets', ref: 'refs/heads/main', sub: 'repo:acme/widgets:ref:refs/heads/main' };
 
 describe('trust rules', () => {
-  it('fill placeholders with the token\'s claims, whole segments at a time', () => {
+  it("fill placeholders with the token's claims, whole segments at a time", () => {
     assert.deepEqual(matchRule(RULE, 'github', CLAIMS), {
       scopes: ['secret:get:ci/acme/widgets/**', 'secret:list:ci/acme/widgets/**'],
       subject: 'gh/acme/widgets',
       ttlSeconds: 900,
     });
-    assert.equal(matchRule({ ...RULE, subject: undefined }, 'github', CLAIMS)?.subject, 'github/deploy', 'the subject defaults to issuer/rule');
+    assert.equal(
+      matchRule({ ...RULE, subject: undefined }, 'github', CLAIMS)?.subject,
+      'github/deploy',
+      'the subject defaults to issuer/rule',
+    );
   });
 
-  it('match only when every claim matches, on the rule\'s own issuer', () => {
+  it("match only when every claim matches, on the rule's own issuer", () => {
     assert.equal(matchRule(RULE, 'gitlab', CLAIMS), undefined);
     assert.equal(matchRule(RULE, 'github', { ...CLAIMS, ref: 'refs/heads/feature' }), undefined);
     assert.equal(matchRule(RULE, 'github', { ...CLAIMS, repository: 'evil/widgets' }), undefined);
@@ -69,7 +82,13 @@ describe('trust rules', () => {
   });
 
   describe('one rule decides', () => {
-    const rule = (name: string, claims: Record<string, string>, scopes = [`secret:get:ci/${name}/**`]): TrustRule => ({ name, issuer: 'github', claims, scopes, ttl: 300 });
+    const rule = (name: string, claims: Record<string, string>, scopes = [`secret:get:ci/${name}/**`]): TrustRule => ({
+      name,
+      issuer: 'github',
+      claims,
+      scopes,
+      ttl: 300,
+    });
     const team = rule('team', { repository: 'acme/widgets', ref: 'refs/heads/main' });
     const catchAll = rule('catch-all', { repository: '**' }, ['secret:get:**']);
     const org = rule('org', { repository: 'acme/*' });
@@ -95,17 +114,29 @@ describe('trust rules', () => {
       const byActor = rule('by-actor', { repository: 'acme/widgets', actor: 'alice' });
       assert.equal(decidingGrant([team, byActor], 'github', { ...CLAIMS, actor: 'alice' }), 'ambiguous');
       assert.equal(decidingGrant([team, { ...team, name: 'twin' }], 'github', CLAIMS), 'ambiguous');
-      assert.deepEqual(decidingGrant([team, byActor], 'github', { ...CLAIMS, actor: 'bob' }), decidingGrant([team], 'github', CLAIMS), 'a rule that does not match takes no part');
+      assert.deepEqual(
+        decidingGrant([team, byActor], 'github', { ...CLAIMS, actor: 'bob' }),
+        decidingGrant([team], 'github', CLAIMS),
+        'a rule that does not match takes no part',
+      );
     });
 
     it('is the named rule alone when one is named, whatever else matches', () => {
       assert.equal((decidingGrant([catchAll, org, team], 'github', CLAIMS, 'catch-all') as { rule: string }).rule, 'catch-all');
       assert.equal(decidingGrant([catchAll, team], 'github', CLAIMS, 'missing'), 'none');
-      assert.equal(decidingGrant([catchAll, team], 'github', { ...CLAIMS, repository: 'other/x' }, 'team'), 'none', 'a named rule that does not match');
+      assert.equal(
+        decidingGrant([catchAll, team], 'github', { ...CLAIMS, repository: 'other/x' }, 'team'),
+        'none',
+        'a named rule that does not match',
+      );
     });
 
     it('is never several rules united: a rule of 256 scopes decides for itself only', () => {
-      const wide = rule('wide', { repository: '**' }, Array.from({ length: 256 }, (_, index) => `secret:get:ci/wide/${index}`));
+      const wide = rule(
+        'wide',
+        { repository: '**' },
+        Array.from({ length: 256 }, (_, index) => `secret:get:ci/wide/${index}`),
+      );
       assert.deepEqual((decidingGrant([wide, team], 'github', CLAIMS) as { scopes: string[] }).scopes, ['secret:get:ci/team/**']);
       assert.equal(decidingGrant([wide], 'github', CLAIMS) === 'none', false);
       assert.equal(decidingGrant([], 'github', CLAIMS), 'none');
@@ -121,7 +152,11 @@ describe('trust rules', () => {
   it('read each placeholder as ** for the escalation check', () => {
     assert.deepEqual(widestScopes(RULE), ['secret:get:ci/**/**', 'secret:list:ci/**/**']);
     assert.deepEqual(uncoveredScopes(['secret:*:ci/**'], widestScopes(RULE)), [], 'a writer holding ci/** may write it');
-    assert.deepEqual(uncoveredScopes(['secret:*:ci/acme/**'], widestScopes(RULE)), widestScopes(RULE), 'ci/acme/** does not cover what any repository could fill');
+    assert.deepEqual(
+      uncoveredScopes(['secret:*:ci/acme/**'], widestScopes(RULE)),
+      widestScopes(RULE),
+      'ci/acme/** does not cover what any repository could fill',
+    );
   });
 
   const body = (change: Partial<TrustRuleBody>): TrustRuleBody => ({ ...RULE, ...change });

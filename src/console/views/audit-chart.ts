@@ -39,11 +39,24 @@ export function auditChart(events: AuditEvent[], from: number, to: number, bucke
       const barHeight = (count[name] / max) * (height - 10);
       if (barHeight <= 0) continue;
       y -= barHeight;
-      bars.push(svg('rect', { x: (index * barWidth + 1).toFixed(1), y: y.toFixed(1), width: (barWidth - 2).toFixed(1), height: barHeight.toFixed(1), fill: colour, class: `bar ${name}` }));
+      bars.push(
+        svg('rect', {
+          x: (index * barWidth + 1).toFixed(1),
+          y: y.toFixed(1),
+          width: (barWidth - 2).toFixed(1),
+          height: barHeight.toFixed(1),
+          fill: colour,
+          class: `bar ${name}`,
+        }),
+      );
     }
   });
   const totals = SERIES.map(({ name }) => `${counts.reduce((sum, c) => sum + c[name], 0)} ${name}`).join(', ');
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `audit events over time: ${totals}`, class: 'chart' }, ...bars);
+  const chart = svg(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `audit events over time: ${totals}`, class: 'chart' },
+    ...bars,
+  );
   const legend = h('ul', { class: 'legend' }, ...SERIES.map(({ name }) => h('li', { class: `legend-${name}` }, name)));
   const minutes = Math.round(span / buckets / 60_000);
   const bar = minutes >= 60 ? `${Math.round(minutes / 60)} h` : `${minutes} min`;
@@ -52,6 +65,10 @@ export function auditChart(events: AuditEvent[], from: number, to: number, bucke
     { class: 'audit-chart' },
     chart,
     legend,
-    h('figcaption', {}, `${new Date(from).toLocaleString()} – ${new Date(to).toLocaleString()}, one bar per ${bar}, the tallest ${max} events: ${totals}`),
+    h(
+      'figcaption',
+      {},
+      `${new Date(from).toLocaleString()} – ${new Date(to).toLocaleString()}, one bar per ${bar}, the tallest ${max} events: ${totals}`,
+    ),
   );
 }

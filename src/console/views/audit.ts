@@ -8,19 +8,51 @@ const WINDOWS: Array<[string, number]> = [
   ['last 24 hours', 86_400_000],
   ['last 7 days', 7 * 86_400_000],
 ];
-const ACTIONS = ['secret.read', 'secret.write', 'secret.delete', 'secret.list', 'secret.expired', 'token.create', 'token.revoke', 'token.exchange', 'trust.set', 'trust.delete', 'wrap.create', 'wrap.unwrap', 'wrap.expired', 'auth.denied'];
+const ACTIONS = [
+  'secret.read',
+  'secret.write',
+  'secret.delete',
+  'secret.list',
+  'secret.expired',
+  'token.create',
+  'token.revoke',
+  'token.exchange',
+  'trust.set',
+  'trust.delete',
+  'wrap.create',
+  'wrap.unwrap',
+  'wrap.expired',
+  'auth.denied',
+];
 /** At most this many events are fetched for one view: ten pages. */
 const MAX_EVENTS = 5000;
 
 export function auditView(main: HTMLElement): void {
   const key = h('input', { name: 'key', spellcheck: 'false' });
   const subject = h('input', { name: 'subject', spellcheck: 'false' });
-  const action = h('select', { name: 'action' }, h('option', { value: '' }, 'any'), ...ACTIONS.map((name) => h('option', { value: name }, name)));
-  const window = h('select', { name: 'window' }, ...WINDOWS.map(([label, ms], index) => h('option', { value: ms, selected: index === 1 }, label)));
+  const action = h(
+    'select',
+    { name: 'action' },
+    h('option', { value: '' }, 'any'),
+    ...ACTIONS.map((name) => h('option', { value: name }, name)),
+  );
+  const window = h(
+    'select',
+    { name: 'window' },
+    ...WINDOWS.map(([label, ms], index) => h('option', { value: ms, selected: index === 1 }, label)),
+  );
   const message = status();
   const chartBox = h('div', {});
   const rows = h('tbody', {});
-  const form = h('form', { class: 'filters', 'aria-label': 'filter events' }, field('Key', key), field('Subject', subject), field('Action', action), field('Time', window), h('button', { type: 'submit' }, 'Show'));
+  const form = h(
+    'form',
+    { class: 'filters', 'aria-label': 'filter events' },
+    field('Key', key),
+    field('Subject', subject),
+    field('Action', action),
+    field('Time', window),
+    h('button', { type: 'submit' }, 'Show'),
+  );
 
   const load = async () => {
     const to = Date.now();
@@ -43,7 +75,18 @@ export function auditView(main: HTMLElement): void {
       ...shown
         .slice(-200)
         .reverse()
-        .map((event) => h('tr', { class: event.outcome >= 400 ? 'failed' : '' }, h('td', {}, new Date(event.time).toLocaleString()), h('td', {}, event.action), h('td', {}, String(event.outcome)), h('td', {}, event.subject ?? ''), h('td', {}, event.key ?? ''), h('td', {}, event.client ?? ''))),
+        .map((event) =>
+          h(
+            'tr',
+            { class: event.outcome >= 400 ? 'failed' : '' },
+            h('td', {}, new Date(event.time).toLocaleString()),
+            h('td', {}, event.action),
+            h('td', {}, String(event.outcome)),
+            h('td', {}, event.subject ?? ''),
+            h('td', {}, event.key ?? ''),
+            h('td', {}, event.client ?? ''),
+          ),
+        ),
     );
     message.className = 'status';
     message.textContent = `${shown.length} event${shown.length === 1 ? '' : 's'}${shown.length > 200 ? ', the newest 200 listed' : ''}${continuation ? ' (more exist: narrow the filters)' : ''}.`;
@@ -60,7 +103,16 @@ export function auditView(main: HTMLElement): void {
     form,
     chartBox,
     message,
-    h('table', { class: 'audit' }, h('thead', {}, h('tr', {}, ...['Time', 'Action', 'Outcome', 'Subject', 'Key', 'Client'].map((title) => h('th', { scope: 'col' }, title)))), rows),
+    h(
+      'table',
+      { class: 'audit' },
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['Time', 'Action', 'Outcome', 'Subject', 'Key', 'Client'].map((title) => h('th', { scope: 'col' }, title))),
+      ),
+      rows,
+    ),
   );
   reload();
 }

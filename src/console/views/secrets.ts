@@ -28,7 +28,11 @@ function newSecretForm(prefix: string): HTMLElement {
   const key = h('input', { name: 'key', required: true, value: prefix === '' ? '' : `${prefix}/`, spellcheck: 'false' });
   const value = h('textarea', { name: 'value', rows: 5, required: true, spellcheck: 'false' });
   value.value = '{\n  \n}';
-  const expiry = h('select', { name: 'expiry' }, ...EXPIRY_PRESETS.map(([label, ms], index) => h('option', { value: ms, selected: index === 2 }, label)));
+  const expiry = h(
+    'select',
+    { name: 'expiry' },
+    ...EXPIRY_PRESETS.map(([label, ms], index) => h('option', { value: ms, selected: index === 2 }, label)),
+  );
   const message = status();
   const form = h(
     'form',
@@ -48,14 +52,24 @@ function newSecretForm(prefix: string): HTMLElement {
     } catch (error) {
       return showError(message, `The value is not valid JSON: ${(error as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return showError(message, 'The value must be a JSON object, such as {"password": "…"}');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return showError(message, 'The value must be a JSON object, such as {"password": "…"}');
     const expires = new Date(Date.now() + Number(expiry.value)).toISOString();
     api('PUT', `/v1/secret/${keyPath(key.value.trim())}`, { body: { value: parsed, expires }, headers: { 'If-None-Match': '*' } })
       .then(() => {
         value.value = '';
         navigate(secretHash(key.value.trim()));
       })
-      .catch((error: unknown) => showError(message, error instanceof ApiError ? (error.status === 412 ? `${key.value} already exists` : `${error.code}: ${error.message}`) : String(error)));
+      .catch((error: unknown) =>
+        showError(
+          message,
+          error instanceof ApiError
+            ? error.status === 412
+              ? `${key.value} already exists`
+              : `${error.code}: ${error.message}`
+            : String(error),
+        ),
+      );
   });
   return form;
 }
@@ -68,7 +82,12 @@ export function secretsView(main: HTMLElement, prefix: string): void {
   let continuation: string | undefined;
 
   const folderRow = (folder: Folder) =>
-    h('tr', { class: 'folder' }, h('td', {}, h('a', { href: prefixHash(folder.prefix) }, `${folder.prefix.slice(base.length)}/`)), h('td', { colspan: 3 }, `${folder.count} secret${folder.count === 1 ? '' : 's'} so far`));
+    h(
+      'tr',
+      { class: 'folder' },
+      h('td', {}, h('a', { href: prefixHash(folder.prefix) }, `${folder.prefix.slice(base.length)}/`)),
+      h('td', { colspan: 3 }, `${folder.count} secret${folder.count === 1 ? '' : 's'} so far`),
+    );
 
   // A prefix is whole segments: `ci` lists the key ci itself and everything under ci/.
   const base = prefix === '' ? '' : `${prefix}/`;
@@ -84,7 +103,14 @@ export function secretsView(main: HTMLElement, prefix: string): void {
         continue;
       }
       rows.append(
-        h('tr', {}, h('td', {}, h('a', { href: secretHash(secret.key) }, rest)), h('td', {}, `v${secret.version}`), h('td', { title: secret.updated }, relative(secret.updated)), expiryCell(secret.expires)),
+        h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: secretHash(secret.key) }, rest)),
+          h('td', {}, `v${secret.version}`),
+          h('td', { title: secret.updated }, relative(secret.updated)),
+          expiryCell(secret.expires),
+        ),
       );
     }
     for (const row of [...rows.querySelectorAll('tr.folder')]) row.remove();
@@ -110,7 +136,23 @@ export function secretsView(main: HTMLElement, prefix: string): void {
     main,
     h('h1', { tabindex: -1 }, prefix === '' ? 'Secrets' : `Secrets under ${prefix}`),
     breadcrumb(prefix),
-    h('table', { class: 'secrets' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Key'), h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Updated'), h('th', { scope: 'col' }, 'Expires'))), rows),
+    h(
+      'table',
+      { class: 'secrets' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Key'),
+          h('th', { scope: 'col' }, 'Version'),
+          h('th', { scope: 'col' }, 'Updated'),
+          h('th', { scope: 'col' }, 'Expires'),
+        ),
+      ),
+      rows,
+    ),
     more,
     message,
     newSecretForm(prefix),

@@ -24,7 +24,9 @@ export function signInView(onSignedIn: (who: Whoami) => Promise<void>): HTMLElem
         input.value = '';
         await onSignedIn(body);
       })
-      .catch((error: unknown) => showError(message, error instanceof ApiError ? `${error.code}: ${error.message}` : 'the service could not be reached'));
+      .catch((error: unknown) =>
+        showError(message, error instanceof ApiError ? `${error.code}: ${error.message}` : 'the service could not be reached'),
+      );
   });
   return form;
 }

@@ -11,13 +11,22 @@ interface Derived {
 }
 
 function scopeLines(text: string): string[] {
-  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
 export function tokensView(main: HTMLElement, me: Whoami): void {
   const subject = h('input', { name: 'subject', placeholder: me.subject, spellcheck: 'false' });
   const scopes = h('textarea', { name: 'scopes', rows: 4, spellcheck: 'false', required: true });
-  const ttl = h('select', { name: 'ttl' }, h('option', { value: 600 }, '10 minutes'), h('option', { value: 3600, selected: true }, '1 hour'), h('option', { value: 86_400 }, '1 day'));
+  const ttl = h(
+    'select',
+    { name: 'ttl' },
+    h('option', { value: 600 }, '10 minutes'),
+    h('option', { value: 3600, selected: true }, '1 hour'),
+    h('option', { value: 86_400 }, '1 day'),
+  );
   const checked = h('ul', { class: 'scope-check', 'aria-label': 'scopes checked' });
   const result = h('div', {});
   const message = status();
@@ -50,14 +59,31 @@ export function tokensView(main: HTMLElement, me: Whoami): void {
         if (error instanceof ApiError && error.code === 'ScopeEscalation') {
           const uncovered = new Set(Array.isArray(error.details?.uncovered) ? (error.details.uncovered as string[]) : []);
           showError(message, `ScopeEscalation: your token does not cover ${uncovered.size} of these scopes.`);
-          replace(checked, ...wanted.map((scope) => h('li', { class: uncovered.has(scope) ? 'uncovered' : 'covered' }, h('code', {}, scope), uncovered.has(scope) ? ' — not covered by your token' : ' — covered')));
+          replace(
+            checked,
+            ...wanted.map((scope) =>
+              h(
+                'li',
+                { class: uncovered.has(scope) ? 'uncovered' : 'covered' },
+                h('code', {}, scope),
+                uncovered.has(scope) ? ' — not covered by your token' : ' — covered',
+              ),
+            ),
+          );
         } else showError(message, describeError(error));
       });
   });
 
   const jti = h('input', { name: 'jti', required: true, pattern: '[A-Za-z0-9_-]{1,128}', spellcheck: 'false' });
   const revokeMessage = status();
-  const revoke = h('form', { class: 'card', 'aria-label': 'revoke a token' }, h('h2', {}, 'Revoke a token'), field('jti', jti, 'the token and every token derived from it stop working within seconds'), h('button', { type: 'submit', class: 'danger' }, 'Revoke'), revokeMessage);
+  const revoke = h(
+    'form',
+    { class: 'card', 'aria-label': 'revoke a token' },
+    h('h2', {}, 'Revoke a token'),
+    field('jti', jti, 'the token and every token derived from it stop working within seconds'),
+    h('button', { type: 'submit', class: 'danger' }, 'Revoke'),
+    revokeMessage,
+  );
   revoke.addEventListener('submit', (event) => {
     event.preventDefault();
     api('POST', '/v1/tokens/revoke', { body: { jti: jti.value.trim() } })

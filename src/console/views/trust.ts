@@ -57,14 +57,20 @@ export function trustView(main: HTMLElement): void {
                 'td',
                 {},
                 h('button', { type: 'button', 'aria-label': `edit ${rule.name}`, onclick: () => edit(rule) }, 'Edit'),
-                h('button', {
-                  type: 'button',
-                  class: 'danger',
-                  'aria-label': `delete ${rule.name}`,
-                  onclick: () => {
-                    api('DELETE', `/v1/trust/${encodeURIComponent(rule.name)}`).then(() => (showOk(message, `Deleted ${rule.name}.`), load())).catch((error: unknown) => showError(message, describeError(error)));
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'danger',
+                    'aria-label': `delete ${rule.name}`,
+                    onclick: () => {
+                      api('DELETE', `/v1/trust/${encodeURIComponent(rule.name)}`)
+                        .then(() => (showOk(message, `Deleted ${rule.name}.`), load()))
+                        .catch((error: unknown) => showError(message, describeError(error)));
+                    },
                   },
-                }, 'Delete'),
+                  'Delete',
+                ),
               ),
             ),
           ),
@@ -82,7 +88,15 @@ export function trustView(main: HTMLElement): void {
     } catch (error) {
       return showError(formMessage, `Claims are not valid JSON: ${(error as Error).message}`);
     }
-    const body: Record<string, unknown> = { issuer: issuer.value.trim(), claims: parsedClaims, scopes: scopes.value.split('\n').map((s) => s.trim()).filter(Boolean), ttl: Number(ttl.value) };
+    const body: Record<string, unknown> = {
+      issuer: issuer.value.trim(),
+      claims: parsedClaims,
+      scopes: scopes.value
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      ttl: Number(ttl.value),
+    };
     if (subject.value.trim()) body.subject = subject.value.trim();
     if (description.value.trim()) body.description = description.value.trim();
     api('PUT', `/v1/trust/${encodeURIComponent(name.value.trim())}`, { body })
@@ -93,7 +107,16 @@ export function trustView(main: HTMLElement): void {
   replace(
     main,
     h('h1', { tabindex: -1 }, 'Trust rules'),
-    h('table', {}, h('thead', {}, h('tr', {}, ...['Name', 'Issuer', 'Claims', 'Scopes', 'Lifetime', 'Actions'].map((title) => h('th', { scope: 'col' }, title)))), rows),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['Name', 'Issuer', 'Claims', 'Scopes', 'Lifetime', 'Actions'].map((title) => h('th', { scope: 'col' }, title))),
+      ),
+      rows,
+    ),
     message,
     form,
   );

@@ -35,6 +35,9 @@ export function consoleRoutes(dir = CONSOLE_DIR): Router {
     next();
   });
   router.get('/ui', (_req, res) => res.redirect(301, '/ui/'));
-  router.use('/ui', express.static(dir, { index: 'index.html', dotfiles: 'deny', redirect: false, etag: false, lastModified: false, cacheControl: false }));
+  router.use(
+    '/ui',
+    express.static(dir, { index: 'index.html', dotfiles: 'deny', redirect: false, etag: false, lastModified: false, cacheControl: false }),
+  );
   return router;
 }

@@ -14,7 +14,7 @@ import type { OpenApiDocument } from '../openapi';
 const NOT_READY_TEXT: Record<NotReadyReason, string> = {
   database_unreachable: 'the database does not answer',
   not_migrated: 'the database is not migrated',
-  disk_full: 'the database\'s disk is full',
+  disk_full: "the database's disk is full",
   writer_down: 'the database writer is restarting',
 };
 
@@ -42,7 +42,8 @@ export function operationsRoutes(deps: {
   });
 
   router.get('/metrics', async (req, res) => {
-    if (!mayReadMetrics(req)) throw new Unauthorized('/metrics needs the operators\' metrics token', req.headers.authorization !== undefined);
+    if (!mayReadMetrics(req))
+      throw new Unauthorized("/metrics needs the operators' metrics token", req.headers.authorization !== undefined);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

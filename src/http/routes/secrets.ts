@@ -42,7 +42,13 @@ export function secretRoutes(deps: { secrets: SecretService; auditor: RequestAud
       secured({
         audit: (_req, res) => ['secret.read', keyOf(res)],
         parse: (req, res) => ({ key: keyOf(res), version: req.query.version === undefined ? undefined : Number(req.query.version) }),
-        scopes: ({ key, version }) => (version === undefined ? [['secret', 'get', key]] : [['secret', 'get', key], ['secret', 'history', key]]),
+        scopes: ({ key, version }) =>
+          version === undefined
+            ? [['secret', 'get', key]]
+            : [
+                ['secret', 'get', key],
+                ['secret', 'history', key],
+              ],
         async handle({ key, version }, req, res) {
           const secret = await secrets.get(key, version);
           // GET ignores conditional headers: express would otherwise answer 304 to a matching If-None-Match.
@@ -78,7 +84,10 @@ export function secretRoutes(deps: { secrets: SecretService; auditor: RequestAud
         async handle({ key, value, expiresAt, preconditions }, req, res) {
           const { created, record } = await secrets.put(key, value, expiresAt, preconditions, auditor.actor(req, res));
           auditor.committedWithWrite(res);
-          res.status(created ? 201 : 200).set('ETag', entityTag(record.version)).json(metadataBody(record));
+          res
+            .status(created ? 201 : 200)
+            .set('ETag', entityTag(record.version))
+            .json(metadataBody(record));
         },
       }),
     )

@@ -11,7 +11,13 @@ import { secured } from '../secured-route';
 /** Minting and revoking are limited per subject apart from other requests: each leaves a row every replica reads. */
 /** A minted token as POST /v1/tokens and /v1/tokens/exchange answer it. */
 export function issuedTokenBody(issued: DerivedToken) {
-  return { token: issued.token, jti: issued.jti, subject: issued.subject, scopes: issued.scopes, expires: formatTimestamp(issued.expiresAt) };
+  return {
+    token: issued.token,
+    jti: issued.jti,
+    subject: issued.subject,
+    scopes: issued.scopes,
+    expires: formatTimestamp(issued.expiresAt),
+  };
 }
 
 export function tokenRoutes(deps: {

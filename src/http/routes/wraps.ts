@@ -52,7 +52,11 @@ export function wrapRoutes(deps: { wraps: WrapService; auditor: RequestAuditor; 
         const created = await wraps.create(request, principalOf(res).subject, auditor.actor(req, res));
         auditor.committedWithWrite(res);
         metrics.wraps.inc({ event: 'created' });
-        res.status(201).json({ wrapToken: created.wrapToken, expires: formatTimestamp(created.expiresAt), ...(created.key === null ? {} : { key: created.key }) });
+        res.status(201).json({
+          wrapToken: created.wrapToken,
+          expires: formatTimestamp(created.expiresAt),
+          ...(created.key === null ? {} : { key: created.key }),
+        });
       },
     }),
   );
