@@ -13,14 +13,11 @@
  * (which dotenv turns into a line break), is refused: `--format shell`
  * carries every value.
  */
+import { VARIABLE_NAME } from '../run/environment';
+
 export class DotenvError extends Error {}
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
-
-export function isVariableName(name: string): boolean {
-  return VARIABLE_NAME.test(name);
-}
 
 export function parseDotenv(text: string): Record<string, string> {
   const values: Record<string, string> = {};
@@ -34,7 +31,7 @@ export function parseDotenv(text: string): Record<string, string> {
     const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/s.exec(line);
     const [, name, rest] = match ?? [];
     if (name === undefined || rest === undefined) throw new DotenvError(`line ${lineNumber}: expected NAME=value`);
-    if (!isVariableName(name)) throw new DotenvError(`line ${lineNumber}: "${name}" is not a variable name`);
+    if (!VARIABLE_NAME.test(name)) throw new DotenvError(`line ${lineNumber}: "${name}" is not a variable name`);
     if (rest.startsWith("'")) {
       let body = rest.slice(1);
       let end = body.indexOf("'");

@@ -192,36 +192,12 @@ describe('client commands, run and proxy', () => {
       });
 
       it('sets one only when the reader names it with --allow-env, on the command line', () => {
-        const result = cli([
-          'run',
-          '--from',
-          'ci/planted',
-          '--allow-env',
-          'BASH_ENV',
-          '--allow-env',
-          'NODE_OPTIONS',
-          '--allow-env',
-          'LD_PRELOAD',
-          '--',
-          'bash',
-          '-c',
-          'echo "$user"',
-        ]);
+        const allowPlanted = ['BASH_ENV', 'NODE_OPTIONS', 'LD_PRELOAD'].flatMap((name) => ['--allow-env', name]);
+        const result = cli(['run', '--from', 'ci/planted', ...allowPlanted, '--', 'bash', '-c', 'echo "$user"']);
         assert.equal(result.status, 0, result.stderr);
         assert.equal(fs.existsSync(ran()), true, 'with the opt-in, bash read BASH_ENV');
         fs.rmSync(ran());
-        const exported = cli([
-          'export',
-          'ci/planted',
-          '--format',
-          'json',
-          '--allow-env',
-          'BASH_ENV',
-          '--allow-env',
-          'NODE_OPTIONS',
-          '--allow-env',
-          'LD_PRELOAD',
-        ]);
+        const exported = cli(['export', 'ci/planted', '--format', 'json', ...allowPlanted]);
         assert.equal(exported.status, 0, exported.stderr);
         assert.equal(JSON.parse(exported.stdout).user, 'deployer');
       });
