@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { isPostgres } from '../src/db/connect';
+import { isPostgres } from '../src/storage/knex/connect';
 
 /**
  * Secrets and their versions. Times are integer milliseconds from the

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isPostgres } from '../src/db/connect';
+import { isPostgres } from '../src/storage/knex/connect';
 
 /**
  * Federated CI identity: trust rules, a version every write bumps (so

@@ -26,7 +26,7 @@ import type { RateLimiter } from './http/rate-limiter';
 import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
 import { secretKeyFromPath } from './http/secret-key-path';
-import type { Readiness } from './db/readiness-probe';
+import type { Readiness } from './storage/readiness-probe';
 import type { Metrics } from './metrics';
 import type { AuditStore } from './audit/audit-store-type';
 import type { ContinuationTokens } from './continuation-tokens';

@@ -1,5 +1,5 @@
 import type { AuditChain, AuditEvent, AuditEventInput, ChainLink } from './audit-event';
-import { columnsToInput, type OutboxRow } from './audit-rows';
+import { columnsToInput, type OutboxRow } from '../storage/knex/audit-rows';
 
 /**
  * One append's events in chain order, linked after the head: the staged

@@ -67,10 +67,10 @@ export function registerAuditCommands(program: Command): void {
     'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
   ).action(async (options: { sinceHead?: string; json?: boolean }) => {
     const { AuditChain } = await import('../audit/audit-event');
-    const { KnexAuditStore } = await import('../audit/knex-audit-store');
+    const { KnexAuditStore } = await import('../storage/knex/knex-audit-store');
     const { verifyAuditChain } = await import('../audit/chain-verifier');
-    const { withSeal } = await import('../server/open-keyring');
-    const { readAuditKey } = await import('../crypto/local-keyring');
+    const { withSeal } = await import('../keyring/open-keyring');
+    const { readAuditKey } = await import('../keyring/local-keyring');
     await withInstallation({ keyring: true }, async (storage, config) => {
       const chain = new AuditChain(await withSeal(config, (seal) => readAuditKey(config.keyringFile, seal)));
       const since = options.sinceHead === undefined ? undefined : chain.readHeadToken(options.sinceHead);

@@ -1,8 +1,8 @@
 /** How a command ends on failure: one clear line on stderr, no stack trace. */
 import { ClientConfigError } from '../client/secrets-client';
 import { ConfigError } from '../config';
-import { KeyringError } from '../crypto/local-keyring';
-import { MissingInstallation } from '../server/installation';
+import { KeyringError } from '../keyring/local-keyring';
+import { MissingInstallation } from './installation';
 
 export const EXIT_USAGE = 1;
 export const EXIT_FAILURE = 2;

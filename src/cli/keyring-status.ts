@@ -1,6 +1,6 @@
 /** What keys status shows: each key and the versions it wraps, and the seal over them. */
 import type { Config } from '../config';
-import { isSealedEntry, readKeyringFile } from '../crypto/keyring-file';
+import { isSealedEntry, readKeyringFile } from '../keyring/keyring-file';
 import { openSeal } from '../seal/open-seal';
 import type { SealProvider } from '../seal/seal';
 

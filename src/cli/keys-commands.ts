@@ -1,16 +1,16 @@
 /** keys status, keys rotate and keys retire: the envelope keyring, run next to the database. */
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
-import type { RotationProgress } from '../crypto/key-rotation';
+import type { RotationProgress } from '../keyring/key-rotation';
 import type { Config } from '../config';
-import type { RewrapStore } from '../secrets/rewrap-store';
+import type { RewrapStore } from '../storage/knex/knex-rewrap-store';
 import { CliError, EXIT_USAGE } from './exit';
 import { plural, printJson, withExamples } from './output';
 import { registerSealCommands } from './seal-commands';
 import { SERVER_HOST_NOTE, withInstallation } from './server-host';
 
 async function withRewrapStore<T>(work: (store: RewrapStore, config: Config) => Promise<T>): Promise<T> {
-  const { RewrapStore } = await import('../secrets/rewrap-store');
+  const { RewrapStore } = await import('../storage/knex/knex-rewrap-store');
   return withInstallation({ keyring: true }, (storage, config) => work(new RewrapStore(storage.knex), config));
 }
 
@@ -67,8 +67,8 @@ export function registerKeysCommands(program: Command): void {
   ).action((options: { batchSize: string; json?: boolean }) => {
     if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
     return withRewrapStore(async (store, config) => {
-      const { rotateKeys } = await import('../crypto/key-rotation');
-      const { withSeal } = await import('../server/open-keyring');
+      const { rotateKeys } = await import('../keyring/key-rotation');
+      const { withSeal } = await import('../keyring/open-keyring');
       const result = await withSeal(config, (seal) =>
         rotateKeys({
           keyringFile: config.keyringFile,
@@ -97,7 +97,7 @@ export function registerKeysCommands(program: Command): void {
       if (inUse > 0) {
         throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
       }
-      const { removeKey } = await import('../crypto/keyring-changes');
+      const { removeKey } = await import('../keyring/keyring-changes');
       await removeKey(config.keyringFile, id);
       process.stdout.write(`retired ${id}\n`);
     }),

@@ -44,11 +44,11 @@ export function registerServerCommands(program: Command): void {
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets migrate --create',
   ).action(async (options: { create?: boolean; json?: boolean }) => {
     const config = loadConfig(process.env);
-    const { describeDatabase, hasOurTables, requireDatabaseFile } = await import('../server/installation');
+    const { describeDatabase, hasOurTables, requireDatabaseFile } = await import('./installation');
     const remedy = 'or give --create to make one';
     if (!options.create) requireDatabaseFile(config.db, `run this where serve runs, ${remedy}`);
     const { createStorage } = await import('../deps');
-    const { migrateToLatest } = await import('../db/migration-source');
+    const { migrateToLatest } = await import('../storage/knex/migrations');
     const storage = createStorage(config);
     try {
       if (!options.create && !(await hasOurTables(storage.knex))) {
@@ -78,7 +78,7 @@ export function registerServerCommands(program: Command): void {
     const { withGeneratedSecret } = await import('../server/first-start');
     const config = withGeneratedSecret(loadConfig(process.env));
     const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const { openKeyringForCommand } = await import('../server/open-keyring');
+    const { openKeyringForCommand } = await import('../keyring/open-keyring');
     const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config));
     try {
       const purged = await services.sweeper.runOnce();

@@ -14,7 +14,7 @@ export async function withInstallation<T>(
   work: (storage: StorageDeps, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(process.env);
-  const { requireDatabaseFile, requireKeyringFile, requireMigratedDatabase } = await import('../server/installation');
+  const { requireDatabaseFile, requireKeyringFile, requireMigratedDatabase } = await import('./installation');
   requireDatabaseFile(config.db);
   if (needs.keyring) requireKeyringFile(config);
   const { createStorage } = await import('../deps');

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { every, type Periodic } from '../periodic';
-import type { KnexTrustStore } from './knex-trust-store';
+import type { KnexTrustStore } from '../storage/knex/knex-trust-store';
 import type { TrustRule } from './trust-rules';
 
 export const TRUST_REFRESH_MS = 2000;

@@ -20,7 +20,7 @@ import { uncoveredScopes } from '../scopes/coverage';
 import type { Principal } from '../tokens/token-verifier';
 import type { DerivedToken, TokenService } from '../tokens/token-service';
 import { IdTokenRejected, IssuerUnavailable, type IdTokenVerifier } from './id-token-verifier';
-import type { KnexTrustStore } from './knex-trust-store';
+import type { KnexTrustStore } from '../storage/knex/knex-trust-store';
 import type { TrustRuleSet } from './trust-rule-set';
 import { decidingGrant, subjectScope, trustRuleProblem, widestScopes, type TrustRule } from './trust-rules';
 import type { TrustWrites } from './trust-writes';

@@ -1,7 +1,7 @@
 /** Trust rule writes, each with its audit event in one transaction; on SQLite in the write thread. */
 import type { AuditEventInput } from '../audit/audit-event';
 import type { AuditStore } from '../audit/audit-store-type';
-import type { KnexTrustStore } from './knex-trust-store';
+import type { KnexTrustStore } from '../storage/knex/knex-trust-store';
 import type { TrustRule } from './trust-rules';
 
 export interface TrustWrites {

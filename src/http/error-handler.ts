@@ -17,7 +17,7 @@ import {
   Unavailable,
   UnsupportedMediaType,
 } from '../errors';
-import { isDatabaseUnavailable, isStorageFull } from '../db/availability';
+import { isDatabaseUnavailable, isStorageFull } from '../storage/availability';
 import type { Metrics } from '../metrics';
 import { locals } from './locals';
 

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import { addAuditKeyIfMissing, createKeyringIfMissing, createSealedKeyringIfMissing } from '../crypto/keyring-changes';
-import { KeyringError } from '../crypto/keyring-file';
-import { withSealOf } from './open-keyring';
+import { addAuditKeyIfMissing, createKeyringIfMissing, createSealedKeyringIfMissing } from '../keyring/keyring-changes';
+import { KeyringError } from '../keyring/keyring-file';
+import { withSealOf } from '../keyring/open-keyring';
 import { createSigner } from '../tokens/token-keys';
-import { mayCreateKeyringFolder } from './installation';
+import { mayCreateKeyringFolder } from '../cli/installation';
 
 export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**', 'wrap:value:**'];
 export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;

@@ -13,7 +13,7 @@ import { createServices } from '../deps';
 import { expressMessageClasses } from '../http/express-messages';
 import { loadOpenApiDocument } from '../http/openapi';
 import { createHttpServer, DEFAULT_TIMEOUTS } from './create-server';
-import { openKeyringForServe } from './open-keyring';
+import { openKeyringForServe } from '../keyring/open-keyring';
 import { sealedApp } from './sealed-app';
 
 /** Longest a shutdown waits for in-flight requests before closing them. */

@@ -8,10 +8,10 @@ import type { Logger } from 'pino';
 import { systemClock } from '../clock';
 import type { Config } from '../config';
 import { createStorage } from '../deps';
-import { migrateToLatest } from '../db/migration-source';
+import { migrateToLatest } from '../storage/knex/migrations';
 import { openDataFolders } from './data-permissions';
 import { prepareDataDir } from './first-start';
-import { checkKeyringAgainstDatabase } from './keyring-check';
+import { checkKeyringAgainstDatabase } from '../keyring/keyring-check';
 import { runHttpServer } from './http-server';
 
 const SWEEPER_ROLE = 'SCOPED_SECRETS_SWEEPER';

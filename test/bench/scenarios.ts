@@ -8,7 +8,7 @@ import path from 'node:path';
 import type autocannon from 'autocannon';
 import type { Knex } from 'knex';
 import { ManualClock } from '../../src/clock';
-import { connectDatabase } from '../../src/db/connect';
+import { connectDatabase } from '../../src/storage/knex/connect';
 import { hmacKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';
 import { dialects, tempDir } from '../support/databases';

@@ -426,7 +426,7 @@ describe('serve and the keyring', () => {
         process.execPath,
         [
           '-e',
-          `require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'crypto', 'keyring-changes.js'))}).createKeyringIfMissing('k.json', new Date())`,
+          `require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'keyring', 'keyring-changes.js'))}).createKeyringIfMissing('k.json', new Date())`,
         ],
         { cwd: other },
       );

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isSealedEntry, parseKeyring, readKeyringFile } from '../../src/crypto/keyring-file';
+import { isSealedEntry, parseKeyring, readKeyringFile } from '../../src/keyring/keyring-file';
 import { tempDir } from '../support/databases';
 import { KmsStandIn } from '../support/kms-stand-in';
 import { runCliAsync, waitFor, type RunningServer } from '../support/processes';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseKeyring } from '../../src/crypto/keyring-file';
+import { parseKeyring } from '../../src/keyring/keyring-file';
 import { tempDir } from '../support/databases';
 import { runCli, type RunningServer } from '../support/processes';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { silentLogger } from '../../src/logger';
-import { KnexTokenStore } from '../../src/tokens/knex-token-store';
+import { KnexTokenStore } from '../../src/storage/knex/knex-token-store';
 import { RevocationList } from '../../src/tokens/revocation-list';
 import { describeEachDialect } from '../support/databases';
 import { claimsOf } from '../support/tokens';

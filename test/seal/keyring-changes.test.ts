@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { addActiveKey, createKeyringIfMissing } from '../../src/crypto/keyring-changes';
+import { addActiveKey, createKeyringIfMissing } from '../../src/keyring/keyring-changes';
 import type { Seal } from '../../src/seal/seal';
 import { tempDir } from '../support/databases';
 

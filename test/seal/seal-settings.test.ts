@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config';
-import { parseKeyring } from '../../src/crypto/keyring-file';
+import { parseKeyring } from '../../src/keyring/keyring-file';
 import { backoffMs } from '../../src/seal/seal-retries';
 
 const PKCS11 = {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, it } from 'node:test';
 import type { Knex } from 'knex';
 import { AuditChain, unkeyedHash, type AuditEvent } from '../../src/audit/audit-event';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
-import { rowToEvent, type AuditRow } from '../../src/audit/audit-rows';
+import { rowToEvent, type AuditRow } from '../../src/storage/knex/audit-rows';
 import { describeEachDialect, type TestDatabase } from '../support/databases';
 import { startTestService, type TestService } from '../support/service';
 

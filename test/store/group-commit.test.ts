@@ -3,9 +3,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import { connectDatabase } from '../../src/db/connect';
-import { migrateToLatest } from '../../src/db/migration-source';
-import { GroupCommit } from '../../src/writer/group-commit';
+import { connectDatabase } from '../../src/storage/knex/connect';
+import { migrateToLatest } from '../../src/storage/knex/migrations';
+import { GroupCommit } from '../../src/storage/sqlite/group-commit';
 import { tempDir } from '../support/databases';
 
 describe('group commit in the SQLite write thread', () => {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
-import { rotateKeys } from '../../src/crypto/key-rotation';
-import { LocalKeyring } from '../../src/crypto/local-keyring';
-import { RewrapStore } from '../../src/secrets/rewrap-store';
+import { rotateKeys } from '../../src/keyring/key-rotation';
+import { LocalKeyring } from '../../src/keyring/local-keyring';
+import { RewrapStore } from '../../src/storage/knex/knex-rewrap-store';
 import { describeEachDialect } from '../support/databases';
 import { TEST_ACTOR, useTestService } from '../support/service';
 

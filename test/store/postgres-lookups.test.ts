@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { KnexSecretStore } from '../../src/secrets/knex-secret-store';
+import { KnexSecretStore } from '../../src/storage/knex/knex-secret-store';
 import { dialects } from '../support/databases';
 import { useTestService } from '../support/service';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { silentLogger } from '../../src/logger';
-import { KnexTokenStore } from '../../src/tokens/knex-token-store';
+import { KnexTokenStore } from '../../src/storage/knex/knex-token-store';
 import { RevocationList } from '../../src/tokens/revocation-list';
 import { describeEachDialect } from '../support/databases';
 import { useTestService } from '../support/service';

@@ -9,11 +9,11 @@ import pino from 'pino';
 import request from 'supertest';
 import { AuditChain } from '../../src/audit/audit-event';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
-import { KnexAuditStore } from '../../src/audit/knex-audit-store';
+import { KnexAuditStore } from '../../src/storage/knex/knex-audit-store';
 import { loadConfig } from '../../src/config';
-import { migrateToLatest } from '../../src/db/migration-source';
+import { migrateToLatest } from '../../src/storage/knex/migrations';
 import { createStorage } from '../../src/deps';
-import { SqliteWriteThread, WriterUnavailable } from '../../src/writer/write-thread';
+import { SqliteWriteThread, WriterUnavailable } from '../../src/storage/sqlite/write-thread';
 import { sqlite, tempDir } from '../support/databases';
 import { useTestService } from '../support/service';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isSealedEntry, readKeyringFile } from '../../src/crypto/keyring-file';
+import { isSealedEntry, readKeyringFile } from '../../src/keyring/keyring-file';
 import { startServer, type RunningServer } from './processes';
 
 export interface PlainKeys {

@@ -5,12 +5,12 @@
  */
 import Database from 'better-sqlite3';
 import { AuditChain, type ChainLink } from '../../src/audit/audit-event';
-import { eventToRow } from '../../src/audit/audit-rows';
+import { eventToRow } from '../../src/storage/knex/audit-rows';
 import { loadConfig } from '../../src/config';
 import { Envelope } from '../../src/crypto/envelope';
-import { createKeyringIfMissing } from '../../src/crypto/keyring-changes';
-import { LocalKeyring } from '../../src/crypto/local-keyring';
-import { migrateToLatest } from '../../src/db/migration-source';
+import { createKeyringIfMissing } from '../../src/keyring/keyring-changes';
+import { LocalKeyring } from '../../src/keyring/local-keyring';
+import { migrateToLatest } from '../../src/storage/knex/migrations';
 import { createStorage } from '../../src/deps';
 
 export interface SeedOptions {

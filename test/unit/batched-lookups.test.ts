@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchedLookups } from '../../src/db/batched-lookups';
+import { BatchedLookups } from '../../src/storage/batched-lookups';
 
 interface Row {
   readonly key: string;

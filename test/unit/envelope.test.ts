@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
-import { createKeyringIfMissing } from '../../src/crypto/keyring-changes';
-import { parseKeyring, serializeKeyring } from '../../src/crypto/keyring-file';
-import { LocalKeyring } from '../../src/crypto/local-keyring';
+import { createKeyringIfMissing } from '../../src/keyring/keyring-changes';
+import { parseKeyring, serializeKeyring } from '../../src/keyring/keyring-file';
+import { LocalKeyring } from '../../src/keyring/local-keyring';
 import { tempDir } from '../support/databases';
 
 function freshKeyring(): { file: string; keyring: LocalKeyring } {

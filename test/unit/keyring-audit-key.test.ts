@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { addActiveKey, addAuditKeyIfMissing, createKeyringIfMissing } from '../../src/crypto/keyring-changes';
-import { LocalKeyring } from '../../src/crypto/local-keyring';
+import { addActiveKey, addAuditKeyIfMissing, createKeyringIfMissing } from '../../src/keyring/keyring-changes';
+import { LocalKeyring } from '../../src/keyring/local-keyring';
 import { tempDir } from '../support/databases';
 
 describe('the keyring audit key', () => {

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { Unauthorized, Unavailable } from '../../errors';
-import type { NotReadyReason, Readiness } from '../../db/readiness-probe';
+import type { NotReadyReason, Readiness } from '../../storage/readiness-probe';
 import type { Metrics } from '../../metrics';
 import { packageVersion } from '../../version';
 import type { OpenApiDocument } from '../openapi';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { inTransaction } from '../db/transactions';
-import { REVOCATION_GRACE_MS, type IssuedToken, type Revocation, type TokenStore } from './token-store-type';
+import { inTransaction } from './transactions';
+import { REVOCATION_GRACE_MS, type IssuedToken, type Revocation, type TokenStore } from '../../tokens/token-store-type';
 
 interface IssuedRow {
   jti: string;

@@ -7,9 +7,9 @@
  * largest cost a PostgreSQL GET has and a SQLite GET has not.
  */
 import type { Knex } from 'knex';
-import { arrayColumns, type ColumnValue } from '../db/array-columns';
-import type { AuditEvent } from './audit-event';
-import { headAfter } from './append-batch';
+import { arrayColumns, type ColumnValue } from './array-columns';
+import type { AuditEvent } from '../../audit/audit-event';
+import { headAfter } from '../../audit/append-batch';
 
 /** Locks the chain's head for the rest of the transaction and reads it: one round trip. */
 export async function lockHeadOnPostgres(trx: Knex.Transaction): Promise<string> {

@@ -4,12 +4,12 @@
  * rotation is resumed by running it again: it carries on to the same key.
  */
 import type { Clock } from '../clock';
-import { Envelope } from './envelope';
+import { Envelope } from '../crypto/envelope';
 import type { Seal } from '../seal/seal';
 import { addActiveKey } from './keyring-changes';
 import { readKeyringFile } from './keyring-file';
 import { LocalKeyring } from './local-keyring';
-import type { RewrapStore } from '../secrets/rewrap-store';
+import type { RewrapStore } from '../storage/knex/knex-rewrap-store';
 
 export interface RotationProgress {
   readonly targetKeyId: string;

@@ -7,10 +7,10 @@
  * read-heavy load (the figures are in the commit that made the change).
  */
 import type Database from 'better-sqlite3';
-import type { AuditChain, AuditEventInput, ChainLink } from '../audit/audit-event';
-import { headAfter, linkAppendBatch } from '../audit/append-batch';
-import { eventToRow, type OutboxRow } from '../audit/audit-rows';
-import { OUTBOX_BATCH } from '../audit/audit-store-type';
+import type { AuditChain, AuditEventInput, ChainLink } from '../../audit/audit-event';
+import { headAfter, linkAppendBatch } from '../../audit/append-batch';
+import { eventToRow, type OutboxRow } from '../knex/audit-rows';
+import { OUTBOX_BATCH } from '../../audit/audit-store-type';
 
 export class SqliteAuditAppend {
   private readonly head: Database.Statement<[], string>;

@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import { MAX_ATTEMPTS, isWriteConflict } from '../db/transactions';
+import { MAX_ATTEMPTS, isWriteConflict } from '../knex/transactions';
 
 /** One write: synchronous, on the connection, inside the batch's transaction. */
 type Work = (db: Database.Database) => unknown;

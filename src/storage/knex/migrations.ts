@@ -3,14 +3,14 @@
  * same way from the compiled build, the tests and a container image.
  */
 import type { Knex } from 'knex';
-import * as secrets from '../../migrations/20261122000000_secrets';
-import * as tokensAndAudit from '../../migrations/20261122000100_tokens_and_audit';
-import * as revocationsByTime from '../../migrations/20261123000000_revocations_by_time';
-import * as keyedAuditChain from '../../migrations/20261123000100_keyed_audit_chain';
-import * as auditOutbox from '../../migrations/20261123000200_audit_outbox';
-import * as wraps from '../../migrations/20261124000000_wraps';
-import * as federation from '../../migrations/20261124000100_federation';
-import * as wrapsByCreator from '../../migrations/20261207000000_wraps_by_creator';
+import * as secrets from '../../../migrations/20261122000000_secrets';
+import * as tokensAndAudit from '../../../migrations/20261122000100_tokens_and_audit';
+import * as revocationsByTime from '../../../migrations/20261123000000_revocations_by_time';
+import * as keyedAuditChain from '../../../migrations/20261123000100_keyed_audit_chain';
+import * as auditOutbox from '../../../migrations/20261123000200_audit_outbox';
+import * as wraps from '../../../migrations/20261124000000_wraps';
+import * as federation from '../../../migrations/20261124000100_federation';
+import * as wrapsByCreator from '../../../migrations/20261207000000_wraps_by_creator';
 
 interface Migration {
   up(knex: Knex): Promise<void>;

@@ -19,8 +19,8 @@
  * the batch take the transactional steps.
  */
 import type { Knex } from 'knex';
-import { arrayColumns, type ColumnValue } from '../db/array-columns';
-import type { PutCommand, SecretWrites } from './secret-writes';
+import { arrayColumns, type ColumnValue } from './array-columns';
+import type { PutCommand, SecretWrites } from '../../secrets/secret-writes';
 
 const PUT_SECRETS_SQL = `WITH input AS (
   SELECT * FROM unnest(?::varchar[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[], ?::varchar[], ?::bytea[], ?::bytea[],

@@ -6,16 +6,16 @@
  * these transactions, and its fsync, would stall every request.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AuditChain } from '../audit/audit-event';
-import { KnexAuditStore } from '../audit/knex-audit-store';
-import { connectDatabase } from '../db/connect';
-import { isMigrated } from '../db/migration-source';
-import { KnexTokenStore } from '../tokens/knex-token-store';
-import { tokenWrites } from '../tokens/token-writes';
-import { KnexWrapStore } from '../wraps/knex-wrap-store';
-import { KnexTrustStore } from '../federation/knex-trust-store';
-import { trustWrites } from '../federation/trust-writes';
-import { wrapWrites } from '../wraps/wrap-writes';
+import { AuditChain } from '../../audit/audit-event';
+import { KnexAuditStore } from '../knex/knex-audit-store';
+import { connectDatabase } from '../knex/connect';
+import { isMigrated } from '../knex/migrations';
+import { KnexTokenStore } from '../knex/knex-token-store';
+import { tokenWrites } from '../../tokens/token-writes';
+import { KnexWrapStore } from '../knex/knex-wrap-store';
+import { KnexTrustStore } from '../knex/knex-trust-store';
+import { trustWrites } from '../../federation/trust-writes';
+import { wrapWrites } from '../../wraps/wrap-writes';
 import { GroupCommit } from './group-commit';
 import { preparedPerConnection } from './prepared-per-connection';
 import { SqliteAuditAppend } from './sqlite-audit-append';

@@ -1,12 +1,12 @@
 /** The SQL behind SecretStore, for SQLite and PostgreSQL alike. */
 import type { Knex } from 'knex';
-import { isPostgres } from '../db/connect';
-import { BatchedLookups } from '../db/batched-lookups';
-import { inTransaction } from '../db/transactions';
-import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
-import type { KeyRange } from './listing-ranges';
+import { isPostgres } from './connect';
+import { BatchedLookups } from '../batched-lookups';
+import { inTransaction } from './transactions';
+import type { SealedSecret, SecretRecord, SecretStore } from '../../secrets/secret-store-type';
+import type { KeyRange } from '../../secrets/listing-ranges';
 import { rowToRecord, rowToSealed, type SealedRow, type SecretRow } from './secret-rows';
-import type { SqliteSecretReader } from './sqlite-secret-reader';
+import type { SqliteSecretReader } from '../sqlite/sqlite-secret-reader';
 
 /**
  * The two reads of a sealed secret. The same text runs through knex on

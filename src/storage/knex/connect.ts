@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { types as pgTypes } from 'pg';
-import type { DatabaseConfig } from '../config';
+import type { DatabaseConfig } from '../../config';
 
 const PG_INT8 = 20;
 /** Idle time before TCP keepalive probes a pooled connection. */

@@ -1,8 +1,8 @@
 /** The trust_rules table and its version: the only place their SQL is written. */
 import type { Knex } from 'knex';
-import { isPostgres } from '../db/connect';
-import { inTransaction } from '../db/transactions';
-import type { TrustRule, TrustRuleBody } from './trust-rules';
+import { isPostgres } from './connect';
+import { inTransaction } from './transactions';
+import type { TrustRule, TrustRuleBody } from '../../federation/trust-rules';
 
 interface RuleRow {
   name: string;

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import { backoffMs, SERVE_RETRIES } from '../seal/seal-retries';
 import type { Seal } from '../seal/seal';
-import { openAesGcm, sealAesGcm } from './aes-gcm';
-import type { KeyEncryptionProvider, WrappedDataKey } from './key-encryption-provider';
+import { openAesGcm, sealAesGcm } from '../crypto/aes-gcm';
+import type { KeyEncryptionProvider, WrappedDataKey } from '../crypto/key-encryption-provider';
 import { isSealedEntry, KeyringError, readKeyringFile, type KeyEntry, type KeyringDocument } from './keyring-file';
 
 export { KeyringError } from './keyring-file';

@@ -1,7 +1,7 @@
 /** The SQL behind key rotation, on the secrets feature's tables: which versions each key wraps, and re-wrapping them one by one. */
 import type { Knex } from 'knex';
-import type { SealedValue } from '../crypto/envelope';
-import { deleteMeta, readMetaIfPresent, upsertMeta } from '../db/service-meta';
+import type { SealedValue } from '../../crypto/envelope';
+import { deleteMeta, readMetaIfPresent, upsertMeta } from './service-meta';
 
 export interface WrappedVersion {
   readonly key: string;

@@ -9,8 +9,8 @@
  * competed with the requests for the two cores.
  */
 import type Database from 'better-sqlite3';
-import { expiredEvent } from '../secrets/expired-secrets';
-import { PURGE_EXPIRED_SQLITE_SQL } from '../secrets/knex-secret-store';
+import { expiredEvent } from '../../secrets/expired-secrets';
+import { PURGE_EXPIRED_SQLITE_SQL } from '../knex/knex-secret-store';
 import type { SqliteAuditAppend } from './sqlite-audit-append';
 
 export class SqliteExpiredPurge {

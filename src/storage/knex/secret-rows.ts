@@ -1,5 +1,5 @@
 /** The row <-> object mapping of secrets, shared by the knex store and the SQLite read path. */
-import type { SealedSecret, SecretRecord } from './secret-store-type';
+import type { SealedSecret, SecretRecord } from '../../secrets/secret-store-type';
 
 export interface SecretRow {
   key: string;

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { SealSettings } from '../seal/seal-config';
-import { KeyringError, LocalKeyring, type KeyringOptions } from '../crypto/local-keyring';
+import { KeyringError, LocalKeyring, type KeyringOptions } from './local-keyring';
 import { openSeal } from '../seal/open-seal';
 import { SealError, type Seal } from '../seal/seal';
 import {

@@ -46,7 +46,7 @@ export async function requireMigratedDatabase(db: DatabaseConfig, knex: Knex): P
     throw new MissingInstallation(`the database at ${describeDatabase(db)} holds no scoped-secrets tables (${ON_THE_SERVER_HOST})`);
   }
   // Loaded here: every migration comes with it, and the command line imports this module for its error class.
-  const { isMigrated } = await import('../db/migration-source');
+  const { isMigrated } = await import('../storage/knex/migrations');
   if (!(await isMigrated(knex))) {
     throw new MissingInstallation(
       `the database at ${describeDatabase(db)} needs migrations this version brings: run scoped-secrets migrate`,

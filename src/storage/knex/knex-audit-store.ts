@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import { isPostgres } from '../db/connect';
-import { lockMeta, readMeta, writeMeta } from '../db/service-meta';
-import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
-import { headAfter, linkAppendBatch } from './append-batch';
-import { appendOnPostgres, lockHeadOnPostgres } from './postgres-append';
+import { isPostgres } from './connect';
+import { lockMeta, readMeta, writeMeta } from './service-meta';
+import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from '../../audit/audit-event';
+import { headAfter, linkAppendBatch } from '../../audit/append-batch';
+import { appendOnPostgres, lockHeadOnPostgres } from '../postgres/postgres-audit-append';
 import { eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
-import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from './audit-store-type';
+import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from '../../audit/audit-store-type';
 
 const INSERT_CHUNK = 200;
 

@@ -1,8 +1,8 @@
 /** The wraps table: the only place its SQL is written. */
 import type { Knex } from 'knex';
-import { isPostgres } from '../db/connect';
-import { inTransaction } from '../db/transactions';
-import type { WrapInfo, WrapRecord, WrapStore, WrapUsage } from './wrap-store-type';
+import { isPostgres } from './connect';
+import { inTransaction } from './transactions';
+import type { WrapInfo, WrapRecord, WrapStore, WrapUsage } from '../../wraps/wrap-store-type';
 
 interface WrapRow {
   id: string;

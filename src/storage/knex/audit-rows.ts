@@ -1,5 +1,5 @@
 /** The audit_events and audit_outbox rows <-> events. */
-import type { AuditEvent, AuditEventInput } from './audit-event';
+import type { AuditEvent, AuditEventInput } from '../../audit/audit-event';
 
 /** What an event says, as columns: the same in the chain and in the outbox. */
 interface EventColumns {

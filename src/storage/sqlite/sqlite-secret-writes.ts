@@ -7,11 +7,11 @@
  * thread's time, and most of its garbage.
  */
 import type Database from 'better-sqlite3';
-import type { AuditEventInput } from '../audit/audit-event';
-import { inputToColumns } from '../audit/audit-rows';
-import { RECORD_SQL } from '../secrets/knex-secret-store';
-import { rowToRecord, type SecretRow } from '../secrets/secret-rows';
-import { unchanged, type DeleteCommand, type PutCommand } from '../secrets/secret-writes';
+import type { AuditEventInput } from '../../audit/audit-event';
+import { inputToColumns } from '../knex/audit-rows';
+import { RECORD_SQL } from '../knex/knex-secret-store';
+import { rowToRecord, type SecretRow } from '../knex/secret-rows';
+import { unchanged, type DeleteCommand, type PutCommand } from '../../secrets/secret-writes';
 import { preparedPerConnection } from './prepared-per-connection';
 
 export class SqliteSecretWrites {

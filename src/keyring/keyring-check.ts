@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import type { Config } from '../config';
-import { KeyringError, readKeyringFile } from '../crypto/keyring-file';
-import { connectDatabase } from '../db/connect';
-import { RewrapStore } from '../secrets/rewrap-store';
-import { databaseFileExists } from './installation';
+import { KeyringError, readKeyringFile } from './keyring-file';
+import { connectDatabase } from '../storage/knex/connect';
+import { RewrapStore } from '../storage/knex/knex-rewrap-store';
+import { databaseFileExists } from '../cli/installation';
 
 async function keyIdsInUse(config: Config): Promise<Map<string, number>> {
   if (!databaseFileExists(config.db)) return new Map();

@@ -6,20 +6,20 @@
  * request to it fails at once with WriterUnavailable (a 503), and `healthy`
  * is false, which turns /readyz red.
  */
-import type { Actor } from '../audit/audit-store-type';
-import type { WrapRecord } from '../wraps/wrap-store-type';
-import type { QuotaRefusal, WrapWrites } from '../wraps/wrap-writes';
-import type { WrapQuota } from '../config';
-import type { TrustRule } from '../federation/trust-rules';
-import type { TrustWrites } from '../federation/trust-writes';
+import type { Actor } from '../../audit/audit-store-type';
+import type { WrapRecord } from '../../wraps/wrap-store-type';
+import type { QuotaRefusal, WrapWrites } from '../../wraps/wrap-writes';
+import type { WrapQuota } from '../../config';
+import type { TrustRule } from '../../federation/trust-rules';
+import type { TrustWrites } from '../../federation/trust-writes';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { AuditEventInput } from '../audit/audit-event';
-import type { AuditStore } from '../audit/audit-store-type';
-import type { DeleteCommand, PutCommand, SecretWrites } from '../secrets/secret-writes';
-import type { IssuedToken, TokenStore } from '../tokens/token-store-type';
-import type { NewRevocation, TokenWrites } from '../tokens/token-writes';
+import type { AuditEventInput } from '../../audit/audit-event';
+import type { AuditStore } from '../../audit/audit-store-type';
+import type { DeleteCommand, PutCommand, SecretWrites } from '../../secrets/secret-writes';
+import type { IssuedToken, TokenStore } from '../../tokens/token-store-type';
+import type { NewRevocation, TokenWrites } from '../../tokens/token-writes';
 import type {
   WriterCommand,
   WriterCommands,

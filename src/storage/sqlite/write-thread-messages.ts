@@ -1,12 +1,12 @@
 /** What the main thread and the SQLite write thread say to each other. */
-import type { AuditEventInput } from '../audit/audit-event';
-import type { DeleteCommand, PutCommand } from '../secrets/secret-writes';
-import type { NewRevocation } from '../tokens/token-writes';
-import type { IssuedToken } from '../tokens/token-store-type';
-import type { Actor } from '../audit/audit-store-type';
-import type { WrapQuota } from '../config';
-import type { WrapRecord } from '../wraps/wrap-store-type';
-import type { TrustRule } from '../federation/trust-rules';
+import type { AuditEventInput } from '../../audit/audit-event';
+import type { DeleteCommand, PutCommand } from '../../secrets/secret-writes';
+import type { NewRevocation } from '../../tokens/token-writes';
+import type { IssuedToken } from '../../tokens/token-store-type';
+import type { Actor } from '../../audit/audit-store-type';
+import type { WrapQuota } from '../../config';
+import type { WrapRecord } from '../../wraps/wrap-store-type';
+import type { TrustRule } from '../../federation/trust-rules';
 
 export interface WriterData {
   readonly filename: string;
