@@ -28,7 +28,7 @@ import { whoamiRoutes } from './http/routes/whoami';
 import { secretKeyFromPath } from './http/secret-key-path';
 import type { Readiness } from './storage/readiness-probe';
 import type { Metrics } from './metrics';
-import type { AuditStore } from './audit/audit-store-type';
+import type { AuditStorage } from './audit/audit-storage';
 import type { ContinuationTokens } from './continuation-tokens';
 import type { SecretService } from './secrets/secret-service';
 import type { TokenService } from './tokens/token-service';
@@ -42,7 +42,7 @@ export interface AppDeps {
   readonly wraps: WrapService;
   readonly trust: TrustService;
   readonly auditor: RequestAuditor;
-  readonly auditStore: Pick<AuditStore, 'query'>;
+  readonly auditStore: Pick<AuditStorage, 'query'>;
   readonly continuation: ContinuationTokens;
   readonly verifier: Pick<TokenVerifier, 'verify'>;
   readonly metrics: Metrics;

@@ -1,5 +1,5 @@
-import type { AuditChain, AuditEvent, AuditEventInput, ChainLink } from './audit-event';
-import { columnsToInput, type OutboxRow } from '../storage/knex/audit-rows';
+import type { AuditEvent, AuditEventInput, ChainLink } from './audit-event';
+import type { AuditChain } from './audit-chain';
 
 /**
  * One append's events in chain order, linked after the head: the staged
@@ -9,15 +9,9 @@ import { columnsToInput, type OutboxRow } from '../storage/knex/audit-rows';
 export function linkAppendBatch(
   chain: AuditChain,
   head: ChainLink,
-  staged: readonly OutboxRow[],
+  staged: readonly AuditEventInput[],
   queued: readonly AuditEventInput[],
 ): AuditEvent[] {
-  const all = [...staged.map(columnsToInput), ...queued].sort((a, b) => a.time - b.time);
+  const all = [...staged, ...queued].sort((a, b) => a.time - b.time);
   return chain.link(head, all);
-}
-
-/** The chain's head once `linked` (not empty) is appended, as service_meta keeps it. */
-export function headAfter(linked: readonly AuditEvent[]): string {
-  const last = linked[linked.length - 1] as AuditEvent;
-  return JSON.stringify({ seq: last.seq, hash: last.hash });
 }

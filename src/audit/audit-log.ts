@@ -8,7 +8,7 @@
  * moved at start.
  */
 import type { AuditEventInput } from './audit-event';
-import { OUTBOX_BATCH, type AuditStore } from './audit-store-type';
+import { OUTBOX_BATCH, type AuditStorage } from './audit-storage';
 
 interface Pending {
   readonly event: AuditEventInput;
@@ -32,7 +32,7 @@ export class AuditLog {
   private closed = false;
 
   constructor(
-    private readonly store: Pick<AuditStore, 'append'>,
+    private readonly store: Pick<AuditStorage, 'append'>,
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 

@@ -3,8 +3,9 @@
  * event that does not fit; optionally checks that a head published earlier
  * is still in the chain, which catches events cut off the end.
  */
-import { unkeyedHash, type AuditChain, type ChainLink, type PublishedHead } from './audit-event';
-import type { AuditStore } from './audit-store-type';
+import { type ChainLink } from './audit-event';
+import { unkeyedHash, type AuditChain, type PublishedHead } from './audit-chain';
+import type { AuditStorage } from './audit-storage';
 
 export type ChainVerdict =
   | { readonly ok: true; readonly events: number; readonly head: ChainLink; readonly unkeyedEvents: number }
@@ -13,7 +14,7 @@ export type ChainVerdict =
 const PAGE = 1000;
 
 export async function verifyAuditChain(
-  store: Pick<AuditStore, 'range' | 'endpoints'>,
+  store: Pick<AuditStorage, 'range' | 'endpoints'>,
   chain: AuditChain,
   options: { since?: PublishedHead } = {},
 ): Promise<ChainVerdict> {

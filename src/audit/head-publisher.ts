@@ -7,18 +7,18 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import { every, type Periodic } from '../periodic';
-import type { AuditChain } from './audit-event';
-import type { AuditStore } from './audit-store-type';
+import type { AuditChain } from './audit-chain';
+import type { AuditStorage } from './audit-storage';
 
 export class AuditHeadPublisher {
   private publisher?: Periodic;
   private lastSeq = -1;
-  private readonly store: Pick<AuditStore, 'endpoints'>;
+  private readonly store: Pick<AuditStorage, 'endpoints'>;
   private readonly chain: AuditChain;
   private readonly clock: Clock;
   private readonly logger: Logger;
 
-  constructor(deps: { store: Pick<AuditStore, 'endpoints'>; chain: AuditChain; clock: Clock; logger: Logger }) {
+  constructor(deps: { store: Pick<AuditStorage, 'endpoints'>; chain: AuditChain; clock: Clock; logger: Logger }) {
     this.store = deps.store;
     this.chain = deps.chain;
     this.clock = deps.clock;

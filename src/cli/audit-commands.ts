@@ -66,18 +66,17 @@ export function registerAuditCommands(program: Command): void {
     'scoped-secrets audit verify',
     'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
   ).action(async (options: { sinceHead?: string; json?: boolean }) => {
-    const { AuditChain } = await import('../audit/audit-event');
-    const { KnexAuditStore } = await import('../storage/knex/knex-audit-store');
-    const { verifyAuditChain } = await import('../audit/chain-verifier');
-    const { withSeal } = await import('../keyring/open-keyring');
-    const { readAuditKey } = await import('../keyring/local-keyring');
+    const { AuditChain } = await import('../audit/audit-chain.js');
+    const { verifyAuditChain } = await import('../audit/chain-verifier.js');
+    const { withSeal } = await import('../keyring/open-keyring.js');
+    const { readAuditKey } = await import('../keyring/local-keyring.js');
     await withInstallation({ keyring: true }, async (storage, config) => {
       const chain = new AuditChain(await withSeal(config, (seal) => readAuditKey(config.keyringFile, seal)));
       const since = options.sinceHead === undefined ? undefined : chain.readHeadToken(options.sinceHead);
       if (options.sinceHead !== undefined && since === undefined) {
         throw new CliError('--since-head: not a head this keyring published (corrupt, or from another service)', EXIT_USAGE);
       }
-      const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain, { since });
+      const verdict = await verifyAuditChain(storage.auditChain(chain), chain, { since });
       if (!verdict.ok) throw new CliError(`audit chain broken after ${verdict.events} good events: ${verdict.problem}`);
       const head = chain.headToken({ ...verdict.head, time: Date.now() });
       if (options.json)

@@ -29,8 +29,8 @@ async function readValue(options: { file?: string; prompt?: string[]; fromDotenv
 
 /** Whether the token could list anything under `prefix` at all, from its own scopes: nothing the server holds is asked. */
 async function mayListUnder(client: SecretsClient, prefix: string): Promise<boolean> {
-  const { GrantSet } = await import('../scopes/grant-set');
-  const { listableRanges } = await import('../secrets/listing-ranges');
+  const { GrantSet } = await import('../scopes/grant-set.js');
+  const { listableRanges } = await import('../secrets/listing-ranges.js');
   const { scopes } = await client.whoami();
   return listableRanges(prefix, new GrantSet(scopes).targetsFor('secret', 'list')).length > 0;
 }

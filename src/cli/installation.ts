@@ -7,47 +7,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Knex } from 'knex';
 import type { Config, DatabaseConfig } from '../config';
-
+import { databaseFileExists, describeDatabase } from '../storage/database-location';
+import type { StorageAdmin } from '../storage/storage-admin';
 export class MissingInstallation extends Error {}
 
 const ON_THE_SERVER_HOST = 'run this on the server host, where serve runs, with its environment';
-
-/** Where the database is, for a message: a SQLite path, or a PostgreSQL host and database without credentials. */
-export function describeDatabase(db: DatabaseConfig): string {
-  if (db.client === 'sqlite') return db.filename;
-  try {
-    const url = new URL(db.connectionString);
-    return `postgres://${url.host}${url.pathname}`;
-  } catch {
-    return 'the PostgreSQL database in SECRETS_DB';
-  }
-}
-
-/** False only for a SQLite file that does not exist; a PostgreSQL database is asked once connected. */
-export function databaseFileExists(db: DatabaseConfig): boolean {
-  return db.client !== 'sqlite' || db.filename === ':memory:' || fs.existsSync(db.filename);
-}
 
 /** Refuses before connecting when the SQLite database file is not there. */
 export function requireDatabaseFile(db: DatabaseConfig, remedy = ON_THE_SERVER_HOST): void {
   if (!databaseFileExists(db)) throw new MissingInstallation(`no database at ${describeDatabase(db)} (set SECRETS_DB, or ${remedy})`);
 }
 
-/** True when the database holds our tables at all (even if a migration is pending). */
-export function hasOurTables(knex: Knex): Promise<boolean> {
-  return knex.schema.hasTable('knex_migrations');
-}
-
 /** Refuses unless the database is there and fully migrated. */
-export async function requireMigratedDatabase(db: DatabaseConfig, knex: Knex): Promise<void> {
-  if (!(await hasOurTables(knex))) {
+export async function requireMigratedDatabase(db: DatabaseConfig, storage: StorageAdmin): Promise<void> {
+  if (!(await storage.hasOurTables())) {
     throw new MissingInstallation(`the database at ${describeDatabase(db)} holds no scoped-secrets tables (${ON_THE_SERVER_HOST})`);
   }
-  // Loaded here: every migration comes with it, and the command line imports this module for its error class.
-  const { isMigrated } = await import('../storage/knex/migrations');
-  if (!(await isMigrated(knex))) {
+  if (!(await storage.isMigrated())) {
     throw new MissingInstallation(
       `the database at ${describeDatabase(db)} needs migrations this version brings: run scoped-secrets migrate`,
     );

@@ -1,17 +1,16 @@
 /** keys status, keys rotate and keys retire: the envelope keyring, run next to the database. */
 import type { Command } from 'commander';
 import { systemClock } from '../clock';
-import type { RotationProgress } from '../keyring/key-rotation';
+import type { KeyRotationStorage, RotationProgress } from '../keyring/key-rotation';
 import type { Config } from '../config';
-import type { RewrapStore } from '../storage/knex/knex-rewrap-store';
+
 import { CliError, EXIT_USAGE } from './exit';
 import { plural, printJson, withExamples } from './output';
 import { registerSealCommands } from './seal-commands';
 import { SERVER_HOST_NOTE, withInstallation } from './server-host';
 
-async function withRewrapStore<T>(work: (store: RewrapStore, config: Config) => Promise<T>): Promise<T> {
-  const { RewrapStore } = await import('../storage/knex/knex-rewrap-store');
-  return withInstallation({ keyring: true }, (storage, config) => work(new RewrapStore(storage.knex), config));
+async function withKeyRotationStorage<T>(work: (store: KeyRotationStorage, config: Config) => Promise<T>): Promise<T> {
+  return withInstallation({ keyring: true }, (storage, config) => work(storage.keyRotation, config));
 }
 
 /** A bar redrawn in place on a terminal; a plain line per batch otherwise. */
@@ -44,8 +43,8 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys status',
     'scoped-secrets keys status --json',
   ).action((options: { json?: boolean }) =>
-    withRewrapStore(async (store, config) => {
-      const { keyringStatus } = await import('./keyring-status');
+    withKeyRotationStorage(async (store, config) => {
+      const { keyringStatus } = await import('./keyring-status.js');
       const status = await keyringStatus(config, await store.countByKeyId());
       if (options.json) return printJson(status);
       for (const row of status.keys) {
@@ -66,9 +65,9 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys rotate --batch-size 100',
   ).action((options: { batchSize: string; json?: boolean }) => {
     if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
-    return withRewrapStore(async (store, config) => {
-      const { rotateKeys } = await import('../keyring/key-rotation');
-      const { withSeal } = await import('../keyring/open-keyring');
+    return withKeyRotationStorage(async (store, config) => {
+      const { rotateKeys } = await import('../keyring/key-rotation.js');
+      const { withSeal } = await import('../keyring/open-keyring.js');
       const result = await withSeal(config, (seal) =>
         rotateKeys({
           keyringFile: config.keyringFile,
@@ -92,12 +91,12 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys status    # find the id of the key no version uses any more',
     'scoped-secrets keys retire k-20261101-3f9a',
   ).action((id: string) =>
-    withRewrapStore(async (store, config) => {
+    withKeyRotationStorage(async (store, config) => {
       const inUse = (await store.countByKeyId()).get(id) ?? 0;
       if (inUse > 0) {
         throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
       }
-      const { removeKey } = await import('../keyring/keyring-changes');
+      const { removeKey } = await import('../keyring/keyring-changes.js');
       await removeKey(config.keyringFile, id);
       process.stdout.write(`retired ${id}\n`);
     }),

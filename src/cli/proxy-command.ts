@@ -90,7 +90,7 @@ export function registerProxyCommand(program: Command): void {
         }
         const insecure = plainHttpProblem(upstream, process.env);
         if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
-        const { createLogger } = await import('../logger');
+        const { createLogger } = await import('../logger.js');
         const { logger, flush } = createLogger('info');
         const token = await tokenSourceFor(options, upstream, logger);
         const server = createAuthProxy({ upstream, token, logger, rules });

@@ -28,8 +28,8 @@ export function registerServerCommands(program: Command): void {
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets serve --host 0.0.0.0 --workers 2',
   ).action(async (options: { host?: string; port?: string; workers?: string }) => {
     const config = loadConfig(envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }));
-    const { createLogger } = await import('../logger');
-    const { serve } = await import('../server/serve');
+    const { createLogger } = await import('../logger.js');
+    const { serve } = await import('../server/serve.js');
     const { logger, flush } = createLogger(config.logLevel);
     await serve(config, logger, flush);
   });
@@ -44,17 +44,17 @@ export function registerServerCommands(program: Command): void {
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets migrate --create',
   ).action(async (options: { create?: boolean; json?: boolean }) => {
     const config = loadConfig(process.env);
-    const { describeDatabase, hasOurTables, requireDatabaseFile } = await import('./installation');
+    const { requireDatabaseFile } = await import('./installation.js');
+    const { describeDatabase } = await import('../storage/database-location.js');
     const remedy = 'or give --create to make one';
     if (!options.create) requireDatabaseFile(config.db, `run this where serve runs, ${remedy}`);
-    const { createStorage } = await import('../deps');
-    const { migrateToLatest } = await import('../storage/knex/migrations');
-    const storage = createStorage(config);
+    const { openStorageAdmin } = await import('../storage/open-storage.js');
+    const storage = openStorageAdmin(config.db);
     try {
-      if (!options.create && !(await hasOurTables(storage.knex))) {
+      if (!options.create && !(await storage.hasOurTables())) {
         throw new CliError(`the database at ${describeDatabase(config.db)} holds no scoped-secrets tables (${remedy})`, EXIT_USAGE);
       }
-      const applied = await migrateToLatest(storage.knex);
+      const applied = await storage.migrate();
       if (options.json) printJson({ applied });
       else process.stdout.write(applied.length === 0 ? 'already up to date\n' : `applied ${applied.join(', ')}\n`);
     } finally {
@@ -73,12 +73,12 @@ export function registerServerCommands(program: Command): void {
   ).action(async (options: { json?: boolean }) => {
     // Checked first, on a connection of its own, so that nothing is created when the installation is not here.
     await withInstallation({ keyring: true }, async () => {});
-    const { createServices } = await import('../deps');
-    const { createLogger } = await import('../logger');
-    const { withGeneratedSecret } = await import('../server/first-start');
+    const { createServices } = await import('../deps.js');
+    const { createLogger } = await import('../logger.js');
+    const { withGeneratedSecret } = await import('../server/first-start.js');
     const config = withGeneratedSecret(loadConfig(process.env));
     const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const { openKeyringForCommand } = await import('../keyring/open-keyring');
+    const { openKeyringForCommand } = await import('../keyring/open-keyring.js');
     const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config));
     try {
       const purged = await services.sweeper.runOnce();

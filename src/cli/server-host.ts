@@ -5,22 +5,22 @@
  * database beside the real one.
  */
 import { loadConfig, type Config } from '../config';
-import type { StorageDeps } from '../deps';
+import type { StorageAdmin } from '../storage/storage-admin';
 
 export const SERVER_HOST_NOTE = "runs on the server host, with serve's environment (SECRETS_DB, SECRETS_KEYRING_FILE) or in its folder";
 
 export async function withInstallation<T>(
   needs: { keyring: boolean },
-  work: (storage: StorageDeps, config: Config) => Promise<T>,
+  work: (storage: StorageAdmin, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(process.env);
-  const { requireDatabaseFile, requireKeyringFile, requireMigratedDatabase } = await import('./installation');
+  const { requireDatabaseFile, requireKeyringFile, requireMigratedDatabase } = await import('./installation.js');
   requireDatabaseFile(config.db);
   if (needs.keyring) requireKeyringFile(config);
-  const { createStorage } = await import('../deps');
-  const storage = createStorage(config);
+  const { openStorageAdmin } = await import('../storage/open-storage.js');
+  const storage = openStorageAdmin(config.db);
   try {
-    await requireMigratedDatabase(config.db, storage.knex);
+    await requireMigratedDatabase(config.db, storage);
     return await work(storage, config);
   } finally {
     await storage.close();

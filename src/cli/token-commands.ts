@@ -38,8 +38,8 @@ export function registerTokenCommands(program: Command): void {
       const subjectProblem = keyProblem(options.subject);
       if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
       checkScopes(options.scope);
-      const { createSigner } = await import('../tokens/token-keys');
-      const { withGeneratedSecret } = await import('../server/first-start');
+      const { createSigner } = await import('../tokens/token-keys.js');
+      const { withGeneratedSecret } = await import('../server/first-start.js');
       const config = withGeneratedSecret(loadConfig(process.env));
       if (config.jwtSecret === undefined && config.jwtPrivateKey === undefined) {
         throw new CliError(

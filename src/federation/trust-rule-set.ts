@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { every, type Periodic } from '../periodic';
-import type { KnexTrustStore } from '../storage/knex/knex-trust-store';
+import type { TrustStorage } from './trust-storage';
 import type { TrustRule } from './trust-rules';
 
 export const TRUST_REFRESH_MS = 2000;
@@ -16,7 +16,7 @@ export class TrustRuleSet {
   private version?: string;
   private timer?: Periodic;
 
-  constructor(private readonly deps: { store: Pick<KnexTrustStore, 'all' | 'version'>; logger: Logger }) {}
+  constructor(private readonly deps: { store: Pick<TrustStorage, 'all' | 'version'>; logger: Logger }) {}
 
   current(): readonly TrustRule[] {
     return this.rules;

@@ -5,7 +5,8 @@
  * placeholder read as `**`: a rule is never a way around delegation's
  * no-escalation rule. One rule decides each exchange.
  */
-import type { Actor, AuditStaging } from '../audit/audit-store-type';
+import type { Actor } from '../audit/audit-storage';
+import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../clock';
 import {
   AmbiguousTrustRule,
@@ -20,10 +21,10 @@ import { uncoveredScopes } from '../scopes/coverage';
 import type { Principal } from '../tokens/token-verifier';
 import type { DerivedToken, TokenService } from '../tokens/token-service';
 import { IdTokenRejected, IssuerUnavailable, type IdTokenVerifier } from './id-token-verifier';
-import type { KnexTrustStore } from '../storage/knex/knex-trust-store';
+import type { TrustStorage } from './trust-storage';
 import type { TrustRuleSet } from './trust-rule-set';
 import { decidingGrant, subjectScope, trustRuleProblem, widestScopes, type TrustRule } from './trust-rules';
-import type { TrustWrites } from './trust-writes';
+import type { TrustWrites } from './trust-storage';
 
 export interface ExchangedToken extends DerivedToken {
   readonly rules: string[];
@@ -34,7 +35,7 @@ export class TrustService {
 
   constructor(
     private readonly deps: {
-      store: Pick<KnexTrustStore, 'all' | 'find'>;
+      store: Pick<TrustStorage, 'all' | 'find'>;
       writes: TrustWrites;
       rules: TrustRuleSet;
       verifier: Pick<IdTokenVerifier, 'verify'>;
@@ -42,7 +43,7 @@ export class TrustService {
       tokens: Pick<TokenService, 'issueExchanged'>;
       clock: Clock;
       maxTtlSeconds: number;
-      audit: Pick<AuditStaging, 'kick'>;
+      audit: Pick<AuditLog, 'kick'>;
     },
   ) {
     this.issuerNames = new Set(deps.issuerNames);

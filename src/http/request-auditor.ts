@@ -2,7 +2,7 @@
  * Turns requests into audit events. A route declares its action and key
  * (see secured-route), noted before its checks; the event is recorded when
  * the response finishes, whatever its status, and 401s become `auth.denied`. Successful writes stage their
- * event in their own transaction instead (see AuditStaging), so a write and
+ * event in their own transaction instead (staged, see AuditLog.kick), so a write and
  * its event commit together.
  *
  * A 429 is recorded too (as `auth.denied` when it came before any route),
@@ -15,7 +15,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuditAction, AuditEventInput } from '../audit/audit-event';
 import type { AuditLog } from '../audit/audit-log';
-import type { Actor } from '../audit/audit-store-type';
+import type { Actor } from '../audit/audit-storage';
 import type { Clock } from '../clock';
 import { LruMap } from '../lru-map';
 import { ThrottledErrorLog } from '../throttled-error-log';

@@ -9,7 +9,31 @@ import type { Seal } from '../seal/seal';
 import { addActiveKey } from './keyring-changes';
 import { readKeyringFile } from './keyring-file';
 import { LocalKeyring } from './local-keyring';
-import type { RewrapStore } from '../storage/knex/knex-rewrap-store';
+import type { SealedValue } from '../crypto/envelope';
+
+export interface WrappedVersion {
+  readonly key: string;
+  readonly version: number;
+  readonly sealed: SealedValue;
+}
+
+/** What a rotation needs of storage. */
+export interface KeyRotationStorage {
+  /**
+   * How many sealed values each key wraps: secret versions, and the wraps not
+   * yet unwrapped (rotation leaves those, which end within their ttl, but a
+   * key must not be retired under them).
+   */
+  countByKeyId(): Promise<Map<string, number>>;
+  /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */
+  notWrappedBy(keyId: string, after: { key: string; version: number } | undefined, limit: number): Promise<WrappedVersion[]>;
+  /** Replaces wrapped data keys, each only if it is still wrapped by the key it was read with. */
+  replaceWrapped(updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; sealed: SealedValue }>): Promise<void>;
+  /** The key a rotation that has not finished was moving rows to. */
+  unfinishedRotation(): Promise<string | undefined>;
+  beginRotation(targetKeyId: string): Promise<void>;
+  finishRotation(): Promise<void>;
+}
 
 export interface RotationProgress {
   readonly targetKeyId: string;
@@ -22,7 +46,7 @@ export async function rotateKeys(deps: {
   keyringFile: string;
   /** The keyring's seal, when it is sealed: the new key is sealed, and the keys unsealed, with it. */
   seal?: Seal;
-  store: RewrapStore;
+  store: KeyRotationStorage;
   clock: Clock;
   batchSize: number;
   onProgress: (progress: RotationProgress) => void;

@@ -7,18 +7,17 @@
 import fs from 'node:fs';
 import type { Config } from '../config';
 import { KeyringError, readKeyringFile } from './keyring-file';
-import { connectDatabase } from '../storage/knex/connect';
-import { RewrapStore } from '../storage/knex/knex-rewrap-store';
-import { databaseFileExists } from '../cli/installation';
+import { databaseFileExists } from '../storage/database-location';
+import { openStorageAdmin } from '../storage/open-storage';
 
 async function keyIdsInUse(config: Config): Promise<Map<string, number>> {
   if (!databaseFileExists(config.db)) return new Map();
-  const knex = connectDatabase(config.db);
+  const storage = openStorageAdmin(config.db);
   try {
-    if (!(await knex.schema.hasTable('secret_versions'))) return new Map();
-    return await new RewrapStore(knex).countByKeyId();
+    if (!(await storage.hasOurTables())) return new Map();
+    return await storage.keyRotation.countByKeyId();
   } finally {
-    await knex.destroy();
+    await storage.close();
   }
 }
 

@@ -4,10 +4,10 @@ import type { SealSettings } from './seal-config';
 
 export async function openSeal(settings: SealSettings, options: { createKey?: boolean } = {}): Promise<Seal> {
   if (settings.provider === 'pkcs11') {
-    const { Pkcs11Seal } = await import('./pkcs11-seal');
+    const { Pkcs11Seal } = await import('./pkcs11-seal.js');
     return new Pkcs11Seal(settings, options);
   }
-  const { AwsKmsSeal } = await import('./awskms-seal');
+  const { AwsKmsSeal } = await import('./awskms-seal.js');
   return new AwsKmsSeal(settings);
 }
 

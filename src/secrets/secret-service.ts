@@ -1,9 +1,10 @@
 /**
  * The rules of secrets: versions, expiry, preconditions, history and
- * listing. Storage is behind SecretStore; sealing behind Envelope.
+ * listing. Storage is behind SecretReads; sealing behind Envelope.
  */
 import { performance } from 'node:perf_hooks';
-import type { Actor, AuditStaging } from '../audit/audit-store-type';
+import type { Actor } from '../audit/audit-storage';
+import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound, Unavailable } from '../errors';
@@ -11,8 +12,8 @@ import type { GrantSet } from '../scopes/grant-set';
 import type { ContinuationTokens } from '../continuation-tokens';
 import { listableRanges } from './listing-ranges';
 import { checkPreconditions, type Preconditions } from './preconditions';
-import type { Expected, SecretWrites } from './secret-writes';
-import type { SealedSecret, SecretRecord, SecretStore } from './secret-store-type';
+import type { Expected, SecretWrites } from './secret-storage';
+import type { SealedSecret, SecretRecord, SecretReads } from './secret-storage';
 
 export type SecretValue = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export interface ListRequest {
   readonly grants: Pick<GrantSet, 'allows' | 'targetsFor'>;
 }
 
-type Store = Pick<SecretStore, 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'>;
+type Store = Pick<SecretReads, 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'>;
 
 /** How often a write plans again when concurrent writes keep coming first. */
 const MAX_WRITE_ATTEMPTS = 32;
@@ -54,7 +55,7 @@ export class SecretService {
   private readonly continuation: ContinuationTokens;
   private readonly historyVersions: number;
   private readonly writes: SecretWrites;
-  private readonly audit: Pick<AuditStaging, 'kick'>;
+  private readonly audit: Pick<AuditLog, 'kick'>;
 
   constructor(deps: {
     store: Store;
@@ -63,7 +64,7 @@ export class SecretService {
     continuation: ContinuationTokens;
     historyVersions: number;
     writes: SecretWrites;
-    audit: Pick<AuditStaging, 'kick'>;
+    audit: Pick<AuditLog, 'kick'>;
   }) {
     this.writes = deps.writes;
     this.audit = deps.audit;

@@ -2,11 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import { databaseFile } from '../storage/database-location';
 
 /** One line per folder that group or others may read or enter. */
 export function openDataFolders(config: Config): string[] {
   const folders = new Set<string>([path.dirname(path.resolve(config.keyringFile))]);
-  if (config.db.client === 'sqlite' && config.db.filename !== ':memory:') folders.add(path.dirname(config.db.filename));
+  const file = databaseFile(config.db);
+  if (file !== undefined) folders.add(path.dirname(file));
   const warnings: string[] = [];
   for (const folder of folders) {
     let mode: number;

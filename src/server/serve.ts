@@ -7,8 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock';
 import type { Config } from '../config';
-import { createStorage } from '../deps';
-import { migrateToLatest } from '../storage/knex/migrations';
+import { openStorageAdmin } from '../storage/open-storage';
 import { openDataFolders } from './data-permissions';
 import { prepareDataDir } from './first-start';
 import { checkKeyringAgainstDatabase } from '../keyring/keyring-check';
@@ -17,9 +16,9 @@ import { runHttpServer } from './http-server';
 const SWEEPER_ROLE = 'SCOPED_SECRETS_SWEEPER';
 
 async function migrate(config: Config, logger: Logger): Promise<void> {
-  const storage = createStorage(config);
+  const storage = openStorageAdmin(config.db);
   try {
-    const applied = await migrateToLatest(storage.knex);
+    const applied = await storage.migrate();
     if (applied.length > 0) logger.info({ applied }, 'applied migrations');
   } finally {
     await storage.close();

@@ -14,15 +14,11 @@ export interface SweepJob {
   purgeBatch(now: number, limit: number): Promise<number>;
 }
 
-/**
- * How hard the sweeper works. On SQLite a purge holds the database's one
- * write lock, so batches are small and paced, and never take a whole core
- * from the requests; PostgreSQL takes bigger batches back to back.
- */
-export const SWEEP_PACING = {
-  sqlite: { batchSize: 50, pauseMs: 5 },
-  pg: { batchSize: 200, pauseMs: 0 },
-} as const;
+/** How hard the sweeper works: items per batch, and the pause between batches. Each storage backend says what suits it. */
+export interface SweepPacing {
+  readonly batchSize: number;
+  readonly pauseMs: number;
+}
 
 /** How many items each job purged, by job name. */
 export type SweepResult = Readonly<Record<string, number>>;

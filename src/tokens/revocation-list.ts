@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import { every, type Periodic } from '../periodic';
-import { REVOCATION_GRACE_MS, type Revocation, type TokenStore } from './token-store-type';
+import { REVOCATION_GRACE_MS, type Revocation, type TokenStorage } from './token-storage';
 
 /** How far back each incremental refresh looks again: commit delays and clock skew between replicas. */
 export const REFRESH_OVERLAP_MS = 60_000;
@@ -28,11 +28,11 @@ export class RevocationList {
   private loadedAt?: number;
   private prunedAt = 0;
   private refresher?: Periodic;
-  private readonly store: Pick<TokenStore, 'revocationsInForce' | 'revokedSince'>;
+  private readonly store: Pick<TokenStorage, 'revocationsInForce' | 'revokedSince'>;
   private readonly clock: Clock;
   private readonly logger: Logger;
 
-  constructor(deps: { store: Pick<TokenStore, 'revocationsInForce' | 'revokedSince'>; clock: Clock; logger: Logger }) {
+  constructor(deps: { store: Pick<TokenStorage, 'revocationsInForce' | 'revokedSince'>; clock: Clock; logger: Logger }) {
     this.store = deps.store;
     this.clock = deps.clock;
     this.logger = deps.logger;

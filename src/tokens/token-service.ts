@@ -3,7 +3,8 @@
  * scopes its parent covers, never outlives it, and records its ancestry,
  * so that revoking any ancestor revokes it.
  */
-import type { Actor, AuditStaging } from '../audit/audit-store-type';
+import type { Actor } from '../audit/audit-storage';
+import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../clock';
 import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
 import { keyProblem } from '../keys';
@@ -11,8 +12,8 @@ import { uncoveredScopes } from '../scopes/coverage';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';
 import type { TokenSigner } from './token-signer';
-import type { TokenStore } from './token-store-type';
-import type { TokenWrites } from './token-writes';
+import type { TokenStorage } from './token-storage';
+import type { TokenWrites } from './token-storage';
 import type { Principal } from './token-verifier';
 
 export interface DeriveRequest {
@@ -47,21 +48,21 @@ export interface DerivedToken {
 export class TokenService {
   /** Absent when only public keys are configured: then nothing can be derived. */
   private readonly signer?: Pick<TokenSigner, 'sign'>;
-  private readonly store: Pick<TokenStore, 'findIssued'>;
+  private readonly store: Pick<TokenStorage, 'findIssued'>;
   private readonly writes: TokenWrites;
-  private readonly audit: Pick<AuditStaging, 'kick'>;
+  private readonly audit: Pick<AuditLog, 'kick'>;
   private readonly revocations: Pick<RevocationList, 'add'>;
   private readonly clock: Clock;
   private readonly maxTtlSeconds: number;
 
   constructor(deps: {
     signer: Pick<TokenSigner, 'sign'> | undefined;
-    store: Pick<TokenStore, 'findIssued'>;
+    store: Pick<TokenStorage, 'findIssued'>;
     writes: TokenWrites;
     revocations: Pick<RevocationList, 'add'>;
     clock: Clock;
     maxTtlSeconds: number;
-    audit: Pick<AuditStaging, 'kick'>;
+    audit: Pick<AuditLog, 'kick'>;
   }) {
     this.writes = deps.writes;
     this.audit = deps.audit;

@@ -5,15 +5,16 @@
  * and only its hash is kept. Taking deletes the wrap in the statement that
  * reads it, so of concurrent unwraps, on any replica, exactly one succeeds.
  */
-import type { Actor, AuditStaging } from '../audit/audit-store-type';
+import type { Actor } from '../audit/audit-storage';
+import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../clock';
 import type { Envelope } from '../crypto/envelope';
 import type { WrapQuota } from '../config';
 import { InvalidRequest, WrapQuotaExceeded, WrapTokenNotFound, WrapTooLarge } from '../errors';
 import type { SecretService, SecretValue } from '../secrets/secret-service';
-import type { WrapInfo, WrapStore } from './wrap-store-type';
+import type { WrapInfo, WrapStorage } from './wrap-storage';
 import { newWrapId, newWrapToken, wrapTokenHash } from './wrap-tokens';
-import type { WrapWrites } from './wrap-writes';
+import type { WrapWrites } from './wrap-storage';
 
 export interface WrapRequest {
   readonly key?: string;
@@ -35,13 +36,13 @@ export class WrapService {
   constructor(
     private readonly deps: {
       secrets: Pick<SecretService, 'get'>;
-      store: Pick<WrapStore, 'find'>;
+      store: Pick<WrapStorage, 'find'>;
       writes: WrapWrites;
       envelope: Envelope;
       clock: Clock;
       maxTtlSeconds: number;
       quota: WrapQuota;
-      audit: Pick<AuditStaging, 'kick'>;
+      audit: Pick<AuditLog, 'kick'>;
     },
   ) {}
 

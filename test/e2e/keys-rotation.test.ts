@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config';
 import { Envelope } from '../../src/crypto/envelope';
 import { parseKeyring } from '../../src/keyring/keyring-file';
 import { LocalKeyring } from '../../src/keyring/local-keyring';
-import { createStorage } from '../../src/deps';
+import { connectDatabase } from '../../src/storage/knex/connect';
 import { tempDir } from '../support/databases';
 import { runCli, startCli, startServer, type RunningServer } from '../support/processes';
 import { numberedKeys, seedSecrets } from '../support/seed';
@@ -38,16 +38,18 @@ describe('keys rotate, status and retire', () => {
   const cli = (args: string[]) => runCli(args, { cwd });
 
   async function everySecretReadable(): Promise<void> {
-    const storage = createStorage(loadConfig({ SECRETS_DB: dbUrl }));
+    const knex = connectDatabase(loadConfig({ SECRETS_DB: dbUrl }).db);
     const envelope = new Envelope(new LocalKeyring(keyringFile));
     try {
       for (const [n, key] of KEYS.entries()) {
-        const found = await storage.store.getCurrent(key);
+        const found = (await knex('secret_versions').where({ key, version: 1 }).first()) as
+          { kek_id: string; wrapped_key: Buffer; ciphertext: Buffer } | undefined;
         assert.ok(found, key);
-        assert.deepEqual(JSON.parse((await envelope.open(found.sealed, { key, version: 1 })).toString()), { n });
+        const sealed = { keyId: found.kek_id, wrappedKey: found.wrapped_key, ciphertext: found.ciphertext };
+        assert.deepEqual(JSON.parse((await envelope.open(sealed, { key, version: 1 })).toString()), { n });
       }
     } finally {
-      await storage.close();
+      await knex.destroy();
     }
   }
 

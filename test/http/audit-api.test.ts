@@ -119,7 +119,7 @@ describeEachDialect('audit API', (dialect) => {
   });
 
   it('never holds a value or a token, in the table or in /v1/audit', async () => {
-    const rows = await svc.services.knex('audit_events').select();
+    const rows = await svc.knex('audit_events').select();
     assert.ok(rows.length > 0);
     const stored = JSON.stringify(rows);
     const served = (await audit('?limit=1000')).text;
@@ -147,7 +147,7 @@ describeEachDialect('audit API', (dialect) => {
   it('detects an event deleted or edited in the database', async () => {
     for (let n = 0; n < 5; n++) await request(svc.app).get('/v1/secret/ci/none').set('Authorization', `Bearer ${admin}`);
     await svc.auditWritten();
-    const knex = svc.services.knex;
+    const knex = svc.knex;
     const rows = await knex('audit_events').orderBy('seq').select('seq', 'outcome');
     const victim = rows[2];
     await knex('audit_events').where({ seq: victim.seq }).update({ outcome: 200 });

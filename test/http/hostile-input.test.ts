@@ -151,7 +151,7 @@ describe('hostile input', () => {
   });
 
   it('lists over thousands of keys in pages, even when the caller may list none of them', async () => {
-    const knex = svc.services.knex;
+    const knex = svc.knex;
     const now = svc.clock.now();
     const rows = Array.from({ length: 6000 }, (_, n) => ({
       key: `many/${String(n).padStart(5, '0')}`,

@@ -28,14 +28,14 @@ describeEachDialect('listings under hidden keys', (dialect) => {
       updated_at: now,
       expires_at: now + 3_600_000,
     }));
-    await svc.services.knex.batchInsert('secrets', rows, 500);
+    await svc.knex.batchInsert('secrets', rows, 500);
   });
 
   const list = (query: string, token: string) => request(svc.app).get(`/v1/secrets${query}`).set('Authorization', `Bearer ${token}`);
 
   /** `work`'s result, and how many batches of keys it read from the store. */
   async function watchingScans<T>(work: () => Promise<T>): Promise<{ result: T; scans: number }> {
-    const store = svc.services.store;
+    const store = svc.services.storage.secrets;
     const read = store.listRange.bind(store);
     let scans = 0;
     store.listRange = (...args) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { silentLogger } from '../../src/logger';
-import { KnexTokenStore } from '../../src/storage/knex/knex-token-store';
+import { KnexTokenStorage } from '../../src/storage/knex/knex-token-storage';
 import { RevocationList } from '../../src/tokens/revocation-list';
 import { describeEachDialect } from '../support/databases';
 import { claimsOf } from '../support/tokens';
@@ -157,7 +157,7 @@ describeEachDialect('tokens API', (dialect) => {
       const token = svc.token(['secret:get:ci/**']);
       const jti = claimsOf(token).jti as string;
       await revoke(token, jti);
-      const kept = () => svc.services.knex('revocations').where({ jti }).count({ n: '*' }).first();
+      const kept = () => svc.knex('revocations').where({ jti }).count({ n: '*' }).first();
       svc.clock.advance(3_600_000);
       await svc.services.sweeper.runOnce();
       assert.equal(Number((await kept())?.n), 1, 'kept through the leeway after exp');
@@ -199,7 +199,7 @@ describeEachDialect('tokens API', (dialect) => {
         assert.equal(res.status, 401);
       }
       // A replica starting now loads the revocations in force: the parent's must still be among them.
-      const replica = new RevocationList({ store: new KnexTokenStore(lenient.services.knex), clock: lenient.clock, logger: silentLogger });
+      const replica = new RevocationList({ store: new KnexTokenStorage(lenient.knex), clock: lenient.clock, logger: silentLogger });
       await replica.refresh();
       assert.equal(replica.isRevoked(claimsOf(parent).jti as string), true);
     });

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { Knex } from 'knex';
-import { AuditChain, unkeyedHash, type AuditEvent } from '../../src/audit/audit-event';
+import { type AuditEvent } from '../../src/audit/audit-event';
+import { AuditChain, unkeyedHash } from '../../src/audit/audit-chain';
+import { KnexAuditTables } from '../../src/storage/knex/knex-audit-tables';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
 import { rowToEvent, type AuditRow } from '../../src/storage/knex/audit-rows';
 import { describeEachDialect, type TestDatabase } from '../support/databases';
@@ -42,7 +44,7 @@ describeEachDialect('audit chain under a database writer', (dialect) => {
     await db.drop();
   });
 
-  const knex = (): Knex => svc.services.knex;
+  const knex = (): Knex => svc.knex;
   const verify = (since?: string) =>
     verifyAuditChain(svc.services.auditStore, svc.services.auditChain, {
       since: since === undefined ? undefined : svc.services.auditChain.readHeadToken(since),
@@ -123,7 +125,8 @@ describeEachDialect('audit chain under a database writer', (dialect) => {
     await rehash(1, (prev, event) => unkeyedHash(prev, event.seq, event));
     const legacyHead = (await events())[9];
     await setMeta('audit_keyed_from', { seq: legacyHead?.seq, hash: legacyHead?.hash });
-    await svc.services.auditStore.sealKeyedBoundary();
+    // What a start-up does before anything is appended.
+    await new KnexAuditTables(svc.knex, svc.services.auditChain).sealKeyedBoundary();
     const keepAlive = setInterval(() => {}, 1000);
     await svc.services.audit.record({
       time: svc.clock.now(),

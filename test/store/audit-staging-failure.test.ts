@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { Knex } from 'knex';
 import request from 'supertest';
-import { createStorage } from '../../src/deps';
+import { connectDatabase } from '../../src/storage/knex/connect';
 import { describeEachDialect } from '../support/databases';
 import { useTestService } from '../support/service';
 
@@ -37,7 +37,7 @@ describeEachDialect('a write whose audit event cannot be staged', (dialect) => {
       ).status,
       201,
     );
-    knex = createStorage(svc.config).knex;
+    knex = connectDatabase(svc.config.db);
     for (const statement of dialect.name === 'sqlite' ? [REFUSE_SQLITE] : REFUSE_POSTGRES) await knex.raw(statement);
   });
   after(() => knex.destroy());

@@ -5,7 +5,7 @@ import { before, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
 import { rotateKeys } from '../../src/keyring/key-rotation';
 import { LocalKeyring } from '../../src/keyring/local-keyring';
-import { RewrapStore } from '../../src/storage/knex/knex-rewrap-store';
+import { KnexKeyRotationStorage } from '../../src/storage/knex/knex-key-rotation-storage';
 import { describeEachDialect } from '../support/databases';
 import { TEST_ACTOR, useTestService } from '../support/service';
 
@@ -21,20 +21,20 @@ describeEachDialect('key rotation', (dialect) => {
     fs.copyFileSync(svc.config.keyringFile, oldKeyring);
     const oldKeyId = new LocalKeyring(oldKeyring).activeKeyId;
     const lagging = new Envelope(new LocalKeyring(oldKeyring));
-    const { store, knex } = svc.services;
+    const { knex } = svc;
+    const secrets = svc.services.storage.secrets;
 
     // A replica that has not yet seen the new key writes `a/late` (before the cursor) once the first batch is done.
-    class LaggingReplica extends RewrapStore {
+    class LaggingReplica extends KnexKeyRotationStorage {
       private written = false;
-      override async replaceWrapped(updates: Parameters<RewrapStore['replaceWrapped']>[0]): Promise<void> {
+      override async replaceWrapped(updates: Parameters<KnexKeyRotationStorage['replaceWrapped']>[0]): Promise<void> {
         await super.replaceWrapped(updates);
         if (this.written) return;
         this.written = true;
         const now = svc.clock.now();
         const sealed = await lagging.seal(Buffer.from('{"late":true}'), { key: 'a/late', version: 1 });
-        await store.inTransaction((trx) =>
-          store.writeVersion({ key: 'a/late', version: 1, createdAt: now, updatedAt: now, expiresAt: now + 3_600_000 }, sealed, 10, trx),
-        );
+        const record = { key: 'a/late', version: 1, createdAt: now, updatedAt: now, expiresAt: now + 3_600_000 };
+        await secrets.put({ expected: null, record, sealed, keepVersions: 10, events: [] });
       }
     }
 
@@ -45,7 +45,7 @@ describeEachDialect('key rotation', (dialect) => {
       batchSize: 2,
       onProgress: () => {},
     });
-    const counts = await new RewrapStore(knex).countByKeyId();
+    const counts = await new KnexKeyRotationStorage(knex).countByKeyId();
     assert.deepEqual([...counts.keys()], [result.targetKeyId], `versions still under ${oldKeyId}`);
     assert.deepEqual((await svc.services.secrets.get('a/late')).value, { late: true });
     assert.deepEqual((await svc.services.secrets.get('rot/3')).value, { n: 3 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
-import { KnexSecretStore } from '../../src/storage/knex/knex-secret-store';
+import { PostgresSecretStorage } from '../../src/storage/postgres/postgres-secret-storage';
 import { dialects } from '../support/databases';
 import { useTestService } from '../support/service';
 
@@ -23,10 +23,10 @@ describe('lookups by key batched per turn', async () => {
         const put = await request(svc.app).put(`/v1/secret/${key}`).set(as).send({ value: { key }, expires: '2031-01-01T00:00:00Z' });
         assert.equal(put.status, 201);
       }
-      const store = new KnexSecretStore(svc.services.knex);
+      const store = new PostgresSecretStorage(svc.knex);
       const queries: QueryEvent[] = [];
       const listen = (query: QueryEvent) => queries.push(query);
-      svc.services.knex.on('query', listen);
+      svc.knex.on('query', listen);
       let current, records;
       try {
         [current, records] = await Promise.all([
@@ -34,7 +34,7 @@ describe('lookups by key batched per turn', async () => {
           Promise.all(['lookup/b', 'lookup/absent'].map((key) => store.getRecord(key))),
         ]);
       } finally {
-        svc.services.knex.off('query', listen);
+        svc.knex.off('query', listen);
       }
       assert.deepEqual(
         current.map((sealed) => sealed && [sealed.key, sealed.version]),

@@ -2,29 +2,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Envelope } from '../../src/crypto/envelope';
-import { AuditChain } from '../../src/audit/audit-event';
-import { KnexAuditStore } from '../../src/storage/knex/knex-audit-store';
-import { KnexSecretStore } from '../../src/storage/knex/knex-secret-store';
-import { postgresSecretWrites } from '../../src/storage/postgres/postgres-secret-writes';
-import { secretWrites, type PutCommand, type SecretWrites } from '../../src/secrets/secret-writes';
+import type { PutCommand } from '../../src/secrets/secret-storage';
+import { PostgresSecretStorage } from '../../src/storage/postgres/postgres-secret-storage';
 import { countOf } from '../support/count';
 import { dialects } from '../support/databases';
 import { TEST_ACTOR, useTestService } from '../support/service';
 
 const HOUR = 3_600_000;
 
-/** Fails the test if the write leaves the batched path. */
-const noTransactionalPath: SecretWrites = {
-  put: () => Promise.reject(new Error('took the transactional path')),
-  delete: () => Promise.reject(new Error('took the transactional path')),
-};
-
 describe('secret writes batched per turn', async () => {
   const postgres = (await dialects()).find((dialect) => dialect.name === 'postgres');
   describe('on postgres', { skip: postgres?.skip ?? 'no PostgreSQL dialect' }, () => {
     if (!postgres || postgres.skip) return;
     const svc = useTestService(postgres, { SECRETS_HISTORY: '2' });
-    const writes = () => postgresSecretWrites(svc.services.knex, noTransactionalPath);
+    const writes = () => new PostgresSecretStorage(svc.knex);
 
     async function command(key: string, version: number, expected: PutCommand['expected']): Promise<PutCommand> {
       const now = svc.clock.now();
@@ -38,16 +29,19 @@ describe('secret writes batched per turn', async () => {
       };
     }
 
-    /** The real transactional writes, counting the writes that take them. */
-    function countedTransactional(): SecretWrites & { readonly keys: string[] } {
-      const { knex } = svc.services;
-      const real = secretWrites({ store: new KnexSecretStore(knex), audit: new KnexAuditStore(knex, new AuditChain(Buffer.alloc(32))) });
+    /** The keys whose writes took the transactional path (which locks the record first) while `work` ran. */
+    async function transactionalDuring(work: () => Promise<unknown>): Promise<string[]> {
       const keys: string[] = [];
-      return {
-        keys,
-        put: (command) => (keys.push(command.record.key), real.put(command)),
-        delete: (command) => (keys.push(command.key), real.delete(command)),
+      const note = (query: { sql: string; bindings?: unknown[] }) => {
+        if (/^select \* from "secrets" where "key" = \$1 limit \$2 for update$/i.test(query.sql)) keys.push(String(query.bindings?.[0]));
       };
+      svc.knex.on('query', note);
+      try {
+        await work();
+      } finally {
+        svc.knex.off('query', note);
+      }
+      return keys;
     }
 
     /** The batched statements run while `work` runs. */
@@ -56,29 +50,32 @@ describe('secret writes batched per turn', async () => {
       const count = (query: { sql: string }) => {
         if (query.sql.startsWith('WITH input AS')) batches++;
       };
-      svc.services.knex.on('query', count);
+      svc.knex.on('query', count);
       try {
         await work();
       } finally {
-        svc.services.knex.off('query', count);
+        svc.knex.off('query', count);
       }
       return batches;
     }
 
-    const outboxFor = (key: string) => countOf(svc.services.knex('audit_outbox').where({ key }));
+    const outboxFor = (key: string) => countOf(svc.knex('audit_outbox').where({ key }));
     const versionsOf = async (key: string) =>
-      ((await svc.services.knex('secret_versions').where({ key }).orderBy('version').pluck('version')) as unknown[]).map(Number);
+      ((await svc.knex('secret_versions').where({ key }).orderBy('version').pluck('version')) as unknown[]).map(Number);
 
     it('creates, updates on the planned record, prunes history, and stages one event per write', async () => {
       await svc.services.audit.drain();
       const first = await command('one/statement', 1, null);
-      assert.equal(await writes().put(first), true);
-      let expected = { version: 1, expiresAt: first.record.expiresAt };
-      for (const version of [2, 3]) {
-        const next = await command('one/statement', version, expected);
-        assert.equal(await writes().put(next), true);
-        expected = { version, expiresAt: next.record.expiresAt };
-      }
+      const alone = await transactionalDuring(async () => {
+        assert.equal(await writes().put(first), true);
+        let expected = { version: 1, expiresAt: first.record.expiresAt };
+        for (const version of [2, 3]) {
+          const next = await command('one/statement', version, expected);
+          assert.equal(await writes().put(next), true);
+          expected = { version, expiresAt: next.record.expiresAt };
+        }
+      });
+      assert.deepEqual(alone, [], 'every write went batched');
       assert.deepEqual(await versionsOf('one/statement'), [2, 3]);
       assert.equal(await outboxFor('one/statement'), 3);
       assert.deepEqual((await svc.services.secrets.get('one/statement')).value, { version: 3 });
@@ -89,11 +86,14 @@ describe('secret writes batched per turn', async () => {
       await svc.services.secrets.put('one/stale', { n: 2 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
       await svc.services.audit.drain();
       const staleVersion = await command('one/stale', 2, { version: 1, expiresAt: svc.clock.now() + HOUR });
-      assert.equal(await writes().put(staleVersion), false);
       const staleExpiry = await command('one/stale', 3, { version: 2, expiresAt: svc.clock.now() + 2 * HOUR });
-      assert.equal(await writes().put(staleExpiry), false);
       const taken = await command('one/stale', 1, null);
-      assert.equal(await writes().put(taken), false, 'a create on a key that exists');
+      const alone = await transactionalDuring(async () => {
+        assert.equal(await writes().put(staleVersion), false);
+        assert.equal(await writes().put(staleExpiry), false);
+        assert.equal(await writes().put(taken), false, 'a create on a key that exists');
+      });
+      assert.deepEqual(alone, [], 'every write went batched');
       assert.deepEqual(await versionsOf('one/stale'), [1, 2]);
       assert.equal(await outboxFor('one/stale'), 0);
       assert.deepEqual((await svc.services.secrets.get('one/stale')).value, { n: 2 });
@@ -102,7 +102,7 @@ describe('secret writes batched per turn', async () => {
     it('sends the writes of one turn as one statement, each with its own outcome', async () => {
       await svc.services.secrets.put('batch/stale', { n: 1 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
       await svc.services.secrets.put('batch/taken', { n: 1 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
-      const stale = await svc.services.store.getRecord('batch/stale');
+      const stale = await svc.services.storage.secrets.getRecord('batch/stale');
       await svc.services.secrets.put('batch/stale', { n: 2 }, svc.clock.now() + HOUR, {}, TEST_ACTOR);
       await svc.services.audit.drain();
       const fresh = await Promise.all(Array.from({ length: 10 }, (_unused, n) => command(`batch/new-${n}`, 1, null)));
@@ -110,9 +110,13 @@ describe('secret writes batched per turn', async () => {
       const takenWrite = await command('batch/taken', 1, null);
       const w = writes();
       let outcomes: boolean[] = [];
-      const batches = await batchesDuring(async () => {
-        outcomes = await Promise.all([...fresh, staleWrite, takenWrite].map((next) => w.put(next)));
+      let batches = 0;
+      const alone = await transactionalDuring(async () => {
+        batches = await batchesDuring(async () => {
+          outcomes = await Promise.all([...fresh, staleWrite, takenWrite].map((next) => w.put(next)));
+        });
       });
+      assert.deepEqual(alone, [], 'every write went batched');
       assert.equal(batches, 1);
       assert.deepEqual(outcomes, [...Array(10).fill(true), false, false]);
       for (let n = 0; n < 10; n++) {
@@ -125,27 +129,31 @@ describe('secret writes batched per turn', async () => {
     });
 
     it('lets one of two writes to the same key in one turn win, the other planned again by the service', async () => {
-      const transactional = countedTransactional();
-      const w = postgresSecretWrites(svc.services.knex, transactional);
+      const w = writes();
       const [first, second] = await Promise.all([command('batch/twice', 1, null), command('batch/twice', 1, null)]);
-      const outcomes = await Promise.all([w.put(first), w.put(second)]);
+      let outcomes: boolean[] = [];
+      const alone = await transactionalDuring(async () => {
+        outcomes = await Promise.all([w.put(first), w.put(second)]);
+      });
       assert.deepEqual(outcomes.sort(), [false, true]);
-      assert.deepEqual(transactional.keys, ['batch/twice'], 'the second went on its own');
+      assert.deepEqual(alone, ['batch/twice'], 'the second went on its own');
       assert.deepEqual(await versionsOf('batch/twice'), [1]);
     });
 
     it('runs the writes of a failed batch one by one: the bad one fails alone, the others commit', async () => {
-      const transactional = countedTransactional();
-      const w = postgresSecretWrites(svc.services.knex, transactional);
+      const w = writes();
       const good = await Promise.all([command('batch/good-1', 1, null), command('batch/good-2', 1, null)]);
       // Longer than the key column holds: the batch's statement fails, and nothing of it stays.
       const bad = await command(`batch/${'x'.repeat(600)}`, 1, null);
-      const settled = await Promise.allSettled([w.put(good[0]), w.put(bad), w.put(good[1])]);
+      let settled: PromiseSettledResult<boolean>[] = [];
+      const alone = await transactionalDuring(async () => {
+        settled = await Promise.allSettled([w.put(good[0]), w.put(bad), w.put(good[1])]);
+      });
       assert.deepEqual(
         settled.map((outcome) => outcome.status),
         ['fulfilled', 'rejected', 'fulfilled'],
       );
-      assert.equal(transactional.keys.length, 3, 'all three went one by one');
+      assert.equal(alone.length, 3, 'all three went one by one');
       for (const key of ['batch/good-1', 'batch/good-2']) {
         assert.deepEqual(await versionsOf(key), [1]);
         assert.equal(await outboxFor(key), 1, 'one event, staged once');

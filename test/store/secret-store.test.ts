@@ -15,7 +15,7 @@ describeEachDialect('secret store', (dialect) => {
 
   it('stores values sealed, never as plaintext', async () => {
     await secrets().put('store/plain', { marker: 'plaintext-marker-4711' }, expiresIn(HOUR), {}, TEST_ACTOR);
-    const rows = await svc.services.knex('secret_versions').where({ key: 'store/plain' });
+    const rows = await svc.knex('secret_versions').where({ key: 'store/plain' });
     assert.equal(rows.length, 1);
     assert.ok(!Buffer.from(rows[0].ciphertext).includes('plaintext-marker-4711'));
     assert.equal(rows[0].kek_id, svc.services.keyring.activeKeyId);
@@ -24,7 +24,7 @@ describeEachDialect('secret store', (dialect) => {
 
   it('keeps SECRETS_HISTORY versions, the current one included', async () => {
     for (let n = 1; n <= 5; n++) await secrets().put('store/history', { n }, expiresIn(HOUR), {}, TEST_ACTOR);
-    const versions = await svc.services.knex('secret_versions').where({ key: 'store/history' }).orderBy('version').pluck('version');
+    const versions = await svc.knex('secret_versions').where({ key: 'store/history' }).orderBy('version').pluck('version');
     assert.deepEqual(versions.map(Number), [4, 5]);
   });
 
@@ -69,7 +69,7 @@ describeEachDialect('secret store', (dialect) => {
 
   describe('sweeper', () => {
     it('purges every expired secret with its history in bounded batches, and nothing else', async () => {
-      const knex = svc.services.knex;
+      const knex = svc.knex;
       const start = svc.clock.now();
       const rows = Array.from({ length: 450 }, (_, n) => ({
         key: `sweep/${String(n).padStart(4, '0')}`,
@@ -93,7 +93,7 @@ describeEachDialect('secret store', (dialect) => {
     });
 
     it('never purges the same secret twice when sweeps run at once', async () => {
-      const knex = svc.services.knex;
+      const knex = svc.knex;
       const start = svc.clock.now();
       const rows = Array.from({ length: 600 }, (_, n) => ({
         key: `twice/${n}`,
@@ -104,13 +104,11 @@ describeEachDialect('secret store', (dialect) => {
       }));
       for (let i = 0; i < rows.length; i += 100) await knex('secrets').insert(rows.slice(i, i + 100));
       svc.clock.advance(20);
-      const store = svc.services.store;
-      const batches = await Promise.all(Array.from({ length: 4 }, () => store.purgeExpiredBatch(svc.clock.now(), 50)));
+      const store = svc.services.storage.secrets;
+      const batches = await Promise.all(Array.from({ length: 4 }, () => store.purgeExpired(svc.clock.now(), 50)));
       let more = batches.flat();
       for (let round = 0; round < 50; round++) {
-        const next = (
-          await Promise.all([store.purgeExpiredBatch(svc.clock.now(), 50), store.purgeExpiredBatch(svc.clock.now(), 50)])
-        ).flat();
+        const next = (await Promise.all([store.purgeExpired(svc.clock.now(), 50), store.purgeExpired(svc.clock.now(), 50)])).flat();
         if (next.length === 0) break;
         more = more.concat(next);
       }

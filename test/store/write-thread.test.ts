@@ -7,12 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import request from 'supertest';
-import { AuditChain } from '../../src/audit/audit-event';
+import { AuditChain } from '../../src/audit/audit-chain';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
-import { KnexAuditStore } from '../../src/storage/knex/knex-audit-store';
+import { stageEvents } from '../../src/storage/knex/audit-outbox';
+import { connectDatabase } from '../../src/storage/knex/connect';
+import { KnexAuditTables } from '../../src/storage/knex/knex-audit-tables';
 import { loadConfig } from '../../src/config';
 import { migrateToLatest } from '../../src/storage/knex/migrations';
-import { createStorage } from '../../src/deps';
+import type { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage';
 import { SqliteWriteThread, WriterUnavailable } from '../../src/storage/sqlite/write-thread';
 import { sqlite, tempDir } from '../support/databases';
 import { useTestService } from '../support/service';
@@ -34,12 +36,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A migrated database, its audit chain and store, and a write thread on it (not started). */
 async function threadOnFreshDatabase() {
   const file = path.join(tempDir(), 'secrets.db');
-  const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
-  await migrateToLatest(storage.knex);
+  const knex = connectDatabase(loadConfig({ SECRETS_DB: `sqlite:${file}` }).db);
+  await migrateToLatest(knex);
   const chain = new AuditChain(AUDIT_KEY);
-  const store = new KnexAuditStore(storage.knex, chain);
+  const store = new KnexAuditTables(knex, chain);
   const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
-  return { storage, chain, store, thread };
+  return { knex, chain, store, thread };
 }
 
 // The thread is unref'd, as it is in serve, where a listening server keeps the process alive; here a timer does.
@@ -52,8 +54,8 @@ after(() => clearInterval(keepAlive));
 describe('SQLite write thread', () => {
   it('appends a verifiable chain; a thread that dies is replaced, and meanwhile fails requests with an Error that has a code', async () => {
     const file = path.join(tempDir(), 'secrets.db');
-    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
-    await migrateToLatest(storage.knex);
+    const knex = connectDatabase(loadConfig({ SECRETS_DB: `sqlite:${file}` }).db);
+    await migrateToLatest(knex);
     const chain = new AuditChain(AUDIT_KEY);
     const thread = new SqliteWriteThread({ filename: file, auditKey: AUDIT_KEY }, pino({ level: 'silent' }));
     try {
@@ -67,23 +69,23 @@ describe('SQLite write thread', () => {
       for (let n = 0; n < 40 && !thread.healthy; n++) await sleep(50);
       assert.equal(thread.healthy, true, 'a new thread took over');
       await thread.append([event(4)], true);
-      const verdict = await verifyAuditChain(new KnexAuditStore(storage.knex, chain), chain);
+      const verdict = await verifyAuditChain(new KnexAuditTables(knex, chain), chain);
       assert.equal(verdict.ok && verdict.events, 3);
     } finally {
       await thread.close();
-      await storage.close();
+      await knex.destroy();
     }
   });
 
   it('moves staged events into the chain with the queued ones, oldest first, and empties the outbox', async () => {
-    const { storage, chain, store, thread } = await threadOnFreshDatabase();
+    const { knex, chain, store, thread } = await threadOnFreshDatabase();
     try {
       await thread.start();
       await thread.append([event(1)], false);
-      await storage.knex.transaction((trx) => store.stage([event(5), event(3)], trx));
+      await knex.transaction((trx) => stageEvents(trx, [event(5), event(3)]));
       assert.equal(await thread.append([event(4), event(6)], false), 0, 'staged events stay until asked for');
       assert.equal(await thread.append([event(2)], true), 2);
-      assert.deepEqual(await storage.knex('audit_outbox').pluck('id'), []);
+      assert.deepEqual(await knex('audit_outbox').pluck('id'), []);
       const events = await store.query({ limit: 10 });
       assert.deepEqual(
         events.map((linked) => [linked.seq, linked.time]),
@@ -101,12 +103,12 @@ describe('SQLite write thread', () => {
       assert.equal(verdict.ok && verdict.events, 6);
     } finally {
       await thread.close();
-      await storage.close();
+      await knex.destroy();
     }
   });
 
   it('purges expired secrets and their versions with their events already in the chain, nothing staged', async () => {
-    const { storage, chain, store, thread } = await threadOnFreshDatabase();
+    const { knex, chain, store, thread } = await threadOnFreshDatabase();
     const secret = (key: string, expiresAt: number) => ({ key, version: 1, created_at: 1, updated_at: 1, expires_at: expiresAt });
     const version = (key: string, expiresAt: number) => ({
       key,
@@ -120,14 +122,14 @@ describe('SQLite write thread', () => {
     const rows = [secret('gone/a', 100), secret('gone/b', 200), secret('gone/c', 300), secret('kept', 5000)];
     try {
       await thread.start();
-      await storage.knex('secrets').insert(rows);
-      await storage.knex('secret_versions').insert(rows.map((row) => version(row.key, row.expires_at)));
+      await knex('secrets').insert(rows);
+      await knex('secret_versions').insert(rows.map((row) => version(row.key, row.expires_at)));
       await thread.append([event(1)], false);
-      assert.deepEqual(await thread.purgeExpired(1000, 2), ['gone/a', 'gone/b']);
-      assert.deepEqual(await thread.purgeExpired(1000, 2), ['gone/c']);
-      assert.deepEqual(await storage.knex('secrets').pluck('key'), ['kept']);
-      assert.deepEqual(await storage.knex('secret_versions').pluck('key'), ['kept'], 'the versions went with their secrets');
-      assert.deepEqual(await storage.knex('audit_outbox').pluck('id'), [], 'nothing staged for a later commit');
+      assert.deepEqual(await thread.purgeExpiredSecrets(1000, 2), ['gone/a', 'gone/b']);
+      assert.deepEqual(await thread.purgeExpiredSecrets(1000, 2), ['gone/c']);
+      assert.deepEqual(await knex('secrets').pluck('key'), ['kept']);
+      assert.deepEqual(await knex('secret_versions').pluck('key'), ['kept'], 'the versions went with their secrets');
+      assert.deepEqual(await knex('audit_outbox').pluck('id'), [], 'nothing staged for a later commit');
       const events = await store.query({ limit: 10 });
       assert.deepEqual(
         events.map((linked) => [linked.seq, linked.action, linked.key, linked.subject, linked.time]),
@@ -142,7 +144,7 @@ describe('SQLite write thread', () => {
       assert.equal(verdict.ok && verdict.events, 4);
     } finally {
       await thread.close();
-      await storage.close();
+      await knex.destroy();
     }
   });
 
@@ -158,9 +160,9 @@ describe('SQLite write thread', () => {
   it('restarts a thread that keeps dying with a growing backoff, one log line each time', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'secrets.db');
-    const storage = createStorage(loadConfig({ SECRETS_DB: `sqlite:${file}` }));
-    await migrateToLatest(storage.knex);
-    await storage.close();
+    const knex = connectDatabase(loadConfig({ SECRETS_DB: `sqlite:${file}` }).db);
+    await migrateToLatest(knex);
+    await knex.destroy();
     const lines: string[] = [];
     const thread = new SqliteWriteThread(
       { filename: file, auditKey: AUDIT_KEY },
@@ -193,7 +195,7 @@ describe('while the write thread is down', () => {
         .set('Authorization', `Bearer ${token}`)
         .send({ value: { a: 1 }, expires: '2031-01-01T00:00:00Z' });
     assert.equal((await put()).status, 201);
-    const thread = svc.services.writeThread as SqliteWriteThread;
+    const thread = (svc.services.storage as SqliteStorage).writeThread;
     await workerOf(thread).terminate();
     const refused = await put();
     assert.equal(refused.status, 503);
@@ -217,7 +219,8 @@ describe('while the write thread is down', () => {
   it('is the only connection that writes: requests write nothing through the serving connection', async () => {
     const statements: string[] = [];
     const listen = (query: { sql: string }) => statements.push(query.sql);
-    svc.services.knex.on('query', listen);
+    const serving = (svc.services.storage as SqliteStorage).readConnection;
+    serving.on('query', listen);
     try {
       const token = svc.token(['secret:*:**', 'token:*:**']);
       const as = { Authorization: `Bearer ${token}` };
@@ -255,7 +258,7 @@ describe('while the write thread is down', () => {
       await svc.auditWritten();
       await svc.services.sweeper.runOnce();
     } finally {
-      svc.services.knex.off('query', listen);
+      serving.off('query', listen);
     }
     assert.ok(
       statements.some((sql) => /^\s*select\b/i.test(sql)),

@@ -1,8 +1,8 @@
 /** An audit store in memory, for unit tests of what sits on top of one. */
 import type { AuditEventInput } from '../../src/audit/audit-event';
-import { OUTBOX_BATCH, type AuditStore } from '../../src/audit/audit-store-type';
+import { OUTBOX_BATCH, type AuditStorage } from '../../src/audit/audit-storage';
 
-export class FakeAuditStore implements Pick<AuditStore, 'append'> {
+export class FakeAuditStore implements Pick<AuditStorage, 'append'> {
   /** Each append's recorded events. */
   readonly appends: AuditEventInput[][] = [];
   /** How many staged events wait in the outbox. */

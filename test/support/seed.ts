@@ -4,14 +4,15 @@
  * not on what a test or a benchmark looks at.
  */
 import Database from 'better-sqlite3';
-import { AuditChain, type ChainLink } from '../../src/audit/audit-event';
+import { type ChainLink } from '../../src/audit/audit-event';
+import { AuditChain } from '../../src/audit/audit-chain';
 import { eventToRow } from '../../src/storage/knex/audit-rows';
 import { loadConfig } from '../../src/config';
 import { Envelope } from '../../src/crypto/envelope';
 import { createKeyringIfMissing } from '../../src/keyring/keyring-changes';
 import { LocalKeyring } from '../../src/keyring/local-keyring';
-import { migrateToLatest } from '../../src/storage/knex/migrations';
-import { createStorage } from '../../src/deps';
+import { connectDatabase } from '../../src/storage/knex/connect';
+import { openStorageAdmin } from '../../src/storage/open-storage';
 
 export interface SeedOptions {
   /** A SECRETS_DB value. */
@@ -25,22 +26,41 @@ export interface SeedOptions {
 
 export async function seedSecrets(options: SeedOptions): Promise<void> {
   createKeyringIfMissing(options.keyringFile, new Date());
-  const storage = createStorage(loadConfig({ SECRETS_DB: options.db }));
+  const db = loadConfig({ SECRETS_DB: options.db }).db;
+  const admin = openStorageAdmin(db);
   try {
-    await migrateToLatest(storage.knex);
+    await admin.migrate();
+  } finally {
+    await admin.close();
+  }
+  // Straight into the tables, a thousand per transaction: the service's write path would take far longer for a large seed.
+  const knex = connectDatabase(db);
+  try {
     const envelope = new Envelope(new LocalKeyring(options.keyringFile));
     const now = Date.now();
     for (let start = 0; start < options.keys.length; start += 1000) {
-      await storage.store.inTransaction(async (trx) => {
-        for (const [index, key] of options.keys.slice(start, start + 1000).entries()) {
-          const record = { key, version: 1, createdAt: now, updatedAt: now, expiresAt: options.expiresAt };
-          const sealed = await envelope.seal(Buffer.from(JSON.stringify(options.value(key, start + index))), { key, version: 1 });
-          await storage.store.writeVersion(record, sealed, 10, trx);
-        }
+      const secrets: Array<Record<string, unknown>> = [];
+      const versions: Array<Record<string, unknown>> = [];
+      for (const [index, key] of options.keys.slice(start, start + 1000).entries()) {
+        const sealed = await envelope.seal(Buffer.from(JSON.stringify(options.value(key, start + index))), { key, version: 1 });
+        secrets.push({ key, version: 1, created_at: now, updated_at: now, expires_at: options.expiresAt });
+        versions.push({
+          key,
+          version: 1,
+          created_at: now,
+          expires_at: options.expiresAt,
+          kek_id: sealed.keyId,
+          wrapped_key: sealed.wrappedKey,
+          ciphertext: sealed.ciphertext,
+        });
+      }
+      await knex.transaction(async (trx) => {
+        await trx.batchInsert('secrets', secrets, 200);
+        await trx.batchInsert('secret_versions', versions, 100);
       });
     }
   } finally {
-    await storage.close();
+    await knex.destroy();
   }
 }
 

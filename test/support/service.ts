@@ -8,8 +8,10 @@ import { ManualClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { createKeyringIfMissing } from '../../src/keyring/keyring-changes';
 import { LocalKeyring } from '../../src/keyring/local-keyring';
-import { migrateToLatest } from '../../src/storage/knex/migrations';
-import { createServices, createStorage, type ServiceDeps } from '../../src/deps';
+import type { Knex } from 'knex';
+import { createServices, type ServiceDeps } from '../../src/deps';
+import { connectDatabase } from '../../src/storage/knex/connect';
+import { openStorageAdmin } from '../../src/storage/open-storage';
 import { loadOpenApiDocument } from '../../src/http/openapi';
 import { silentLogger } from '../../src/logger';
 import { TokenSigner } from '../../src/tokens/token-signer';
@@ -26,6 +28,8 @@ export interface TestService {
   readonly clock: ManualClock;
   readonly services: ServiceDeps;
   readonly config: Config;
+  /** A connection of the test's own to the service's database, to look at or change what the service stored. */
+  readonly knex: Knex;
   /** Signs a token (with a jti) for `subject` with `scopes`, valid for an hour of the manual clock. */
   token(scopes: readonly string[], subject?: string): string;
   /** Waits until every audit event recorded so far is written. */
@@ -48,9 +52,9 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
   });
   const clock = new ManualClock(Date.UTC(2030, 0, 1));
   createKeyringIfMissing(config.keyringFile, new Date(clock.now()));
-  const storage = createStorage(config);
-  await migrateToLatest(storage.knex);
-  await storage.close();
+  const admin = openStorageAdmin(config.db);
+  await admin.migrate();
+  await admin.close();
   const keyring = new LocalKeyring(config.keyringFile);
   const services = await createServices(config, clock, silentLogger, { keyring, close: async () => keyring.close() });
   const app = buildApp({
@@ -62,11 +66,13 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
     validateResponses: true,
   });
   const signer = new TokenSigner(hmacKey(TEST_JWT_SECRET), clock);
+  const knex = connectDatabase(config.db);
   return {
     app,
     clock,
     services,
     config,
+    knex,
     token: (scopes, subject = 'tester') => signer.sign({ subject, scopes, ttlSeconds: 3600 }).token,
     auditWritten: async () => {
       // Events are queued when a response finishes; let those callbacks run first.
@@ -74,6 +80,7 @@ export async function startTestService(db: TestDatabase, env: Record<string, str
       await services.audit.drain();
     },
     async close() {
+      await knex.destroy();
       await services.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -118,6 +125,9 @@ export function useTestService(dialect: Pick<Dialect, 'create'>, env: Record<str
     },
     get config() {
       return service().config;
+    },
+    get knex() {
+      return service().knex;
     },
     get db() {
       if (!db) throw new Error('the test database is used before its suite created it');

@@ -1,4 +1,4 @@
-/** The rules of secrets, over a fake store: versions, expiry, preconditions, history, and the event each write commits with. */
+/** The rules of secrets, over storage in memory: versions, expiry, preconditions, history, and the event each write commits with. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -11,9 +11,10 @@ import { LocalKeyring } from '../../src/keyring/local-keyring';
 import { PreconditionFailed, SecretExpired, SecretNotFound } from '../../src/errors';
 import { GrantSet } from '../../src/scopes/grant-set';
 import { SecretService } from '../../src/secrets/secret-service';
-import { secretWrites } from '../../src/secrets/secret-writes';
+import { AuditChain } from '../../src/audit/audit-chain';
+import type { AuditEvent } from '../../src/audit/audit-event';
+import { MemoryStorage } from '../../src/storage/memory/memory-storage';
 import { tempDir } from '../support/databases';
-import { FakeSecretStore } from '../support/fake-secret-store';
 
 const HOUR = 3_600_000;
 const ACTOR = { subject: 'alice', jti: 'j1', requestId: 'r1', client: '127.0.0.1' };
@@ -23,20 +24,30 @@ describe('secret service', () => {
   createKeyringIfMissing(keyringFile, new Date());
   const envelope = new Envelope(new LocalKeyring(keyringFile));
   let clock: ManualClock;
-  let store: FakeSecretStore;
+  let storage: MemoryStorage;
+  let kicks: number;
   let secrets: SecretService;
+
+  /** The events committed with the writes so far, once moved into the chain. */
+  async function committedEvents(): Promise<AuditEvent[]> {
+    await storage.audit.append([], true);
+    return storage.audit.query({ limit: 100 });
+  }
+
+  const versionsOf = (key: string) => storage.secrets.versions().flatMap((v) => (v.key === key ? [v.version] : []));
 
   beforeEach(() => {
     clock = new ManualClock(Date.UTC(2030, 0, 1));
-    store = new FakeSecretStore();
+    storage = new MemoryStorage(new AuditChain(randomBytes(32)));
+    kicks = 0;
     secrets = new SecretService({
-      store,
-      writes: secretWrites({ store, audit: store.staging }),
+      store: storage.secrets,
+      writes: storage.secrets,
       envelope,
       clock,
       continuation: new ContinuationTokens(randomBytes(32)),
       historyVersions: 3,
-      audit: store.staging,
+      audit: { kick: () => (kicks += 1) },
     });
   });
 
@@ -47,20 +58,20 @@ describe('secret service', () => {
     assert.equal(second.record.version, 2);
     assert.deepEqual((await secrets.get('ci/a')).value, { n: 2 });
     assert.deepEqual(
-      store.stagedEvents.map((event) => [event.action, event.key, event.outcome, event.subject, event.requestId]),
+      (await committedEvents()).map((event) => [event.action, event.key, event.outcome, event.subject, event.requestId]),
       [
         ['secret.write', 'ci/a', 201, 'alice', 'r1'],
         ['secret.write', 'ci/a', 200, 'alice', 'r1'],
       ],
     );
-    assert.equal(store.kicks, 2, 'each commit asks for its events to be moved into the chain');
+    assert.equal(kicks, 2, 'each commit asks for its events to be moved into the chain');
   });
 
   it('keeps no event for a write that failed its precondition', async () => {
     await secrets.put('ci/a', { n: 1 }, clock.now() + HOUR, {}, ACTOR);
     await assert.rejects(secrets.put('ci/a', { n: 2 }, clock.now() + HOUR, { ifMatch: [7] }, ACTOR), PreconditionFailed);
     await assert.rejects(secrets.put('ci/a', { n: 2 }, clock.now() + HOUR, { ifNoneMatch: '*' }, ACTOR), PreconditionFailed);
-    assert.equal(store.stagedEvents.length, 1);
+    assert.equal((await committedEvents()).length, 1);
     assert.deepEqual((await secrets.get('ci/a')).value, { n: 1 });
   });
 
@@ -72,12 +83,12 @@ describe('secret service', () => {
     await assert.rejects(secrets.put('ci/a', { n: 3 }, clock.now() + HOUR, { ifMatch: '*' }, ACTOR), PreconditionFailed);
     const fresh = await secrets.put('ci/a', { n: 3 }, clock.now() + HOUR, { ifNoneMatch: '*' }, ACTOR);
     assert.equal(fresh.record.version, 1);
-    assert.deepEqual(store.versionsOf('ci/a'), [1]);
+    assert.deepEqual(versionsOf('ci/a'), [1]);
   });
 
   it('keeps the configured number of versions, the current one included', async () => {
     for (let n = 1; n <= 5; n++) await secrets.put('ci/a', { n }, clock.now() + HOUR, {}, ACTOR);
-    assert.deepEqual(store.versionsOf('ci/a'), [3, 4, 5]);
+    assert.deepEqual(versionsOf('ci/a'), [3, 4, 5]);
     assert.deepEqual((await secrets.get('ci/a', 3)).value, { n: 3 });
     await assert.rejects(secrets.get('ci/a', 2), SecretNotFound);
   });
@@ -87,7 +98,7 @@ describe('secret service', () => {
     await secrets.delete('ci/a', {}, ACTOR);
     await assert.rejects(secrets.delete('ci/a', {}, ACTOR), SecretNotFound);
     assert.deepEqual(
-      store.stagedEvents.map((event) => [event.action, event.outcome]),
+      (await committedEvents()).map((event) => [event.action, event.outcome]),
       [
         ['secret.write', 201],
         ['secret.delete', 204],

@@ -1,13 +1,13 @@
 /** GET /v1/audit: the audit trail, oldest first, scoped by audit:read. */
 import { Router } from 'express';
-import type { AuditStore } from '../../audit/audit-store-type';
+import type { AuditStorage } from '../../audit/audit-storage';
 import { formatTimestamp } from '../../clock';
 import { InvalidRequest } from '../../errors';
 import { parseTimestamp } from '../../timestamps';
 import type { ContinuationTokens } from '../../continuation-tokens';
 import { secured } from '../secured-route';
 
-export function auditRoutes(deps: { auditStore: Pick<AuditStore, 'query'>; continuation: ContinuationTokens }): Router {
+export function auditRoutes(deps: { auditStore: Pick<AuditStorage, 'query'>; continuation: ContinuationTokens }): Router {
   const { auditStore, continuation } = deps;
   const router = Router({ caseSensitive: true, strict: true });
 

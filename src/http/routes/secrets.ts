@@ -4,7 +4,7 @@ import { formatTimestamp } from '../../clock';
 import { InvalidRequest } from '../../errors';
 import { entityTag, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
-import type { SecretRecord } from '../../secrets/secret-store-type';
+import type { SecretRecord } from '../../secrets/secret-storage';
 import { parseTimestamp } from '../../timestamps';
 import { keyOf, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';

@@ -11,7 +11,7 @@ import { InvalidKey, InvalidRequest, WrapTokenNotFound } from '../../errors';
 import { keyProblem } from '../../keys';
 import type { Metrics } from '../../metrics';
 import type { SecretValue } from '../../secrets/secret-service';
-import type { WrapInfo } from '../../wraps/wrap-store-type';
+import type { WrapInfo } from '../../wraps/wrap-storage';
 import type { WrapService } from '../../wraps/wrap-service';
 import { locals, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';

@@ -59,3 +59,9 @@ export function rowToEvent(row: AuditRow): AuditEvent {
 export function eventToRow(event: AuditEvent): AuditRow {
   return { ...inputToColumns(event), seq: event.seq, prev_hash: event.prevHash, hash: event.hash };
 }
+
+/** The chain's head once `linked` (not empty) is appended, as service_meta keeps it. */
+export function headAfter(linked: readonly AuditEvent[]): string {
+  const last = linked[linked.length - 1] as AuditEvent;
+  return JSON.stringify({ seq: last.seq, hash: last.hash });
+}

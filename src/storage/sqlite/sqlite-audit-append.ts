@@ -1,5 +1,5 @@
 /**
- * `KnexAuditStore.append` on the write thread's SQLite connection, with
+ * The audit append on SQLite: on the write thread's connection, with
  * statements prepared once, synchronous so that it runs in a group commit.
  * Every audited GET ends here within a few milliseconds, so the statements
  * are prepared once per connection: through knex, each append would build
@@ -7,10 +7,11 @@
  * read-heavy load (the figures are in the commit that made the change).
  */
 import type Database from 'better-sqlite3';
-import type { AuditChain, AuditEventInput, ChainLink } from '../../audit/audit-event';
-import { headAfter, linkAppendBatch } from '../../audit/append-batch';
-import { eventToRow, type OutboxRow } from '../knex/audit-rows';
-import { OUTBOX_BATCH } from '../../audit/audit-store-type';
+import type { AuditEventInput, ChainLink } from '../../audit/audit-event';
+import type { AuditChain } from '../../audit/audit-chain';
+import { linkAppendBatch } from '../../audit/append-batch';
+import { columnsToInput, eventToRow, headAfter, type OutboxRow } from '../knex/audit-rows';
+import { OUTBOX_BATCH } from '../../audit/audit-storage';
 
 export class SqliteAuditAppend {
   private readonly head: Database.Statement<[], string>;
@@ -39,7 +40,7 @@ export class SqliteAuditAppend {
     const head = this.head.get();
     if (head === undefined) throw new Error('service_meta has no row audit_head: run scoped-secrets migrate');
     const staged = moveStaged ? this.staged.all(OUTBOX_BATCH) : [];
-    const linked = linkAppendBatch(this.chain, JSON.parse(head) as ChainLink, staged, events);
+    const linked = linkAppendBatch(this.chain, JSON.parse(head) as ChainLink, staged.map(columnsToInput), events);
     if (linked.length === 0) return 0;
     for (const event of linked) this.insertEvent.run(eventToRow(event));
     for (const row of staged) this.unstage.run(row.id);

@@ -8,9 +8,8 @@
  * commit, cost several times the ones that follow it.
  */
 import Database from 'better-sqlite3';
-import type { SealedSecret } from '../../secrets/secret-store-type';
-import { CURRENT_VERSION_SQL, ONE_VERSION_SQL, RECORD_SQL } from '../knex/knex-secret-store';
-import { rowToSealed, type SealedRow, type SecretRow } from '../knex/secret-rows';
+import type { SealedSecret } from '../../secrets/secret-storage';
+import { CURRENT_VERSION_SQL, ONE_VERSION_SQL, RECORD_SQL, rowToSealed, type SealedRow, type SecretRow } from '../knex/secret-rows';
 
 /** A statement for one key, turned into one for a JSON array of keys (each still a primary-key lookup). */
 const forKeys = (sql: string) =>

@@ -1,7 +1,7 @@
 /**
- * The steps of `secretWrites` (secret-writes.ts), on the write thread's SQLite
- * connection with statements prepared once, and synchronous, so that a
- * group commit runs a batch of them without leaving the thread. Measured
+ * Secret writes on SQLite: on the write thread's connection with
+ * statements prepared once, and synchronous, so that a group commit runs
+ * a batch of them without leaving the thread. Measured
  * with `npm run bench` (profile of the write thread under the PUT load):
  * knex built and prepared every statement anew, about a fifth of the
  * thread's time, and most of its garbage.
@@ -9,9 +9,8 @@
 import type Database from 'better-sqlite3';
 import type { AuditEventInput } from '../../audit/audit-event';
 import { inputToColumns } from '../knex/audit-rows';
-import { RECORD_SQL } from '../knex/knex-secret-store';
-import { rowToRecord, type SecretRow } from '../knex/secret-rows';
-import { unchanged, type DeleteCommand, type PutCommand } from '../../secrets/secret-writes';
+import { unchanged, type DeleteCommand, type PutCommand } from '../../secrets/secret-storage';
+import { RECORD_SQL, rowToRecord, type SecretRow } from '../knex/secret-rows';
 import { preparedPerConnection } from './prepared-per-connection';
 
 export class SqliteSecretWrites {

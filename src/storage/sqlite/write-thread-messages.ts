@@ -1,12 +1,17 @@
-/** What the main thread and the SQLite write thread say to each other. */
+/**
+ * What the main thread and the SQLite write thread say to each other: one
+ * entry per call, with its arguments and its result, which both sides are
+ * typed against (write-thread.ts sends them, write-thread-worker.ts answers
+ * them).
+ */
 import type { AuditEventInput } from '../../audit/audit-event';
-import type { DeleteCommand, PutCommand } from '../../secrets/secret-writes';
-import type { NewRevocation } from '../../tokens/token-writes';
-import type { IssuedToken } from '../../tokens/token-store-type';
-import type { Actor } from '../../audit/audit-store-type';
+import type { Actor } from '../../audit/audit-storage';
 import type { WrapQuota } from '../../config';
-import type { WrapRecord } from '../../wraps/wrap-store-type';
+import type { SealedValue } from '../../crypto/envelope';
 import type { TrustRule } from '../../federation/trust-rules';
+import type { DeleteCommand, PutCommand } from '../../secrets/secret-storage';
+import type { IssuedToken, NewRevocation } from '../../tokens/token-storage';
+import type { QuotaRefusal, WrapRecord } from '../../wraps/wrap-storage';
 
 export interface WriterData {
   readonly filename: string;
@@ -14,29 +19,40 @@ export interface WriterData {
   readonly auditKey: Uint8Array;
 }
 
-/** Every write the thread runs, by name, with its arguments. */
-export interface WriterCommands {
-  append: { events: readonly AuditEventInput[]; moveStaged: boolean };
-  putSecret: PutCommand;
-  deleteSecret: DeleteCommand;
-  recordIssued: { token: IssuedToken; events: readonly AuditEventInput[] };
-  revoke: { revocation: NewRevocation; events: readonly AuditEventInput[] };
-  createWrap: { wrap: WrapRecord; events: readonly AuditEventInput[]; quota: WrapQuota };
-  takeWrap: { tokenHash: string; now: number; actor: Actor };
-  purgeWraps: { now: number; limit: number };
-  putTrustRule: { rule: TrustRule; now: number; event: AuditEventInput };
-  deleteTrustRule: { name: string; event: AuditEventInput };
-  purgeSecrets: { now: number; limit: number };
-  purgeRevocations: { now: number; limit: number };
-  purgeAudit: { cutoff: number; limit: number };
+interface Batch {
+  readonly now: number;
+  readonly limit: number;
 }
 
-export type WriterCommand = keyof WriterCommands;
+/** Every call the thread answers, by name. */
+export interface WriterCalls {
+  append: { args: { events: readonly AuditEventInput[]; moveStaged: boolean }; result: number };
+  putSecret: { args: PutCommand; result: boolean };
+  deleteSecret: { args: DeleteCommand; result: boolean };
+  purgeSecrets: { args: Batch; result: string[] };
+  recordIssued: { args: { token: IssuedToken; events: readonly AuditEventInput[] }; result: void };
+  revoke: { args: { revocation: NewRevocation; events: readonly AuditEventInput[] }; result: void };
+  purgeRevocations: { args: Batch; result: number };
+  createWrap: { args: { wrap: WrapRecord; events: readonly AuditEventInput[]; quota: WrapQuota }; result: QuotaRefusal | undefined };
+  takeWrap: { args: { tokenHash: string; now: number; actor: Actor }; result: WrapRecord | undefined };
+  purgeWraps: { args: Batch; result: number };
+  putTrustRule: { args: { rule: TrustRule; now: number; event: AuditEventInput }; result: boolean };
+  deleteTrustRule: { args: { name: string; event: AuditEventInput }; result: boolean };
+  purgeAudit: { args: { cutoff: number; limit: number }; result: number };
+}
 
-export interface WriterRequest<K extends WriterCommand = WriterCommand> {
+export type WriterCall = keyof WriterCalls;
+
+/**
+ * A value as it arrives on the other side: the structured clone turns a
+ * Buffer into a plain Uint8Array, and the receiver makes Buffers again.
+ */
+export type OnTheWire<T> = T extends Buffer ? Uint8Array : T extends object ? { [P in keyof T]: OnTheWire<T[P]> } : T;
+
+export interface WriterRequest<K extends WriterCall = WriterCall> {
   readonly id: number;
-  readonly kind: K;
-  readonly args: WriterCommands[K];
+  readonly call: K;
+  readonly args: OnTheWire<WriterCalls[K]['args']>;
 }
 
 export interface WriterFailure {
@@ -44,11 +60,30 @@ export interface WriterFailure {
   readonly code?: string;
 }
 
-export interface WriterReply {
-  readonly id: number;
-  readonly result?: unknown;
-  readonly error?: WriterFailure;
-}
+export type WriterReply<K extends WriterCall = WriterCall> =
+  { readonly id: number; readonly result: OnTheWire<WriterCalls[K]['result']> } | { readonly id: number; readonly error: WriterFailure };
 
 /** Sent once, before any reply: the thread is ready, or could not start. */
-export type WriterStatus = 'ready' | { readonly failed?: WriterFailure };
+export type WriterStatus = 'ready' | { readonly failed: WriterFailure };
+
+/** What the main thread tells the thread: a call, or to close. */
+export type ToWriter = WriterRequest | 'close';
+
+/** What the thread tells the main thread. */
+export type FromWriter = WriterReply | WriterStatus;
+
+/** An error of either side, as the other side learns it. */
+export function failureOf(error: unknown): WriterFailure {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return { message: error.message, code };
+}
+
+/** A sealed value's bytes as Buffers again. */
+export function sealedFromWire(sealed: OnTheWire<SealedValue>): SealedValue {
+  return { keyId: sealed.keyId, wrappedKey: asBuffer(sealed.wrappedKey), ciphertext: asBuffer(sealed.ciphertext) };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -6,28 +6,27 @@
  * request to it fails at once with WriterUnavailable (a 503), and `healthy`
  * is false, which turns /readyz red.
  */
-import type { Actor } from '../../audit/audit-store-type';
-import type { WrapRecord } from '../../wraps/wrap-store-type';
-import type { QuotaRefusal, WrapWrites } from '../../wraps/wrap-writes';
-import type { WrapQuota } from '../../config';
-import type { TrustRule } from '../../federation/trust-rules';
-import type { TrustWrites } from '../../federation/trust-writes';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { AuditEventInput } from '../../audit/audit-event';
-import type { AuditStore } from '../../audit/audit-store-type';
-import type { DeleteCommand, PutCommand, SecretWrites } from '../../secrets/secret-writes';
-import type { IssuedToken, TokenStore } from '../../tokens/token-store-type';
-import type { NewRevocation, TokenWrites } from '../../tokens/token-writes';
-import type {
-  WriterCommand,
-  WriterCommands,
-  WriterData,
-  WriterFailure,
-  WriterReply,
-  WriterRequest,
-  WriterStatus,
+import type { Actor } from '../../audit/audit-storage';
+import type { WrapQuota } from '../../config';
+import type { TrustRule } from '../../federation/trust-rules';
+import type { DeleteCommand, PutCommand } from '../../secrets/secret-storage';
+import type { IssuedToken, NewRevocation } from '../../tokens/token-storage';
+import type { QuotaRefusal, WrapRecord } from '../../wraps/wrap-storage';
+import {
+  failureOf,
+  sealedFromWire,
+  type FromWriter,
+  type OnTheWire,
+  type ToWriter,
+  type WriterCall,
+  type WriterCalls,
+  type WriterData,
+  type WriterFailure,
+  type WriterReply,
 } from './write-thread-messages';
 
 export class WriterUnavailable extends Error {
@@ -44,9 +43,10 @@ export class WriterError extends Error {
   }
 }
 
+/** A call waiting for its reply; a method, so that each call's own reply type may stand in for the union's. */
 interface Waiting {
-  resolve(reply: WriterReply): void;
-  reject(error: Error): void;
+  settle(reply: WriterReply): void;
+  fail(error: Error): void;
 }
 
 const FIRST_BACKOFF_MS = 250;
@@ -54,15 +54,7 @@ const MAX_BACKOFF_MS = 30_000;
 /** A thread that ran this long before stopping starts the backoff over. */
 const STABLE_MS = 10_000;
 
-export class SqliteWriteThread
-  implements
-    Pick<AuditStore, 'append' | 'purgeOlderThan'>,
-    Pick<TokenStore, 'purgeExpiredBatch'>,
-    SecretWrites,
-    TokenWrites,
-    WrapWrites,
-    TrustWrites
-{
+export class SqliteWriteThread {
   private worker?: Worker;
   private ready = false;
   private readyAt = 0;
@@ -92,66 +84,60 @@ export class SqliteWriteThread
   }
 
   /** Appends `events`, moving staged events into the chain with them when asked; how many staged events it moved. */
-  async append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
-    return (await this.send('append', { events, moveStaged })) as number;
+  append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
+    return this.call('append', { events, moveStaged });
   }
 
-  async put(command: PutCommand): Promise<boolean> {
-    return (await this.send('putSecret', command)) as boolean;
+  put(command: PutCommand): Promise<boolean> {
+    return this.call('putSecret', command);
   }
 
-  async delete(command: DeleteCommand): Promise<boolean> {
-    return (await this.send('deleteSecret', command)) as boolean;
+  delete(command: DeleteCommand): Promise<boolean> {
+    return this.call('deleteSecret', command);
   }
 
-  async recordIssued(token: IssuedToken, events: readonly AuditEventInput[]): Promise<void> {
-    await this.send('recordIssued', { token, events });
+  /** Purges up to `limit` secrets expired at `now`, each with its `secret.expired` event in the chain; the keys purged. */
+  purgeExpiredSecrets(now: number, limit: number): Promise<string[]> {
+    return this.call('purgeSecrets', { now, limit });
   }
 
-  async revoke(revocation: NewRevocation, events: readonly AuditEventInput[]): Promise<void> {
-    await this.send('revoke', { revocation, events });
+  recordIssued(token: IssuedToken, events: readonly AuditEventInput[]): Promise<void> {
+    return this.call('recordIssued', { token, events });
   }
 
-  /** Purges up to `limit` secrets expired at `now`, each with its staged `secret.expired` event; the keys purged. */
-  async purgeExpired(now: number, limit: number): Promise<string[]> {
-    return (await this.send('purgeSecrets', { now, limit })) as string[];
+  revoke(revocation: NewRevocation, events: readonly AuditEventInput[]): Promise<void> {
+    return this.call('revoke', { revocation, events });
   }
 
   /** Revocations and issued-token records whose token can no longer be used. */
-  async purgeExpiredBatch(now: number, limit: number): Promise<number> {
-    return (await this.send('purgeRevocations', { now, limit })) as number;
+  purgeExpiredRevocations(now: number, limit: number): Promise<number> {
+    return this.call('purgeRevocations', { now, limit });
   }
 
-  async createWrap(wrap: WrapRecord, events: readonly AuditEventInput[], quota: WrapQuota): Promise<QuotaRefusal | undefined> {
-    return (await this.send('createWrap', { wrap, events, quota })) as QuotaRefusal | undefined;
+  createWrap(wrap: WrapRecord, events: readonly AuditEventInput[], quota: WrapQuota): Promise<QuotaRefusal | undefined> {
+    return this.call('createWrap', { wrap, events, quota });
   }
 
   async takeWrap(tokenHash: string, now: number, actor: Actor): Promise<WrapRecord | undefined> {
-    const wrap = (await this.send('takeWrap', { tokenHash, now, actor })) as WrapRecord | undefined;
-    // Buffers come back from the thread as plain Uint8Arrays.
-    return (
-      wrap && {
-        ...wrap,
-        sealed: { ...wrap.sealed, wrappedKey: Buffer.from(wrap.sealed.wrappedKey), ciphertext: Buffer.from(wrap.sealed.ciphertext) },
-      }
-    );
+    const wrap = await this.call('takeWrap', { tokenHash, now, actor });
+    return wrap && { ...wrap, sealed: sealedFromWire(wrap.sealed) };
   }
 
-  async putRule(rule: TrustRule, now: number, event: AuditEventInput): Promise<boolean> {
-    return (await this.send('putTrustRule', { rule, now, event })) as boolean;
+  purgeExpiredWraps(now: number, limit: number): Promise<number> {
+    return this.call('purgeWraps', { now, limit });
   }
 
-  async deleteRule(name: string, event: AuditEventInput): Promise<boolean> {
-    return (await this.send('deleteTrustRule', { name, event })) as boolean;
+  putRule(rule: TrustRule, now: number, event: AuditEventInput): Promise<boolean> {
+    return this.call('putTrustRule', { rule, now, event });
   }
 
-  async purgeExpiredWraps(now: number, limit: number): Promise<number> {
-    return (await this.send('purgeWraps', { now, limit })) as number;
+  deleteRule(name: string, event: AuditEventInput): Promise<boolean> {
+    return this.call('deleteTrustRule', { name, event });
   }
 
   /** Audit events older than `cutoff`, moving the chain's anchor. */
-  async purgeOlderThan(cutoff: number, limit: number): Promise<number> {
-    return (await this.send('purgeAudit', { cutoff, limit })) as number;
+  purgeOlderThan(cutoff: number, limit: number): Promise<number> {
+    return this.call('purgeAudit', { cutoff, limit });
   }
 
   async close(): Promise<void> {
@@ -160,7 +146,7 @@ export class SqliteWriteThread
     const worker = this.worker;
     if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.postMessage('close');
+    worker.postMessage('close' satisfies ToWriter);
     await exited;
   }
 
@@ -168,14 +154,14 @@ export class SqliteWriteThread
     const worker = new Worker(path.join(__dirname, 'write-thread-worker.js'), { workerData: this.data });
     this.worker = worker;
     worker.unref();
-    worker.on('message', (message: WriterReply | WriterStatus) => this.onMessage(message));
+    worker.on('message', (message: FromWriter) => this.onMessage(message));
     worker.on('error', (error: unknown) => {
       this.lastFailure = failureOf(error);
     });
     worker.on('exit', () => this.onExit());
   }
 
-  private onMessage(message: WriterReply | WriterStatus): void {
+  private onMessage(message: FromWriter): void {
     if (message === 'ready') {
       this.ready = true;
       this.readyAt = Date.now();
@@ -187,12 +173,9 @@ export class SqliteWriteThread
       this.lastFailure = message.failed;
       return;
     }
-    const reply = message as WriterReply;
-    const waiting = this.waiting.get(reply.id);
-    this.waiting.delete(reply.id);
-    if (!waiting) return;
-    if (reply.error) waiting.reject(new WriterError(reply.error.message, reply.error.code));
-    else waiting.resolve(reply);
+    const waiting = this.waiting.get(message.id);
+    this.waiting.delete(message.id);
+    waiting?.settle(message);
   }
 
   private onExit(): void {
@@ -201,7 +184,7 @@ export class SqliteWriteThread
     this.worker = undefined;
     const reason = this.lastFailure?.message ?? 'it exited';
     this.lastFailure = undefined;
-    for (const waiting of this.waiting.values()) waiting.reject(new WriterUnavailable(`the SQLite write thread stopped: ${reason}`));
+    for (const waiting of this.waiting.values()) waiting.fail(new WriterUnavailable(`the SQLite write thread stopped: ${reason}`));
     this.waiting.clear();
     if (this.closing) return;
     if (this.firstStart) {
@@ -216,19 +199,19 @@ export class SqliteWriteThread
     this.restartTimer = setTimeout(() => this.spawn(), delay).unref();
   }
 
-  private async send<K extends WriterCommand>(kind: K, args: WriterCommands[K]): Promise<unknown> {
+  private call<K extends WriterCall>(call: K, args: WriterCalls[K]['args']): Promise<OnTheWire<WriterCalls[K]['result']>> {
     const worker = this.worker;
-    if (!this.ready || !worker) throw new WriterUnavailable('the SQLite write thread is not running');
-    const reply = await new Promise<WriterReply>((resolve, reject) => {
+    if (!this.ready || !worker) return Promise.reject(new WriterUnavailable('the SQLite write thread is not running'));
+    return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, kind, args } satisfies WriterRequest<K>);
+      this.waiting.set(id, {
+        settle: (reply: WriterReply<K>) => {
+          if ('error' in reply) reject(new WriterError(reply.error.message, reply.error.code));
+          else resolve(reply.result);
+        },
+        fail: reject,
+      });
+      worker.postMessage({ id, call, args } satisfies ToWriter);
     });
-    return reply.result;
   }
-}
-
-function failureOf(error: unknown): WriterFailure {
-  const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
-  return { message: typeof message === 'string' ? message : String(error), code: typeof code === 'string' ? code : undefined };
 }

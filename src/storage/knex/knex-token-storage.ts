@@ -1,6 +1,9 @@
+/** The tokens feature's tables (issued_tokens, revocations) through knex: the same SQL on SQLite and PostgreSQL. */
 import type { Knex } from 'knex';
+import type { AuditEventInput } from '../../audit/audit-event';
+import { REVOCATION_GRACE_MS, type IssuedToken, type NewRevocation, type Revocation, type TokenStorage } from '../../tokens/token-storage';
+import { stageEvents } from './audit-outbox';
 import { inTransaction } from './transactions';
-import { REVOCATION_GRACE_MS, type IssuedToken, type Revocation, type TokenStore } from '../../tokens/token-store-type';
 
 interface IssuedRow {
   jti: string;
@@ -29,30 +32,32 @@ function rowToRevocation(row: RevocationRow): Revocation {
   return { jti: row.jti, expiresAt: row.expires_at === null ? null : Number(row.expires_at) };
 }
 
-export class KnexTokenStore implements TokenStore {
+export class KnexTokenStorage implements TokenStorage {
   constructor(private readonly knex: Knex) {}
 
-  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return inTransaction(this.knex, work);
+  recordIssued(token: IssuedToken, events: readonly AuditEventInput[]): Promise<void> {
+    return inTransaction(this.knex, async (trx) => {
+      await trx('issued_tokens').insert({
+        jti: token.jti,
+        subject: token.subject,
+        ancestors: JSON.stringify(token.ancestors),
+        created_at: token.createdAt,
+        expires_at: token.expiresAt,
+      });
+      await stageEvents(trx, events);
+    });
   }
 
-  async recordIssued(token: IssuedToken, trx?: Knex.Transaction): Promise<void> {
-    await (trx ?? this.knex)('issued_tokens').insert({
-      jti: token.jti,
-      subject: token.subject,
-      ancestors: JSON.stringify(token.ancestors),
-      created_at: token.createdAt,
-      expires_at: token.expiresAt,
+  revoke({ jti, revokedAt, expiresAt }: NewRevocation, events: readonly AuditEventInput[]): Promise<void> {
+    return inTransaction(this.knex, async (trx) => {
+      await trx('revocations').insert({ jti, revoked_at: revokedAt, expires_at: expiresAt }).onConflict('jti').ignore();
+      await stageEvents(trx, events);
     });
   }
 
   async findIssued(jti: string): Promise<IssuedToken | undefined> {
     const row = await this.knex<IssuedRow>('issued_tokens').where({ jti }).first();
     return row ? rowToIssued(row) : undefined;
-  }
-
-  async revoke(jti: string, revokedAt: number, expiresAt: number | null, trx?: Knex.Transaction): Promise<void> {
-    await (trx ?? this.knex)('revocations').insert({ jti, revoked_at: revokedAt, expires_at: expiresAt }).onConflict('jti').ignore();
   }
 
   async revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]> {
@@ -73,7 +78,7 @@ export class KnexTokenStore implements TokenStore {
     );
   }
 
-  async purgeExpiredBatch(now: number, limit: number): Promise<number> {
+  async purgeExpired(now: number, limit: number): Promise<number> {
     let purged = 0;
     for (const table of ['revocations', 'issued_tokens']) {
       const doomed = this.knex(table)

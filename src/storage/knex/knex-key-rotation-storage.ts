@@ -1,13 +1,8 @@
-/** The SQL behind key rotation, on the secrets feature's tables: which versions each key wraps, and re-wrapping them one by one. */
+/** Key rotation's storage through knex, on either database: which values each key wraps, and re-wrapping them batch by batch. */
 import type { Knex } from 'knex';
+import type { KeyRotationStorage, WrappedVersion } from '../../keyring/key-rotation';
 import type { SealedValue } from '../../crypto/envelope';
 import { deleteMeta, readMetaIfPresent, upsertMeta } from './service-meta';
-
-export interface WrappedVersion {
-  readonly key: string;
-  readonly version: number;
-  readonly sealed: SealedValue;
-}
 
 const ROTATION_STATE = 'key_rotation';
 
@@ -19,10 +14,9 @@ interface VersionRow {
   ciphertext: Buffer;
 }
 
-export class RewrapStore {
+export class KnexKeyRotationStorage implements KeyRotationStorage {
   constructor(private readonly knex: Knex) {}
 
-  /** Secret versions (history included) per key-encryption key id. */
   /**
    * How many sealed values each key wraps: secret versions, and the wraps not
    * yet unwrapped (rotation leaves those, which end within their ttl, but a

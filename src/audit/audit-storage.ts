@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+/** What the audit feature needs of storage: the chain's appends, reads, endpoints and retention. */
 import type { AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from './audit-event';
 
 export interface AuditQuery {
@@ -19,13 +19,11 @@ export interface ChainEndpoints {
   readonly keyedFrom: ChainAnchor;
 }
 
-export interface AuditStore {
-  /** Stages events in the transaction of the write they describe: they commit, or vanish, with it. */
-  stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void>;
+export interface AuditStorage {
   /**
-   * Appends `events` and, when `moveStaged`, moves staged events (up to a
-   * batch) into the chain with them, in one transaction serialised against
-   * every other appender; how many staged events it moved.
+   * Appends `events` and, when `moveStaged`, moves events that writes
+   * committed with them (up to a batch) into the chain, in one transaction
+   * serialised against every other appender; how many staged events it moved.
    */
   append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number>;
   /** Events matching the query, oldest first. */
@@ -34,8 +32,6 @@ export interface AuditStore {
   range(afterSeq: number, limit: number): Promise<AuditEvent[]>;
   /** Where the chain starts (after retention), where it ends, and up to where hashes are unkeyed. */
   endpoints(): Promise<ChainEndpoints>;
-  /** Seals the boundary of unkeyed hashes with a MAC, once keyed events may follow it. */
-  sealKeyedBoundary(): Promise<void>;
   /** Deletes up to `limit` of the oldest events older than `cutoff`, moving the anchor; how many. */
   purgeOlderThan(cutoff: number, limit: number): Promise<number>;
 }
@@ -46,10 +42,4 @@ export interface Actor {
   readonly jti: string | null;
   readonly requestId: string | null;
   readonly client: string | null;
-}
-
-/** What a write needs to commit its event with it: stage in the transaction, then ask for the move into the chain. */
-export interface AuditStaging {
-  stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void>;
-  kick(): void;
 }

@@ -1,51 +1,21 @@
+/**
+ * The audit chain's tables through knex, on either database: reading
+ * events, the chain's endpoints, and retention. Appending, the hot path,
+ * is each backend's own (sqlite/sqlite-audit-append.ts,
+ * postgres/postgres-audit-storage.ts).
+ */
 import type { Knex } from 'knex';
-import { isPostgres } from './connect';
+import type { AuditChain } from '../../audit/audit-chain';
+import type { AuditEvent, ChainAnchor, ChainLink } from '../../audit/audit-event';
+import type { AuditQuery, AuditStorage, ChainEndpoints } from '../../audit/audit-storage';
+import { rowToEvent, type AuditRow } from './audit-rows';
 import { lockMeta, readMeta, writeMeta } from './service-meta';
-import type { AuditChain, AuditEvent, AuditEventInput, ChainAnchor, ChainLink } from '../../audit/audit-event';
-import { headAfter, linkAppendBatch } from '../../audit/append-batch';
-import { appendOnPostgres, lockHeadOnPostgres } from '../postgres/postgres-audit-append';
-import { eventToRow, inputToColumns, rowToEvent, type AuditRow, type OutboxRow } from './audit-rows';
-import { OUTBOX_BATCH, type AuditQuery, type AuditStore, type ChainEndpoints } from '../../audit/audit-store-type';
 
-const INSERT_CHUNK = 200;
-
-export class KnexAuditStore implements AuditStore {
-  private readonly pg: boolean;
-
+export class KnexAuditTables implements Omit<AuditStorage, 'append'> {
   constructor(
-    private readonly knex: Knex,
-    private readonly chain: AuditChain,
-  ) {
-    this.pg = isPostgres(knex);
-  }
-
-  async stage(events: readonly AuditEventInput[], trx: Knex.Transaction): Promise<void> {
-    if (events.length > 0) await trx('audit_outbox').insert(events.map(inputToColumns));
-  }
-
-  async append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number> {
-    if (events.length === 0 && !moveStaged) return 0;
-    return this.knex.transaction(async (trx) => {
-      // The head row's lock serialises appenders across processes and replicas, so the chain never forks,
-      // and no two appenders move the same staged event.
-      const head = JSON.parse(await (this.pg ? lockHeadOnPostgres(trx) : lockMeta(trx, 'audit_head'))) as ChainLink;
-      const staged = moveStaged ? await trx<OutboxRow>('audit_outbox').orderBy('id').limit(OUTBOX_BATCH) : [];
-      const linked = linkAppendBatch(this.chain, head, staged, events);
-      if (linked.length === 0) return 0;
-      // Exactly the rows moved: on PostgreSQL a write with a lower id may commit while this runs, unmoved.
-      const movedIds = staged.map((row) => row.id);
-      if (this.pg) {
-        await appendOnPostgres(trx, linked, movedIds);
-        return staged.length;
-      }
-      for (let i = 0; i < linked.length; i += INSERT_CHUNK) {
-        await trx('audit_events').insert(linked.slice(i, i + INSERT_CHUNK).map(eventToRow));
-      }
-      if (movedIds.length > 0) await trx('audit_outbox').whereIn('id', movedIds).delete();
-      await writeMeta(trx, 'audit_head', headAfter(linked));
-      return staged.length;
-    });
-  }
+    protected readonly knex: Knex,
+    protected readonly chain: AuditChain,
+  ) {}
 
   async query(query: AuditQuery): Promise<AuditEvent[]> {
     const builder = this.knex<AuditRow>('audit_events').orderBy('seq').limit(query.limit);

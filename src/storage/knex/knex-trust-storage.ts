@@ -1,8 +1,11 @@
-/** The trust_rules table and its version: the only place their SQL is written. */
+/** The trust_rules table and its version through knex, on either database. */
 import type { Knex } from 'knex';
-import { isPostgres } from './connect';
-import { inTransaction } from './transactions';
+import type { AuditEventInput } from '../../audit/audit-event';
 import type { TrustRule, TrustRuleBody } from '../../federation/trust-rules';
+import type { TrustStorage } from '../../federation/trust-storage';
+import { stageEvents } from './audit-outbox';
+import type { KnexDialect } from './knex-dialect';
+import { inTransaction } from './transactions';
 
 interface RuleRow {
   name: string;
@@ -16,11 +19,26 @@ function ruleOf(row: RuleRow): TrustRule {
   return { ...(JSON.parse(row.body) as TrustRuleBody), name: row.name };
 }
 
-export class KnexTrustStore {
-  constructor(private readonly knex: Knex) {}
+export class KnexTrustStorage implements TrustStorage {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: KnexDialect,
+  ) {}
 
-  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return inTransaction(this.knex, work);
+  putRule(rule: TrustRule, now: number, event: AuditEventInput): Promise<boolean> {
+    return inTransaction(this.knex, async (trx) => {
+      const created = await this.put(rule, now, trx);
+      await stageEvents(trx, [{ ...event, outcome: created ? 201 : 200 }]);
+      return created;
+    });
+  }
+
+  deleteRule(name: string, event: AuditEventInput): Promise<boolean> {
+    return inTransaction(this.knex, async (trx) => {
+      const deleted = await this.remove(name, trx);
+      if (deleted) await stageEvents(trx, [event]);
+      return deleted;
+    });
   }
 
   async all(): Promise<TrustRule[]> {
@@ -40,19 +58,18 @@ export class KnexTrustStore {
   }
 
   /** Creates or replaces; true when it created. */
-  async put(rule: TrustRule, now: number, trx: Knex.Transaction): Promise<boolean> {
+  private async put(rule: TrustRule, now: number, trx: Knex.Transaction): Promise<boolean> {
     const { name, ...body } = rule;
     const row = { name, body: JSON.stringify(body), updated_at: now };
-    // Whether it existed, then the write, in one transaction; SQLite has one writer at a time anyway.
-    const lookup = trx('trust_rules').where('name', name).first('name');
-    const existed = (await (isPostgres(this.knex) ? lookup.forUpdate() : lookup)) !== undefined;
+    // Whether it existed, then the write, in one transaction.
+    const existed = (await this.dialect.forUpdate(trx('trust_rules').where('name', name)).first('name')) !== undefined;
     await trx('trust_rules').insert(row).onConflict('name').merge(['body', 'updated_at']);
     await this.bump(trx);
     return !existed;
   }
 
   /** True when there was a rule to delete. */
-  async remove(name: string, trx: Knex.Transaction): Promise<boolean> {
+  private async remove(name: string, trx: Knex.Transaction): Promise<boolean> {
     const deleted = await trx('trust_rules').where('name', name).delete();
     if (deleted > 0) await this.bump(trx);
     return deleted > 0;

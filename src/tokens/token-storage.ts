@@ -1,4 +1,5 @@
-import type { Knex } from 'knex';
+/** What the tokens feature needs of storage: minted tokens, revocations, and their purge. */
+import type { AuditEventInput } from '../audit/audit-event';
 
 /** A token this server minted: enough to revoke it by subject or by ancestry. */
 export interface IssuedToken {
@@ -22,16 +23,27 @@ export interface Revocation {
  */
 export const REVOCATION_GRACE_MS = 60_000;
 
-export interface TokenStore {
-  inTransaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
-  recordIssued(token: IssuedToken, trx?: Knex.Transaction): Promise<void>;
+/** A revocation being made; what storage keeps of it is a Revocation. */
+export interface NewRevocation {
+  readonly jti: string;
+  readonly revokedAt: number;
+  /** The revoked token's exp; null when unknown. */
+  readonly expiresAt: number | null;
+}
+
+/** The writes of the tokens feature, each with its audit events in one transaction. */
+export interface TokenWrites {
+  recordIssued(token: IssuedToken, events: readonly AuditEventInput[]): Promise<void>;
+  /** Idempotent. */
+  revoke(revocation: NewRevocation, events: readonly AuditEventInput[]): Promise<void>;
+}
+
+export interface TokenStorage extends TokenWrites {
   findIssued(jti: string): Promise<IssuedToken | undefined>;
-  /** Idempotent; `expiresAt` null when the revoked token's exp is unknown. */
-  revoke(jti: string, revokedAt: number, expiresAt: number | null, trx?: Knex.Transaction): Promise<void>;
   /** Revocations in force at `now`, in jti order after `afterJti`, at most `limit`: a page of the full list. */
   revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]>;
   /** Revocations made at or after `since` (by the clock of the replica that made them). */
   revokedSince(since: number): Promise<Revocation[]>;
   /** Deletes up to `limit` revocations and issued-token records whose token can no longer be used; how many. */
-  purgeExpiredBatch(now: number, limit: number): Promise<number>;
+  purgeExpired(now: number, limit: number): Promise<number>;
 }
