@@ -1,21 +1,21 @@
 #!/usr/bin/env node
 /** The `scoped-secrets` executable: parse the command line, dispatch. */
 import { Command, CommanderError } from 'commander';
-import { registerAuditCommands } from './cli/audit-commands';
+import { registerAuditCommands } from './cli/commands/audit-commands';
 import { addClientFlags } from './cli/client-flags';
-import { registerClientCommands } from './cli/client-commands';
-import { registerCompletionCommand } from './cli/completion-command';
+import { registerClientCommands } from './cli/commands/client-commands';
+import { registerCompletionCommand } from './cli/commands/completion-command';
 import { EXIT_USAGE, failAndExit } from './cli/exit';
-import { registerExportCommand } from './cli/export-command';
-import { registerKeysCommands } from './cli/keys-commands';
-import { registerProxyCommand } from './cli/proxy-command';
-import { registerRunCommand } from './cli/run-command';
-import { registerServerCommands } from './cli/server-commands';
-import { registerTokenCommands } from './cli/token-commands';
-import { registerTrustCommands } from './cli/trust-commands';
+import { registerExportCommand } from './cli/commands/export-command';
+import { registerKeysCommands } from './cli/commands/keys-commands';
+import { registerProxyCommand } from './cli/commands/proxy-command';
+import { registerRunCommand } from './cli/commands/run-command';
+import { registerServerCommands } from './cli/commands/server-commands';
+import { registerTokenCommands } from './cli/commands/token-commands';
+import { registerTrustCommands } from './cli/commands/trust-commands';
 import { oneLineUsageErrors } from './cli/usage-errors';
-import { registerVersionCommand } from './cli/version-command';
-import { registerWrapCommands } from './cli/wrap-commands';
+import { registerVersionCommand } from './cli/commands/version-command';
+import { registerWrapCommands } from './cli/commands/wrap-commands';
 
 // `scoped-secrets list | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

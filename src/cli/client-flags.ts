@@ -1,6 +1,6 @@
 /** --url and --token-file, accepted before the command name (global) and after it, each winning over its variable. */
 import type { Command } from 'commander';
-import { clientOptionsFromEnv, SecretsClient, type ClientFlags } from '../client/secrets-client';
+import { clientOptionsFromEnv, SecretsClient, type ClientFlags } from './client/secrets-client';
 
 export function addClientFlags(command: Command): Command {
   return command

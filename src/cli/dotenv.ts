@@ -13,7 +13,7 @@
  * (which dotenv turns into a line break), is refused: `--format shell`
  * carries every value.
  */
-import { VARIABLE_NAME } from '../run/environment';
+import { VARIABLE_NAME } from './run/environment';
 
 export class DotenvError extends Error {}
 

@@ -1,5 +1,5 @@
 /** How a command ends on failure: one clear line on stderr, no stack trace. */
-import { ClientConfigError } from '../client/secrets-client';
+import { ClientConfigError } from './client/secrets-client';
 import { ConfigError } from '../config';
 import { KeyringError } from '../keyring/local-keyring';
 import { MissingInstallation } from './installation';

@@ -1,5 +1,5 @@
 /** Fetches several secrets at once for run and export; when any fails, one line names every key that failed and why. */
-import type { SecretsClient } from '../client/secrets-client';
+import type { SecretsClient } from './client/secrets-client';
 import { CliError, EXIT_FAILURE } from './exit';
 import { explainKeyFailure } from './key-failures';
 

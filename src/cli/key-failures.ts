@@ -3,7 +3,7 @@
  * named, the current version on a failed --if-version, "already exists"
  * rather than If-None-Match. Anything else keeps the server's own line.
  */
-import { ClientError, type SecretsClient } from '../client/secrets-client';
+import { ClientError, type SecretsClient } from './client/secrets-client';
 
 export interface KeyContext {
   /** get --version N */

@@ -1,9 +1,9 @@
 /** --oidc-token-file and --github-oidc: a CI job's own ID token, exchanged for a token of this service instead of a stored one. */
 import type { Command } from 'commander';
-import { idTokenFromFile, idTokenFromGitHub, type IdTokenSource } from '../client/id-token-sources';
-import type { ExchangeSource } from '../client/exchanged-token';
-import { SecretsClient, serviceUrl, type ClientFlags } from '../client/secrets-client';
-import { keyProblem } from '../keys';
+import { idTokenFromFile, idTokenFromGitHub, type IdTokenSource } from './client/id-token-sources';
+import type { ExchangeSource } from './client/exchanged-token';
+import { SecretsClient, serviceUrl, type ClientFlags } from './client/secrets-client';
+import { keyProblem } from '../secrets/secret-key';
 import { CliError, EXIT_USAGE } from './exit';
 
 export interface OidcOptions {

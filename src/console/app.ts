@@ -1,6 +1,6 @@
 /** The console: a hash router over a few views, each talking to the public /v1 API with the pasted token. */
 import { api, ApiError, type Whoami } from './api';
-import { keyProblem } from '../keys';
+import { keyProblem } from '../secrets/secret-key';
 import { h, replace } from './dom';
 import { navigate } from './nav';
 import { currentToken, signOut } from './session';

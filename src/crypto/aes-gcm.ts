@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export function sealAesGcm(key: Buffer, plaintext: Buffer, associatedData: Buffer): Buffer {
+export function encryptAesGcm(key: Buffer, plaintext: Buffer, associatedData: Buffer): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(associatedData);
@@ -13,12 +13,12 @@ export function sealAesGcm(key: Buffer, plaintext: Buffer, associatedData: Buffe
 }
 
 /** Throws when the key, the associated data or a single byte is wrong. */
-export function openAesGcm(key: Buffer, sealed: Buffer, associatedData: Buffer): Buffer {
-  if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('sealed data is truncated');
-  const iv = sealed.subarray(0, IV_BYTES);
-  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+export function decryptAesGcm(key: Buffer, encrypted: Buffer, associatedData: Buffer): Buffer {
+  if (encrypted.length < IV_BYTES + TAG_BYTES) throw new Error('encrypted data is truncated');
+  const iv = encrypted.subarray(0, IV_BYTES);
+  const tag = encrypted.subarray(encrypted.length - TAG_BYTES);
   const decipher = createDecipheriv('aes-256-gcm', key, iv);
   decipher.setAAD(associatedData);
   decipher.setAuthTag(tag);
-  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  return Buffer.concat([decipher.update(encrypted.subarray(IV_BYTES, encrypted.length - TAG_BYTES)), decipher.final()]);
 }

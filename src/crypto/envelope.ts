@@ -1,21 +1,21 @@
 /**
  * Envelope encryption: every version of a secret gets a fresh 256-bit data
- * key; the value is sealed under it, and the data key is wrapped by the
+ * key; the value is encrypted under it, and the data key is wrapped by the
  * key-encryption provider. Both layers bind the secret's key and version (or
  * the wrap's id) as associated data, so a row copied to another key,
  * version or wrap fails to open.
  */
 import { randomBytes } from 'node:crypto';
-import { openAesGcm, sealAesGcm } from './aes-gcm';
+import { decryptAesGcm, encryptAesGcm } from './aes-gcm';
 import type { KeyEncryptionProvider } from './key-encryption-provider';
 
-export interface SealedValue {
+export interface EncryptedValue {
   readonly keyId: string;
   readonly wrappedKey: Buffer;
   readonly ciphertext: Buffer;
 }
 
-/** What a sealed value belongs to: a version of a secret, or a wrap. */
+/** What an encrypted value belongs to: a version of a secret, or a wrap. */
 export type ValueBinding = { readonly key: string; readonly version: number } | { readonly wrapId: string };
 
 function valueContext(binding: ValueBinding): Buffer {
@@ -31,10 +31,10 @@ function dataKeyContext(binding: ValueBinding): Buffer {
 export class Envelope {
   constructor(private readonly provider: KeyEncryptionProvider) {}
 
-  async seal(plaintext: Buffer, binding: ValueBinding): Promise<SealedValue> {
+  async encrypt(plaintext: Buffer, binding: ValueBinding): Promise<EncryptedValue> {
     const dataKey = randomBytes(32);
     try {
-      const ciphertext = sealAesGcm(dataKey, plaintext, valueContext(binding));
+      const ciphertext = encryptAesGcm(dataKey, plaintext, valueContext(binding));
       const { keyId, wrapped } = await this.provider.wrap(dataKey, dataKeyContext(binding));
       return { keyId, wrappedKey: wrapped, ciphertext };
     } finally {
@@ -42,22 +42,22 @@ export class Envelope {
     }
   }
 
-  async open(sealed: SealedValue, binding: ValueBinding): Promise<Buffer> {
-    const dataKey = await this.provider.unwrap({ keyId: sealed.keyId, wrapped: sealed.wrappedKey }, dataKeyContext(binding));
+  async decrypt(encrypted: EncryptedValue, binding: ValueBinding): Promise<Buffer> {
+    const dataKey = await this.provider.unwrap({ keyId: encrypted.keyId, wrapped: encrypted.wrappedKey }, dataKeyContext(binding));
     try {
-      return openAesGcm(dataKey, sealed.ciphertext, valueContext(binding));
+      return decryptAesGcm(dataKey, encrypted.ciphertext, valueContext(binding));
     } finally {
       dataKey.fill(0);
     }
   }
 
   /** Re-wraps a data key under the provider's active key; the value itself is not re-encrypted. */
-  async rewrap(sealed: SealedValue, binding: ValueBinding): Promise<SealedValue> {
+  async rewrap(encrypted: EncryptedValue, binding: ValueBinding): Promise<EncryptedValue> {
     const context = dataKeyContext(binding);
-    const dataKey = await this.provider.unwrap({ keyId: sealed.keyId, wrapped: sealed.wrappedKey }, context);
+    const dataKey = await this.provider.unwrap({ keyId: encrypted.keyId, wrapped: encrypted.wrappedKey }, context);
     try {
       const { keyId, wrapped } = await this.provider.wrap(dataKey, context);
-      return { keyId, wrappedKey: wrapped, ciphertext: sealed.ciphertext };
+      return { keyId, wrappedKey: wrapped, ciphertext: encrypted.ciphertext };
     } finally {
       dataKey.fill(0);
     }

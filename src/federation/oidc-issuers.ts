@@ -5,8 +5,8 @@
  * the same host). Names and issuers are each unique: a second entry for one
  * `iss` would otherwise quietly replace the first.
  */
-import { keyProblem } from '../keys';
-import { isLoopback } from '../loopback';
+import { keyProblem } from '../secrets/secret-key';
+import { isLoopback } from '../shared/loopback';
 
 export interface OidcIssuer {
   /** One key segment: how rules and audit events name the issuer. */

@@ -7,7 +7,7 @@
  * `..`, a space, nothing, not a string) makes the rule not match, so a
  * claim can never widen a pattern. Pure: no I/O.
  */
-import { keyProblem } from '../keys';
+import { keyProblem } from '../secrets/secret-key';
 import { scopeCovers } from '../scopes/coverage';
 import { grantedScopeProblem, MAX_TARGET_LENGTH, scopeListProblem } from '../scopes/grammar';
 import { TargetPattern } from '../scopes/target-pattern';

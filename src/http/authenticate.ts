@@ -1,7 +1,7 @@
 /** Bearer authentication, the first check of every /v1 request. */
 import type { NextFunction, Request, Response } from 'express';
 import { Unauthorized } from '../errors';
-import type { Metrics } from '../metrics';
+import type { Metrics } from './metrics';
 import { InvalidToken, type Principal, type TokenVerifier } from '../tokens/token-verifier';
 import { locals } from './locals';
 import { takeOrRefuse, type RateLimiter } from './rate-limiter';

@@ -18,7 +18,7 @@ import {
   UnsupportedMediaType,
 } from '../errors';
 import { isDatabaseUnavailable, isStorageFull } from '../storage/availability';
-import type { Metrics } from '../metrics';
+import type { Metrics } from './metrics';
 import { locals } from './locals';
 
 interface ValidationItem {

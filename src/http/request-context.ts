@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics';
+import type { Metrics } from './metrics';
 import { locals } from './locals';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

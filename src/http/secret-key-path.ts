@@ -8,7 +8,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { InvalidKey } from '../errors';
-import { keyProblem } from '../keys';
+import { keyProblem } from '../secrets/secret-key';
 import { locals } from './locals';
 
 /** Where a secret's key begins in the path: the hot route's prefix. */

@@ -3,24 +3,24 @@
  * under it in batches. Values are never re-encrypted. An interrupted
  * rotation is resumed by running it again: it carries on to the same key.
  */
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 import { Envelope } from '../crypto/envelope';
 import type { Seal } from '../seal/seal';
 import { addActiveKey } from './keyring-changes';
 import { readKeyringFile } from './keyring-file';
 import { LocalKeyring } from './local-keyring';
-import type { SealedValue } from '../crypto/envelope';
+import type { EncryptedValue } from '../crypto/envelope';
 
 export interface WrappedVersion {
   readonly key: string;
   readonly version: number;
-  readonly sealed: SealedValue;
+  readonly encrypted: EncryptedValue;
 }
 
 /** What a rotation needs of storage. */
 export interface KeyRotationStorage {
   /**
-   * How many sealed values each key wraps: secret versions, and the wraps not
+   * How many encrypted values each key wraps: secret versions, and the wraps not
    * yet unwrapped (rotation leaves those, which end within their ttl, but a
    * key must not be retired under them).
    */
@@ -28,7 +28,7 @@ export interface KeyRotationStorage {
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */
   notWrappedBy(keyId: string, after: { key: string; version: number } | undefined, limit: number): Promise<WrappedVersion[]>;
   /** Replaces wrapped data keys, each only if it is still wrapped by the key it was read with. */
-  replaceWrapped(updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; sealed: SealedValue }>): Promise<void>;
+  replaceWrapped(updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; encrypted: EncryptedValue }>): Promise<void>;
   /** The key a rotation that has not finished was moving rows to. */
   unfinishedRotation(): Promise<string | undefined>;
   beginRotation(targetKeyId: string): Promise<void>;
@@ -79,8 +79,8 @@ export async function rotateKeys(deps: {
         batch.map(async (row) => ({
           key: row.key,
           version: row.version,
-          previousKeyId: row.sealed.keyId,
-          sealed: await envelope.rewrap(row.sealed, { key: row.key, version: row.version }),
+          previousKeyId: row.encrypted.keyId,
+          encrypted: await envelope.rewrap(row.encrypted, { key: row.key, version: row.version }),
         })),
       );
       await store.replaceWrapped(updates);

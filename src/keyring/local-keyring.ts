@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { backoffMs, SERVE_RETRIES } from '../seal/seal-retries';
 import type { Seal } from '../seal/seal';
-import { openAesGcm, sealAesGcm } from '../crypto/aes-gcm';
+import { decryptAesGcm, encryptAesGcm } from '../crypto/aes-gcm';
 import type { KeyEncryptionProvider, WrappedDataKey } from '../crypto/key-encryption-provider';
 import { isSealedEntry, KeyringError, readKeyringFile, type KeyEntry, type KeyringDocument } from './keyring-file';
 
@@ -141,7 +141,7 @@ export class LocalKeyring implements KeyEncryptionProvider {
 
   async wrap(dataKey: Buffer, context: Buffer): Promise<WrappedDataKey> {
     const { active, keys } = this.contents;
-    return { keyId: active, wrapped: sealAesGcm(keys.get(active) as Buffer, dataKey, context) };
+    return { keyId: active, wrapped: encryptAesGcm(keys.get(active) as Buffer, dataKey, context) };
   }
 
   async unwrap(wrapped: WrappedDataKey, context: Buffer): Promise<Buffer> {
@@ -151,7 +151,7 @@ export class LocalKeyring implements KeyEncryptionProvider {
       kek = this.contents.keys.get(wrapped.keyId);
     }
     if (!kek) throw new KeyringError(`the keyring has no key "${wrapped.keyId}"`);
-    return openAesGcm(kek, wrapped.wrapped, context);
+    return decryptAesGcm(kek, wrapped.wrapped, context);
   }
 
   /** One reload at a time; after a failure, only the scheduled retry tries again, so requests cannot hammer the seal. */

@@ -5,15 +5,15 @@
 import { performance } from 'node:perf_hooks';
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound, Unavailable } from '../errors';
 import type { GrantSet } from '../scopes/grant-set';
-import type { ContinuationTokens } from '../continuation-tokens';
+import type { ContinuationTokens } from './continuation-tokens';
 import { listableRanges } from './listing-ranges';
 import { checkPreconditions, type Preconditions } from './preconditions';
 import type { Expected, SecretWrites } from './secret-storage';
-import type { SealedSecret, SecretRecord, SecretReads } from './secret-storage';
+import type { EncryptedSecret, SecretRecord, SecretReads } from './secret-storage';
 
 export type SecretValue = Record<string, unknown>;
 
@@ -104,10 +104,10 @@ export class SecretService {
       checkPreconditions(preconditions, live?.version);
       const version = live ? live.version + 1 : 1;
       const record: SecretRecord = { key, version, createdAt: live?.createdAt ?? now, updatedAt: now, expiresAt };
-      const sealed = await this.envelope.seal(plaintext, { key, version });
+      const encrypted = await this.envelope.encrypt(plaintext, { key, version });
       const created = live === undefined;
       const events = [{ ...actor, time: now, action: 'secret.write' as const, key, outcome: created ? 201 : 200 }];
-      if (await this.writes.put({ expected: expectedOf(existing), record, sealed, keepVersions: this.historyVersions, events })) {
+      if (await this.writes.put({ expected: expectedOf(existing), record, encrypted, keepVersions: this.historyVersions, events })) {
         this.audit.kick();
         return { created, record };
       }
@@ -175,9 +175,9 @@ export class SecretService {
     return { secrets };
   }
 
-  private async open(found: SealedSecret): Promise<SecretWithValue> {
-    const plaintext = await this.envelope.open(found.sealed, { key: found.key, version: found.version });
-    const { sealed: _sealed, ...record } = found;
+  private async open(found: EncryptedSecret): Promise<SecretWithValue> {
+    const plaintext = await this.envelope.decrypt(found.encrypted, { key: found.key, version: found.version });
+    const { encrypted: _encrypted, ...record } = found;
     return { ...record, value: JSON.parse(plaintext.toString('utf8')) as SecretValue };
   }
 }

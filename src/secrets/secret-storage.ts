@@ -4,7 +4,7 @@
  * backend under src/storage implements it; the service never knows which.
  */
 import type { AuditEventInput } from '../audit/audit-event';
-import type { SealedValue } from '../crypto/envelope';
+import type { EncryptedValue } from '../crypto/envelope';
 import type { KeyRange } from './listing-ranges';
 
 /** A secret's metadata, times in milliseconds from the application clock. */
@@ -16,22 +16,22 @@ export interface SecretRecord {
   readonly expiresAt: number;
 }
 
-export interface SealedSecret extends SecretRecord {
-  readonly sealed: SealedValue;
+export interface EncryptedSecret extends SecretRecord {
+  readonly encrypted: EncryptedValue;
 }
 
 /** The record a write was planned on, or null when it was planned on no secret. */
 export type Expected = { readonly version: number; readonly expiresAt: number } | null;
 
 /**
- * Makes `record` current with this sealed value, keeping at most
+ * Makes `record` current with this encrypted value, keeping at most
  * `keepVersions` versions. Version 1 creates the secret (over an expired
  * one, its history cleared); a later version updates it.
  */
 export interface PutCommand {
   readonly expected: Expected;
   readonly record: SecretRecord;
-  readonly sealed: SealedValue;
+  readonly encrypted: EncryptedValue;
   readonly keepVersions: number;
   readonly events: readonly AuditEventInput[];
 }
@@ -55,11 +55,11 @@ export interface SecretWrites {
 }
 
 export interface SecretReads {
-  getCurrent(key: string): Promise<SealedSecret | undefined>;
+  getCurrent(key: string): Promise<EncryptedSecret | undefined>;
   /** The current metadata alone: what a write plans on, without reading the value. */
   getRecord(key: string): Promise<SecretRecord | undefined>;
   /** One version; `expiresAt` is the secret's current expiry, which decides 410. */
-  getVersion(key: string, version: number): Promise<SealedSecret | undefined>;
+  getVersion(key: string, version: number): Promise<EncryptedSecret | undefined>;
   /** Up to `limit` secrets in `range` after `afterKey`, ordered by key, expired ones included. */
   listRange(range: KeyRange, afterKey: string | undefined, limit: number): Promise<SecretRecord[]>;
   countLive(now: number): Promise<number>;

@@ -1,5 +1,5 @@
 /** The claims a token must carry, checked the same way for every algorithm. */
-import { keyProblem } from '../keys';
+import { keyProblem } from '../secrets/secret-key';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 
 export interface TokenClaims {

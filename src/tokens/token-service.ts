@@ -5,9 +5,9 @@
  */
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
-import { keyProblem } from '../keys';
+import { keyProblem } from '../secrets/secret-key';
 import { uncoveredScopes } from '../scopes/coverage';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';

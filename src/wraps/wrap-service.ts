@@ -1,5 +1,5 @@
 /**
- * One-time hand-off. A wrap holds a sealed copy of a value (a secret's
+ * One-time hand-off. A wrap holds an encrypted copy of a value (a secret's
  * current value, frozen at wrapping, or one the creator supplied) that one
  * reader takes, once, with the wrap token; the token is the credential,
  * and only its hash is kept. Taking deletes the wrap in the statement that
@@ -7,7 +7,7 @@
  */
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 import type { Envelope } from '../crypto/envelope';
 import type { WrapQuota } from '../config';
 import { InvalidRequest, WrapQuotaExceeded, WrapTokenNotFound, WrapTooLarge } from '../errors';
@@ -62,11 +62,11 @@ export class WrapService {
     const expiresAt = Math.min(now + this.checkTtl(request.ttlSeconds) * 1000, secret?.expiresAt ?? Infinity);
     const id = newWrapId();
     const wrapToken = newWrapToken();
-    const sealed = await envelope.seal(Buffer.from(JSON.stringify(value), 'utf8'), { wrapId: id });
+    const encrypted = await envelope.encrypt(Buffer.from(JSON.stringify(value), 'utf8'), { wrapId: id });
     const { quota } = this.deps;
-    if (sealed.ciphertext.length > quota.bytes) throw new WrapTooLarge(quota.bytes);
+    if (encrypted.ciphertext.length > quota.bytes) throw new WrapTooLarge(quota.bytes);
     const refused = await writes.createWrap(
-      { id, tokenHash: wrapTokenHash(wrapToken), key, creator, createdAt: now, expiresAt, sealed },
+      { id, tokenHash: wrapTokenHash(wrapToken), key, creator, createdAt: now, expiresAt, encrypted },
       [{ ...actor, time: now, action: 'wrap.create', key, outcome: 201 }],
       quota,
     );
@@ -89,8 +89,8 @@ export class WrapService {
     const wrap = await writes.takeWrap(wrapTokenHash(wrapToken), clock.now(), actor);
     if (!wrap) throw new WrapTokenNotFound();
     audit.kick();
-    const plaintext = await envelope.open(wrap.sealed, { wrapId: wrap.id });
-    const { sealed: _sealed, ...info } = wrap;
+    const plaintext = await envelope.decrypt(wrap.encrypted, { wrapId: wrap.id });
+    const { encrypted: _encrypted, ...info } = wrap;
     return { ...info, value: JSON.parse(plaintext.toString('utf8')) as SecretValue };
   }
 

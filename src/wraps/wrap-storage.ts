@@ -2,7 +2,7 @@
 import type { Actor } from '../audit/audit-storage';
 import type { AuditEventInput } from '../audit/audit-event';
 import type { WrapQuota } from '../config';
-import type { SealedValue } from '../crypto/envelope';
+import type { EncryptedValue } from '../crypto/envelope';
 
 export interface WrapRecord {
   readonly id: string;
@@ -12,13 +12,13 @@ export interface WrapRecord {
   readonly creator: string;
   readonly createdAt: number;
   readonly expiresAt: number;
-  readonly sealed: SealedValue;
+  readonly encrypted: EncryptedValue;
 }
 
-/** What a lookup shows: everything but the sealed value. */
-export type WrapInfo = Omit<WrapRecord, 'sealed'>;
+/** What a lookup shows: everything but the encrypted value. */
+export type WrapInfo = Omit<WrapRecord, 'encrypted'>;
 
-/** What one creator's live wraps hold: how many, their sealed bytes, and when the first of them expires (null when none). */
+/** What one creator's live wraps hold: how many, their encrypted bytes, and when the first of them expires (null when none). */
 export interface WrapUsage {
   readonly wraps: number;
   readonly bytes: number;

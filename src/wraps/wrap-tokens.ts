@@ -11,7 +11,7 @@ export function wrapTokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** A wrap's own id, which binds its sealed value: random, and unrelated to its token. */
+/** A wrap's own id, which binds its encrypted value: random, and unrelated to its token. */
 export function newWrapId(): string {
   return randomBytes(16).toString('hex');
 }

@@ -45,8 +45,8 @@ describe('keys rotate, status and retire', () => {
         const found = (await knex('secret_versions').where({ key, version: 1 }).first()) as
           { kek_id: string; wrapped_key: Buffer; ciphertext: Buffer } | undefined;
         assert.ok(found, key);
-        const sealed = { keyId: found.kek_id, wrappedKey: found.wrapped_key, ciphertext: found.ciphertext };
-        assert.deepEqual(JSON.parse((await envelope.open(sealed, { key, version: 1 })).toString()), { n });
+        const encrypted = { keyId: found.kek_id, wrappedKey: found.wrapped_key, ciphertext: found.ciphertext };
+        assert.deepEqual(JSON.parse((await envelope.decrypt(encrypted, { key, version: 1 })).toString()), { n });
       }
     } finally {
       await knex.destroy();

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
-import { isValidKey } from '../../src/keys';
+import { isValidKey } from '../../src/secrets/secret-key';
 import { createHttpServer } from '../../src/server/create-server';
 import { sqlite, type TestDatabase } from '../support/databases';
 import { rawRequest } from '../support/raw-http';

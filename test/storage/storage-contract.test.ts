@@ -11,9 +11,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { AuditChain } from '../../src/audit/audit-chain';
 import type { AuditAction, AuditEventInput } from '../../src/audit/audit-event';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
-import type { SealedValue } from '../../src/crypto/envelope';
+import type { EncryptedValue } from '../../src/crypto/envelope';
 import type { KeyRotationStorage } from '../../src/keyring/key-rotation';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/shared/logger';
 import { loadConfig } from '../../src/config';
 import type { PutCommand, SecretRecord } from '../../src/secrets/secret-storage';
 import { MemoryStorage } from '../../src/storage/memory/memory-storage';
@@ -75,7 +75,7 @@ const inMemory: Backend = {
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2030, 0, 1);
 
-function sealedFor(keyId: string, text: string): SealedValue {
+function sealedFor(keyId: string, text: string): EncryptedValue {
   return { keyId, wrappedKey: Buffer.from(`wrapped-${text}`), ciphertext: Buffer.from(`ciphertext-${text}`) };
 }
 
@@ -98,7 +98,7 @@ function put(
   return {
     expected,
     record: rec,
-    sealed: sealedFor('k1', `${key}@${version}`),
+    encrypted: sealedFor('k1', `${key}@${version}`),
     keepVersions: options.keep ?? 10,
     events: [event('secret.write', key, T0 + version, version === 1 ? 201 : 200)],
   };
@@ -133,7 +133,7 @@ describe('storage contract', async () => {
         const first = put('c/a', 1, null);
         assert.equal(await storage.secrets.put(first), true);
         const current = await storage.secrets.getCurrent('c/a');
-        assert.deepEqual(current?.sealed, first.sealed);
+        assert.deepEqual(current?.encrypted, first.encrypted);
         assert.deepEqual(await storage.secrets.getRecord('c/a'), first.record);
         assert.equal(await storage.secrets.countLive(T0), 1);
         assert.equal(await storage.secrets.countLive(T0 + HOUR), 0, 'expired at its expiry');
@@ -196,7 +196,7 @@ describe('storage contract', async () => {
         }
         assert.equal(await storage.secrets.getVersion('c/hist', 2), undefined);
         const third = await storage.secrets.getVersion('c/hist', 3);
-        assert.deepEqual(third && [third.version, third.updatedAt, third.expiresAt, third.sealed.ciphertext.toString()], [
+        assert.deepEqual(third && [third.version, third.updatedAt, third.expiresAt, third.encrypted.ciphertext.toString()], [
           3,
           T0 + 3,
           T0 + HOUR,
@@ -314,7 +314,7 @@ describe('storage contract', async () => {
           creator: 'alice',
           createdAt: T0,
           expiresAt,
-          sealed: { keyId: 'k1', wrappedKey: Buffer.from('w'), ciphertext: Buffer.alloc(bytes) },
+          encrypted: { keyId: 'k1', wrappedKey: Buffer.from('w'), ciphertext: Buffer.alloc(bytes) },
         });
         const quota = { wraps: 2, bytes: 100 };
         assert.equal(await storage.wraps.createWrap(wrap('one', 40), [event('wrap.create', 'w/one', T0, 201)], quota), undefined);
@@ -329,7 +329,7 @@ describe('storage contract', async () => {
         const takers = await Promise.all([storage.wraps.takeWrap('hash-one', T0, actor), storage.wraps.takeWrap('hash-one', T0, actor)]);
         const taken = takers.filter((w) => w !== undefined);
         assert.equal(taken.length, 1, 'taken once');
-        assert.deepEqual(taken[0]?.sealed.ciphertext, Buffer.alloc(40));
+        assert.deepEqual(taken[0]?.encrypted.ciphertext, Buffer.alloc(40));
         assert.equal(await storage.wraps.find('hash-one', T0), undefined);
         assert.equal(await storage.wraps.takeWrap('hash-two', T0 + 50, actor), undefined, 'expired at its expiry');
         assert.equal(await storage.wraps.purgeExpiredWraps(T0 + 50, 10), 1);
@@ -387,13 +387,13 @@ describe('storage contract', async () => {
         await rotation.beginRotation('k2');
         assert.equal(await rotation.unfinishedRotation(), 'k2');
         await rotation.replaceWrapped([
-          { key: 'r/a', version: 1, previousKeyId: 'k1', sealed: sealedFor('k2', 'rewrapped') },
-          { key: 'r/b', version: 1, previousKeyId: 'k0', sealed: sealedFor('k2', 'r/b@1') },
+          { key: 'r/a', version: 1, previousKeyId: 'k1', encrypted: sealedFor('k2', 'rewrapped') },
+          { key: 'r/b', version: 1, previousKeyId: 'k0', encrypted: sealedFor('k2', 'r/b@1') },
         ]);
         assert.deepEqual(Object.fromEntries(await rotation.countByKeyId()), { k1: 2, k2: 1 }, 'r/b was not wrapped by k0: left alone');
         const rewrapped = await storage.secrets.getVersion('r/a', 1);
-        assert.deepEqual(rewrapped && [rewrapped.sealed.keyId, rewrapped.sealed.wrappedKey.toString()], ['k2', 'wrapped-rewrapped']);
-        assert.equal(rewrapped?.sealed.ciphertext.toString(), 'ciphertext-r/a@1', 'the value itself is not re-encrypted');
+        assert.deepEqual(rewrapped && [rewrapped.encrypted.keyId, rewrapped.encrypted.wrappedKey.toString()], ['k2', 'wrapped-rewrapped']);
+        assert.equal(rewrapped?.encrypted.ciphertext.toString(), 'ciphertext-r/a@1', 'the value itself is not re-encrypted');
         await rotation.finishRotation();
         assert.equal(await rotation.unfinishedRotation(), undefined);
       });

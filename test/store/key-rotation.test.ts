@@ -32,9 +32,9 @@ describeEachDialect('key rotation', (dialect) => {
         if (this.written) return;
         this.written = true;
         const now = svc.clock.now();
-        const sealed = await lagging.seal(Buffer.from('{"late":true}'), { key: 'a/late', version: 1 });
+        const encrypted = await lagging.encrypt(Buffer.from('{"late":true}'), { key: 'a/late', version: 1 });
         const record = { key: 'a/late', version: 1, createdAt: now, updatedAt: now, expiresAt: now + 3_600_000 };
-        await secrets.put({ expected: null, record, sealed, keepVersions: 10, events: [] });
+        await secrets.put({ expected: null, record, encrypted, keepVersions: 10, events: [] });
       }
     }
 

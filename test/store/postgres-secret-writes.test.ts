@@ -19,11 +19,11 @@ describe('secret writes batched per turn', async () => {
 
     async function command(key: string, version: number, expected: PutCommand['expected']): Promise<PutCommand> {
       const now = svc.clock.now();
-      const sealed = await new Envelope(svc.services.keyring).seal(Buffer.from(JSON.stringify({ version })), { key, version });
+      const encrypted = await new Envelope(svc.services.keyring).encrypt(Buffer.from(JSON.stringify({ version })), { key, version });
       return {
         expected,
         record: { key, version, createdAt: now, updatedAt: now, expiresAt: now + HOUR },
-        sealed,
+        encrypted,
         keepVersions: 2,
         events: [{ ...TEST_ACTOR, time: now, action: 'secret.write', key, outcome: version === 1 ? 201 : 200 }],
       };

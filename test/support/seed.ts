@@ -42,16 +42,16 @@ export async function seedSecrets(options: SeedOptions): Promise<void> {
       const secrets: Array<Record<string, unknown>> = [];
       const versions: Array<Record<string, unknown>> = [];
       for (const [index, key] of options.keys.slice(start, start + 1000).entries()) {
-        const sealed = await envelope.seal(Buffer.from(JSON.stringify(options.value(key, start + index))), { key, version: 1 });
+        const encrypted = await envelope.encrypt(Buffer.from(JSON.stringify(options.value(key, start + index))), { key, version: 1 });
         secrets.push({ key, version: 1, created_at: now, updated_at: now, expires_at: options.expiresAt });
         versions.push({
           key,
           version: 1,
           created_at: now,
           expires_at: options.expiresAt,
-          kek_id: sealed.keyId,
-          wrapped_key: sealed.wrappedKey,
-          ciphertext: sealed.ciphertext,
+          kek_id: encrypted.keyId,
+          wrapped_key: encrypted.wrappedKey,
+          ciphertext: encrypted.ciphertext,
         });
       }
       await knex.transaction(async (trx) => {

@@ -20,38 +20,38 @@ describe('envelope encryption', () => {
 
   it('opens what it sealed', async () => {
     const envelope = new Envelope(freshKeyring().keyring);
-    const sealed = await envelope.seal(plaintext, { key: 'ci/a', version: 1 });
-    assert.ok(!sealed.ciphertext.includes(plaintext));
-    assert.deepEqual(await envelope.open(sealed, { key: 'ci/a', version: 1 }), plaintext);
+    const encrypted = await envelope.encrypt(plaintext, { key: 'ci/a', version: 1 });
+    assert.ok(!encrypted.ciphertext.includes(plaintext));
+    assert.deepEqual(await envelope.decrypt(encrypted, { key: 'ci/a', version: 1 }), plaintext);
   });
 
   it('uses a fresh data key and IV each time', async () => {
     const envelope = new Envelope(freshKeyring().keyring);
-    const a = await envelope.seal(plaintext, { key: 'ci/a', version: 1 });
-    const b = await envelope.seal(plaintext, { key: 'ci/a', version: 1 });
+    const a = await envelope.encrypt(plaintext, { key: 'ci/a', version: 1 });
+    const b = await envelope.encrypt(plaintext, { key: 'ci/a', version: 1 });
     assert.notDeepEqual(a.wrappedKey, b.wrappedKey);
     assert.notDeepEqual(a.ciphertext, b.ciphertext);
   });
 
   it('binds the ciphertext to its key and version', async () => {
     const envelope = new Envelope(freshKeyring().keyring);
-    const sealed = await envelope.seal(plaintext, { key: 'ci/a', version: 2 });
-    await assert.rejects(envelope.open(sealed, { key: 'ci/b', version: 2 }));
-    await assert.rejects(envelope.open(sealed, { key: 'ci/a', version: 1 }));
+    const encrypted = await envelope.encrypt(plaintext, { key: 'ci/a', version: 2 });
+    await assert.rejects(envelope.decrypt(encrypted, { key: 'ci/b', version: 2 }));
+    await assert.rejects(envelope.decrypt(encrypted, { key: 'ci/a', version: 1 }));
   });
 
   it('detects a flipped byte', async () => {
     const envelope = new Envelope(freshKeyring().keyring);
-    const sealed = await envelope.seal(plaintext, { key: 'k', version: 1 });
-    const tampered = Buffer.from(sealed.ciphertext);
+    const encrypted = await envelope.encrypt(plaintext, { key: 'k', version: 1 });
+    const tampered = Buffer.from(encrypted.ciphertext);
     tampered.writeUInt8(tampered.readUInt8(15) ^ 1, 15);
-    await assert.rejects(envelope.open({ ...sealed, ciphertext: tampered }, { key: 'k', version: 1 }));
+    await assert.rejects(envelope.decrypt({ ...encrypted, ciphertext: tampered }, { key: 'k', version: 1 }));
   });
 
   it('does not open with another keyring', async () => {
-    const sealed = await new Envelope(freshKeyring().keyring).seal(plaintext, { key: 'k', version: 1 });
+    const encrypted = await new Envelope(freshKeyring().keyring).encrypt(plaintext, { key: 'k', version: 1 });
     const other = freshKeyring().keyring;
-    await assert.rejects(new Envelope(other).open(sealed, { key: 'k', version: 1 }));
+    await assert.rejects(new Envelope(other).decrypt(encrypted, { key: 'k', version: 1 }));
   });
 });
 
@@ -68,14 +68,14 @@ describe('local keyring', () => {
   it('re-reads the file when a row names a key it does not know yet', async () => {
     const { file, keyring } = freshKeyring();
     const writer = freshKeyring();
-    const sealed = await new Envelope(writer.keyring).seal(Buffer.from('{}'), { key: 'k', version: 1 });
+    const encrypted = await new Envelope(writer.keyring).encrypt(Buffer.from('{}'), { key: 'k', version: 1 });
     // Another replica added the writer's key to the shared file.
     const merged = parseKeyring(fs.readFileSync(file, 'utf8'), file);
     const writerKeys = parseKeyring(fs.readFileSync(writer.file, 'utf8'), writer.file);
     for (const [id, key] of writerKeys.keys) merged.keys.set(id, key);
     fs.writeFileSync(file, serializeKeyring(merged));
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
-    assert.deepEqual(await new Envelope(keyring).open(sealed, { key: 'k', version: 1 }), Buffer.from('{}'));
+    assert.deepEqual(await new Envelope(keyring).decrypt(encrypted, { key: 'k', version: 1 }), Buffer.from('{}'));
   });
 
   it('refuses a malformed keyring with a clear error', () => {

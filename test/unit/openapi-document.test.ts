@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadOpenApiDocument } from '../../src/http/openapi';
-import { keyProblem } from '../../src/keys';
+import { keyProblem } from '../../src/secrets/secret-key';
 
 type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, unknown> };
 const document = loadOpenApiDocument() as {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskableValues } from '../../src/run/environment';
-import { OutputMasker } from '../../src/run/output-masker';
+import { maskableValues } from '../../src/cli/run/environment';
+import { OutputMasker } from '../../src/cli/run/output-masker';
 
 function masked(values: string[], chunks: Array<string | Buffer>): { text: string; writes: string[] } {
   const writes: string[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/clock';
+import { ManualClock } from '../../src/shared/clock';
 import { RateLimiter } from '../../src/http/rate-limiter';
 
 describe('rate limiter', () => {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { RefreshingToken } from '../../src/client/exchanged-token';
-import { idTokenFromFile } from '../../src/client/id-token-sources';
-import type { ExchangedToken } from '../../src/client/secrets-client';
+import { RefreshingToken } from '../../src/cli/client/exchanged-token';
+import { idTokenFromFile } from '../../src/cli/client/id-token-sources';
+import type { ExchangedToken } from '../../src/cli/client/secrets-client';
 import { tempDir } from '../support/databases';
 import { waitFor } from '../support/processes';
 

@@ -1,8 +1,8 @@
 /** What run and export inject: a secret's writer names its fields, but never a variable that steers how its readers' programs start. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildEnvironment, EnvironmentError, parseEnvBinding } from '../../src/run/environment';
-import { steersProcess } from '../../src/run/steering-variables';
+import { buildEnvironment, EnvironmentError, parseEnvBinding } from '../../src/cli/run/environment';
+import { steersProcess } from '../../src/cli/run/steering-variables';
 
 const KEY = 'ci/app';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ClientConfigError, clientOptionsFromEnv, SecretsClient } from '../../src/client/secrets-client';
+import { ClientConfigError, clientOptionsFromEnv, SecretsClient } from '../../src/cli/client/secrets-client';
 import { closedPort } from '../support/processes';
 
 describe('HTTP client', () => {

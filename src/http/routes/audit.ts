@@ -1,10 +1,10 @@
 /** GET /v1/audit: the audit trail, oldest first, scoped by audit:read. */
 import { Router } from 'express';
 import type { AuditStorage } from '../../audit/audit-storage';
-import { formatTimestamp } from '../../clock';
+import { formatTimestamp } from '../../shared/clock';
 import { InvalidRequest } from '../../errors';
-import { parseTimestamp } from '../../timestamps';
-import type { ContinuationTokens } from '../../continuation-tokens';
+import { parseTimestamp } from '../../shared/timestamps';
+import type { ContinuationTokens } from '../../secrets/continuation-tokens';
 import { secured } from '../secured-route';
 
 export function auditRoutes(deps: { auditStore: Pick<AuditStorage, 'query'>; continuation: ContinuationTokens }): Router {

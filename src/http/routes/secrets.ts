@@ -1,11 +1,11 @@
 /** PUT, GET and DELETE /v1/secret/{key}, and GET /v1/secrets, each with the scopes it needs beside its path. */
 import { Router, type Request } from 'express';
-import { formatTimestamp } from '../../clock';
+import { formatTimestamp } from '../../shared/clock';
 import { InvalidRequest } from '../../errors';
 import { entityTag, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
 import type { SecretRecord } from '../../secrets/secret-storage';
-import { parseTimestamp } from '../../timestamps';
+import { parseTimestamp } from '../../shared/timestamps';
 import { keyOf, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
 import { secured } from '../secured-route';

@@ -1,7 +1,7 @@
 /** POST /v1/tokens (derive) and POST /v1/tokens/revoke. */
 import { Router } from 'express';
-import { formatTimestamp } from '../../clock';
-import type { Metrics } from '../../metrics';
+import { formatTimestamp } from '../../shared/clock';
+import type { Metrics } from '../metrics';
 import { deriveRequest, type DerivedToken, type TokenService } from '../../tokens/token-service';
 import { principalOf } from '../locals';
 import { takeOrRefuse, type RateLimiter } from '../rate-limiter';

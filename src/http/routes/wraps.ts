@@ -6,10 +6,10 @@
  * audited or echoed in an error.
  */
 import { Router, type Request, type Response } from 'express';
-import { formatTimestamp } from '../../clock';
+import { formatTimestamp } from '../../shared/clock';
 import { InvalidKey, InvalidRequest, WrapTokenNotFound } from '../../errors';
-import { keyProblem } from '../../keys';
-import type { Metrics } from '../../metrics';
+import { keyProblem } from '../../secrets/secret-key';
+import type { Metrics } from '../metrics';
 import type { SecretValue } from '../../secrets/secret-service';
 import type { WrapInfo } from '../../wraps/wrap-storage';
 import type { WrapService } from '../../wraps/wrap-service';

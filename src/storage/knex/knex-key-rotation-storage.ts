@@ -1,7 +1,7 @@
 /** Key rotation's storage through knex, on either database: which values each key wraps, and re-wrapping them batch by batch. */
 import type { Knex } from 'knex';
 import type { KeyRotationStorage, WrappedVersion } from '../../keyring/key-rotation';
-import type { SealedValue } from '../../crypto/envelope';
+import type { EncryptedValue } from '../../crypto/envelope';
 import { deleteMeta, readMetaIfPresent, upsertMeta } from './service-meta';
 
 const ROTATION_STATE = 'key_rotation';
@@ -18,7 +18,7 @@ export class KnexKeyRotationStorage implements KeyRotationStorage {
   constructor(private readonly knex: Knex) {}
 
   /**
-   * How many sealed values each key wraps: secret versions, and the wraps not
+   * How many encrypted values each key wraps: secret versions, and the wraps not
    * yet unwrapped (rotation leaves those, which end within their ttl, but a
    * key must not be retired under them).
    */
@@ -53,19 +53,19 @@ export class KnexKeyRotationStorage implements KeyRotationStorage {
     return rows.map((row) => ({
       key: row.key,
       version: Number(row.version),
-      sealed: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
+      encrypted: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
     }));
   }
 
   /** Replaces wrapped data keys, each only if it is still wrapped by the key it was read with. */
   async replaceWrapped(
-    updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; sealed: SealedValue }>,
+    updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; encrypted: EncryptedValue }>,
   ): Promise<void> {
     await this.knex.transaction(async (trx) => {
       for (const update of updates) {
         await trx('secret_versions')
           .where({ key: update.key, version: update.version, kek_id: update.previousKeyId })
-          .update({ kek_id: update.sealed.keyId, wrapped_key: update.sealed.wrappedKey });
+          .update({ kek_id: update.encrypted.keyId, wrapped_key: update.encrypted.wrappedKey });
       }
     });
   }

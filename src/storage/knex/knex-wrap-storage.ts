@@ -49,7 +49,7 @@ export class KnexWrapStorage implements WrapStorage {
     return inTransaction(this.knex, async (trx) => {
       const usage = await this.usageOf(wrap.creator, wrap.createdAt, trx);
       if (usage.wraps + 1 > quota.wraps) return { exceeded: 'wraps', usage };
-      if (usage.bytes + wrap.sealed.ciphertext.length > quota.bytes) return { exceeded: 'bytes', usage };
+      if (usage.bytes + wrap.encrypted.ciphertext.length > quota.bytes) return { exceeded: 'bytes', usage };
       await this.insert(wrap, trx);
       await stageEvents(trx, events);
       return undefined;
@@ -92,9 +92,9 @@ export class KnexWrapStorage implements WrapStorage {
       creator: wrap.creator,
       created_at: wrap.createdAt,
       expires_at: wrap.expiresAt,
-      kek_id: wrap.sealed.keyId,
-      wrapped_key: wrap.sealed.wrappedKey,
-      ciphertext: wrap.sealed.ciphertext,
+      kek_id: wrap.encrypted.keyId,
+      wrapped_key: wrap.encrypted.wrappedKey,
+      ciphertext: wrap.encrypted.ciphertext,
     });
   }
 
@@ -118,7 +118,7 @@ export class KnexWrapStorage implements WrapStorage {
     const result: unknown = await trx.raw('DELETE FROM wraps WHERE token_hash = ? AND expires_at > ? RETURNING *', [tokenHash, now]);
     const row = this.dialect.rowsOf<WrapRow>(result)[0];
     if (!row) return undefined;
-    return { ...infoOf(row), sealed: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext } };
+    return { ...infoOf(row), encrypted: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext } };
   }
 
   /** Deletes a batch of expired wraps; each one's key (null for supplied values). */

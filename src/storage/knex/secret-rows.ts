@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { KeyRange } from '../../secrets/listing-ranges';
-import type { SealedSecret, SecretRecord } from '../../secrets/secret-storage';
+import type { EncryptedSecret, SecretRecord } from '../../secrets/secret-storage';
 
 export interface SecretRow {
   key: string;
@@ -15,7 +15,7 @@ export interface SecretRow {
   expires_at: number;
 }
 
-export interface SealedRow extends SecretRow {
+export interface EncryptedRow extends SecretRow {
   kek_id: string;
   wrapped_key: Buffer;
   ciphertext: Buffer;
@@ -31,10 +31,10 @@ export function rowToRecord(row: SecretRow): SecretRecord {
   };
 }
 
-export function rowToSealed(row: SealedRow): SealedSecret {
+export function rowToEncrypted(row: EncryptedRow): EncryptedSecret {
   return {
     ...rowToRecord(row),
-    sealed: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
+    encrypted: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
   };
 }
 

@@ -1,21 +1,21 @@
 /** Secrets in memory, with the same compare-and-set, history and purge as the databases. */
-import type { SealedValue } from '../../crypto/envelope';
+import type { EncryptedValue } from '../../crypto/envelope';
 import type { KeyRange } from '../../secrets/listing-ranges';
 import {
   expiredEvent,
   unchanged,
   type DeleteCommand,
   type PutCommand,
-  type SealedSecret,
+  type EncryptedSecret,
   type SecretRecord,
   type SecretStorage,
 } from '../../secrets/secret-storage';
 import type { MemoryAudit } from './memory-audit';
-import type { SealedVersions } from './memory-key-rotation';
+import type { EncryptedVersions } from './memory-key-rotation';
 import type { WrappedVersion } from '../../keyring/key-rotation';
 
 interface StoredVersion {
-  readonly sealed: SealedValue;
+  readonly encrypted: EncryptedValue;
   /** When this version was written: a version's updatedAt. */
   readonly writtenAt: number;
 }
@@ -25,12 +25,12 @@ interface StoredSecret {
   readonly versions: Map<number, StoredVersion>;
 }
 
-export class MemorySecrets implements SecretStorage, SealedVersions {
+export class MemorySecrets implements SecretStorage, EncryptedVersions {
   private readonly secrets = new Map<string, StoredSecret>();
 
   constructor(private readonly audit: Pick<MemoryAudit, 'stage'>) {}
 
-  async getCurrent(key: string): Promise<SealedSecret | undefined> {
+  async getCurrent(key: string): Promise<EncryptedSecret | undefined> {
     const found = this.secrets.get(key);
     return found && this.versionOf(found, found.record.version);
   }
@@ -39,7 +39,7 @@ export class MemorySecrets implements SecretStorage, SealedVersions {
     return this.secrets.get(key)?.record;
   }
 
-  async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
+  async getVersion(key: string, version: number): Promise<EncryptedSecret | undefined> {
     const found = this.secrets.get(key);
     return found && this.versionOf(found, version);
   }
@@ -58,12 +58,12 @@ export class MemorySecrets implements SecretStorage, SealedVersions {
   }
 
   async put(command: PutCommand): Promise<boolean> {
-    const { record, sealed, keepVersions } = command;
+    const { record, encrypted, keepVersions } = command;
     const found = this.secrets.get(record.key);
     if (!unchanged(found?.record, command.expected)) return false;
     // Version 1 starts a fresh life: over an expired secret, its history goes.
     const versions = record.version === 1 || !found ? new Map<number, StoredVersion>() : found.versions;
-    versions.set(record.version, { sealed, writtenAt: record.updatedAt });
+    versions.set(record.version, { encrypted, writtenAt: record.updatedAt });
     for (const version of versions.keys()) if (version <= record.version - keepVersions) versions.delete(version);
     this.secrets.set(record.key, { record, versions });
     this.audit.stage(command.events);
@@ -90,22 +90,22 @@ export class MemorySecrets implements SecretStorage, SealedVersions {
 
   versions(): WrappedVersion[] {
     return [...this.secrets.values()].flatMap(({ record, versions }) =>
-      [...versions].map(([version, stored]) => ({ key: record.key, version, sealed: stored.sealed })),
+      [...versions].map(([version, stored]) => ({ key: record.key, version, encrypted: stored.encrypted })),
     );
   }
 
-  replace(key: string, version: number, previousKeyId: string, sealed: SealedValue): void {
+  replace(key: string, version: number, previousKeyId: string, encrypted: EncryptedValue): void {
     const versions = this.secrets.get(key)?.versions;
     const stored = versions?.get(version);
     // The data key is re-wrapped; the value it encrypts stays as it was.
-    if (stored && stored.sealed.keyId === previousKeyId) {
-      versions?.set(version, { ...stored, sealed: { ...stored.sealed, keyId: sealed.keyId, wrappedKey: sealed.wrappedKey } });
+    if (stored && stored.encrypted.keyId === previousKeyId) {
+      versions?.set(version, { ...stored, encrypted: { ...stored.encrypted, keyId: encrypted.keyId, wrappedKey: encrypted.wrappedKey } });
     }
   }
 
-  private versionOf(secret: StoredSecret, version: number): SealedSecret | undefined {
+  private versionOf(secret: StoredSecret, version: number): EncryptedSecret | undefined {
     const stored = secret.versions.get(version);
-    return stored && { ...secret.record, version, updatedAt: stored.writtenAt, sealed: stored.sealed };
+    return stored && { ...secret.record, version, updatedAt: stored.writtenAt, encrypted: stored.encrypted };
   }
 }
 

@@ -2,7 +2,7 @@
 import type { AuditEventInput } from '../../audit/audit-event';
 import type { Actor } from '../../audit/audit-storage';
 import type { WrapQuota } from '../../config';
-import type { SealedValue } from '../../crypto/envelope';
+import type { EncryptedValue } from '../../crypto/envelope';
 import {
   expiredWrapEvent,
   unwrapEvent,
@@ -22,7 +22,7 @@ export class MemoryWraps implements WrapStorage {
   async createWrap(wrap: WrapRecord, events: readonly AuditEventInput[], quota: WrapQuota): Promise<QuotaRefusal | undefined> {
     const usage = this.usageOf(wrap.creator, wrap.createdAt);
     if (usage.wraps + 1 > quota.wraps) return { exceeded: 'wraps', usage };
-    if (usage.bytes + wrap.sealed.ciphertext.length > quota.bytes) return { exceeded: 'bytes', usage };
+    if (usage.bytes + wrap.encrypted.ciphertext.length > quota.bytes) return { exceeded: 'bytes', usage };
     this.wraps.set(wrap.tokenHash, wrap);
     this.audit.stage(events);
     return undefined;
@@ -39,7 +39,7 @@ export class MemoryWraps implements WrapStorage {
   async find(tokenHash: string, now: number): Promise<WrapInfo | undefined> {
     const wrap = this.wraps.get(tokenHash);
     if (!wrap || wrap.expiresAt <= now) return undefined;
-    const { sealed: _sealed, ...info } = wrap;
+    const { encrypted: _encrypted, ...info } = wrap;
     return info;
   }
 
@@ -53,16 +53,16 @@ export class MemoryWraps implements WrapStorage {
     return doomed.length;
   }
 
-  /** Every wrap's sealed value, for key rotation's counts. */
-  sealedValues(): SealedValue[] {
-    return [...this.wraps.values()].map((wrap) => wrap.sealed);
+  /** Every wrap's encrypted value, for key rotation's counts. */
+  sealedValues(): EncryptedValue[] {
+    return [...this.wraps.values()].map((wrap) => wrap.encrypted);
   }
 
   private usageOf(creator: string, now: number): WrapUsage {
     const live = [...this.wraps.values()].filter((wrap) => wrap.creator === creator && wrap.expiresAt > now);
     return {
       wraps: live.length,
-      bytes: live.reduce((sum, wrap) => sum + wrap.sealed.ciphertext.length, 0),
+      bytes: live.reduce((sum, wrap) => sum + wrap.encrypted.ciphertext.length, 0),
       soonestExpiry: live.length === 0 ? null : Math.min(...live.map((wrap) => wrap.expiresAt)),
     };
   }

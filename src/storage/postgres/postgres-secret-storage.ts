@@ -30,12 +30,12 @@ import {
   unchanged,
   type DeleteCommand,
   type PutCommand,
-  type SealedSecret,
+  type EncryptedSecret,
   type SecretRecord,
   type SecretStorage,
 } from '../../secrets/secret-storage';
 import type { KeyRange } from '../../secrets/listing-ranges';
-import type { SealedValue } from '../../crypto/envelope';
+import type { EncryptedValue } from '../../crypto/envelope';
 import { BatchedLookups } from '../batched-lookups';
 import { stageEvents } from '../knex/audit-outbox';
 import {
@@ -45,8 +45,8 @@ import {
   ONE_VERSION_SQL,
   RECORD_SQL,
   rowToRecord,
-  rowToSealed,
-  type SealedRow,
+  rowToEncrypted,
+  type EncryptedRow,
   type SecretRow,
 } from '../knex/secret-rows';
 import { inTransaction } from '../knex/transactions';
@@ -96,7 +96,7 @@ SELECT key FROM written`;
 
 /** The batch as one array per column, in the order of the statement's parameters. */
 function columnsOf(commands: readonly PutCommand[]): Knex.RawBinding[] {
-  const rows = commands.map(({ record, sealed, expected, keepVersions, events }): ColumnValue[] => {
+  const rows = commands.map(({ record, encrypted, expected, keepVersions, events }): ColumnValue[] => {
     const event = events[0];
     if (!event) throw new TypeError('a batched secret write has one event');
     return [
@@ -105,9 +105,9 @@ function columnsOf(commands: readonly PutCommand[]): Knex.RawBinding[] {
       record.createdAt,
       record.updatedAt,
       record.expiresAt,
-      sealed.keyId,
-      sealed.wrappedKey,
-      sealed.ciphertext,
+      encrypted.keyId,
+      encrypted.wrappedKey,
+      encrypted.ciphertext,
       expected?.version ?? null,
       expected?.expiresAt ?? null,
       expected ? record.version - keepVersions : null,
@@ -135,7 +135,7 @@ const MAX_BATCH = 64;
 
 export class PostgresSecretStorage implements SecretStorage {
   private batch = new Map<string, Pending>();
-  private readonly current: BatchedLookups<SealedRow>;
+  private readonly current: BatchedLookups<EncryptedRow>;
   private readonly records: BatchedLookups<SecretRow>;
 
   constructor(private readonly knex: Knex) {
@@ -143,7 +143,7 @@ export class PostgresSecretStorage implements SecretStorage {
     const rows = async <T>(name: string, sql: string, keys: string[]) =>
       (await this.knex.raw<{ rows: T[] }>(sql, [keys]).options({ name })).rows;
     this.current = new BatchedLookups(
-      (keys) => rows<SealedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys),
+      (keys) => rows<EncryptedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys),
       (row) => row.key,
     );
     this.records = new BatchedLookups(
@@ -152,9 +152,9 @@ export class PostgresSecretStorage implements SecretStorage {
     );
   }
 
-  async getCurrent(key: string): Promise<SealedSecret | undefined> {
+  async getCurrent(key: string): Promise<EncryptedSecret | undefined> {
     const row = await this.current.get(key);
-    return row ? rowToSealed(row) : undefined;
+    return row ? rowToEncrypted(row) : undefined;
   }
 
   async getRecord(key: string): Promise<SecretRecord | undefined> {
@@ -162,9 +162,9 @@ export class PostgresSecretStorage implements SecretStorage {
     return row ? rowToRecord(row) : undefined;
   }
 
-  async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
-    const row = (await this.knex.raw<{ rows: SealedRow[] }>(ONE_VERSION_SQL, [key, version])).rows[0];
-    return row ? rowToSealed(row) : undefined;
+  async getVersion(key: string, version: number): Promise<EncryptedSecret | undefined> {
+    const row = (await this.knex.raw<{ rows: EncryptedRow[] }>(ONE_VERSION_SQL, [key, version])).rows[0];
+    return row ? rowToEncrypted(row) : undefined;
   }
 
   listRange(range: KeyRange, afterKey: string | undefined, limit: number): Promise<SecretRecord[]> {
@@ -215,7 +215,7 @@ export class PostgresSecretStorage implements SecretStorage {
       if (!unchanged(found, command.expected)) return false;
       // Version 1 over an existing (expired) secret: a fresh life, its history cleared.
       if (found && command.record.version === 1) await this.remove(found.key, trx);
-      await this.writeVersion(command.record, command.sealed, command.keepVersions, trx);
+      await this.writeVersion(command.record, command.encrypted, command.keepVersions, trx);
       await stageEvents(trx, command.events);
       return true;
     });
@@ -253,7 +253,7 @@ export class PostgresSecretStorage implements SecretStorage {
     return row ? rowToRecord(row) : undefined;
   }
 
-  private async writeVersion(record: SecretRecord, sealed: SealedValue, keepVersions: number, trx: Knex.Transaction): Promise<void> {
+  private async writeVersion(record: SecretRecord, encrypted: EncryptedValue, keepVersions: number, trx: Knex.Transaction): Promise<void> {
     const row = {
       version: record.version,
       created_at: record.createdAt,
@@ -272,9 +272,9 @@ export class PostgresSecretStorage implements SecretStorage {
       version: record.version,
       created_at: record.updatedAt,
       expires_at: record.expiresAt,
-      kek_id: sealed.keyId,
-      wrapped_key: sealed.wrappedKey,
-      ciphertext: sealed.ciphertext,
+      kek_id: encrypted.keyId,
+      wrapped_key: encrypted.wrappedKey,
+      ciphertext: encrypted.ciphertext,
     });
     await trx('secret_versions')
       .where('key', record.key)

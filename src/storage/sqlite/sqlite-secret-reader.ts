@@ -8,8 +8,8 @@
  * commit, cost several times the ones that follow it.
  */
 import Database from 'better-sqlite3';
-import type { SealedSecret } from '../../secrets/secret-storage';
-import { CURRENT_VERSION_SQL, ONE_VERSION_SQL, RECORD_SQL, rowToSealed, type SealedRow, type SecretRow } from '../knex/secret-rows';
+import type { EncryptedSecret } from '../../secrets/secret-storage';
+import { CURRENT_VERSION_SQL, ONE_VERSION_SQL, RECORD_SQL, rowToEncrypted, type EncryptedRow, type SecretRow } from '../knex/secret-rows';
 
 /** A statement for one key, turned into one for a JSON array of keys (each still a primary-key lookup). */
 const forKeys = (sql: string) =>
@@ -17,8 +17,8 @@ const forKeys = (sql: string) =>
 
 export class SqliteSecretReader {
   private readonly db: Database.Database;
-  private readonly current: Database.Statement<[string], SealedRow>;
-  private readonly version: Database.Statement<[string, number], SealedRow>;
+  private readonly current: Database.Statement<[string], EncryptedRow>;
+  private readonly version: Database.Statement<[string, number], EncryptedRow>;
   private readonly records: Database.Statement<[string], SecretRow>;
 
   constructor(filename: string) {
@@ -34,7 +34,7 @@ export class SqliteSecretReader {
   }
 
   /** The current versions of these keys, those that exist, in one read. */
-  currentOf(keys: readonly string[]): SealedRow[] {
+  currentOf(keys: readonly string[]): EncryptedRow[] {
     return this.current.all(JSON.stringify(keys));
   }
 
@@ -43,9 +43,9 @@ export class SqliteSecretReader {
     return this.records.all(JSON.stringify(keys));
   }
 
-  getVersion(key: string, version: number): SealedSecret | undefined {
+  getVersion(key: string, version: number): EncryptedSecret | undefined {
     const row = this.version.get(key, version);
-    return row ? rowToSealed(row) : undefined;
+    return row ? rowToEncrypted(row) : undefined;
   }
 
   close(): void {

@@ -5,14 +5,14 @@
  */
 import type { Knex } from 'knex';
 import type { KeyRange } from '../../secrets/listing-ranges';
-import type { DeleteCommand, PutCommand, SealedSecret, SecretRecord, SecretStorage } from '../../secrets/secret-storage';
+import type { DeleteCommand, PutCommand, EncryptedSecret, SecretRecord, SecretStorage } from '../../secrets/secret-storage';
 import { BatchedLookups } from '../batched-lookups';
-import { countLiveSecrets, listSecretRange, rowToRecord, rowToSealed, type SealedRow, type SecretRow } from '../knex/secret-rows';
+import { countLiveSecrets, listSecretRange, rowToRecord, rowToEncrypted, type EncryptedRow, type SecretRow } from '../knex/secret-rows';
 import type { SqliteSecretReader } from './sqlite-secret-reader';
 import type { SqliteWriteThread } from './write-thread';
 
 export class SqliteSecretStorage implements SecretStorage {
-  private readonly current: BatchedLookups<SealedRow>;
+  private readonly current: BatchedLookups<EncryptedRow>;
   private readonly records: BatchedLookups<SecretRow>;
 
   constructor(
@@ -30,9 +30,9 @@ export class SqliteSecretStorage implements SecretStorage {
     );
   }
 
-  async getCurrent(key: string): Promise<SealedSecret | undefined> {
+  async getCurrent(key: string): Promise<EncryptedSecret | undefined> {
     const row = await this.current.get(key);
-    return row ? rowToSealed(row) : undefined;
+    return row ? rowToEncrypted(row) : undefined;
   }
 
   async getRecord(key: string): Promise<SecretRecord | undefined> {
@@ -40,7 +40,7 @@ export class SqliteSecretStorage implements SecretStorage {
     return row ? rowToRecord(row) : undefined;
   }
 
-  async getVersion(key: string, version: number): Promise<SealedSecret | undefined> {
+  async getVersion(key: string, version: number): Promise<EncryptedSecret | undefined> {
     return this.reader.getVersion(key, version);
   }
 

@@ -41,7 +41,7 @@ export class SqliteSecretWrites {
 
   /** Inside a transaction that holds the write lock: the record read here cannot change before the commit. */
   put(command: PutCommand): boolean {
-    const { record, sealed } = command;
+    const { record, encrypted } = command;
     const found = this.readRecord(record.key);
     if (!unchanged(found, command.expected)) return false;
     if (record.version === 1) {
@@ -56,9 +56,9 @@ export class SqliteSecretWrites {
       record.version,
       record.updatedAt,
       record.expiresAt,
-      sealed.keyId,
-      sealed.wrappedKey,
-      sealed.ciphertext,
+      encrypted.keyId,
+      encrypted.wrappedKey,
+      encrypted.ciphertext,
     );
     this.pruneVersions.run(record.key, record.version - command.keepVersions);
     this.stage(command.events);

@@ -7,7 +7,7 @@
 import type { AuditEventInput } from '../../audit/audit-event';
 import type { Actor } from '../../audit/audit-storage';
 import type { WrapQuota } from '../../config';
-import type { SealedValue } from '../../crypto/envelope';
+import type { EncryptedValue } from '../../crypto/envelope';
 import type { TrustRule } from '../../federation/trust-rules';
 import type { DeleteCommand, PutCommand } from '../../secrets/secret-storage';
 import type { IssuedToken, NewRevocation } from '../../tokens/token-storage';
@@ -79,9 +79,9 @@ export function failureOf(error: unknown): WriterFailure {
   return { message: error.message, code };
 }
 
-/** A sealed value's bytes as Buffers again. */
-export function sealedFromWire(sealed: OnTheWire<SealedValue>): SealedValue {
-  return { keyId: sealed.keyId, wrappedKey: asBuffer(sealed.wrappedKey), ciphertext: asBuffer(sealed.ciphertext) };
+/** A encrypted value's bytes as Buffers again. */
+export function encryptedFromWire(encrypted: OnTheWire<EncryptedValue>): EncryptedValue {
+  return { keyId: encrypted.keyId, wrappedKey: asBuffer(encrypted.wrappedKey), ciphertext: asBuffer(encrypted.ciphertext) };
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -21,7 +21,7 @@ import { SqliteExpiredPurge } from './sqlite-expired-purge';
 import { sqliteSecretWrites } from './sqlite-secret-writes';
 import {
   failureOf,
-  sealedFromWire,
+  encryptedFromWire,
   type FromWriter,
   type OnTheWire,
   type ToWriter,
@@ -57,14 +57,14 @@ type Handlers = { [K in WriterCall]: (args: OnTheWire<WriterCalls[K]['args']>) =
 const handlers: Handlers = {
   // In a group commit too: an append that moves a PUT's staged event may share the PUT's fsync.
   append: ({ events, moveStaged }) => grouped.run((db) => auditAppend(db).append(events, moveStaged)),
-  putSecret: (command) => grouped.run((db) => sqliteSecretWrites(db).put({ ...command, sealed: sealedFromWire(command.sealed) })),
+  putSecret: (command) => grouped.run((db) => sqliteSecretWrites(db).put({ ...command, encrypted: encryptedFromWire(command.encrypted) })),
   deleteSecret: (command) => grouped.run((db) => sqliteSecretWrites(db).delete(command)),
   // Each batch with its events in the chain, in one commit (shared with the writes queued beside it).
   purgeSecrets: ({ now, limit }) => grouped.run((db) => expiredPurge(db).purgeBatch(now, limit)),
   recordIssued: ({ token, events }) => tokens.recordIssued(token, events),
   revoke: ({ revocation, events }) => tokens.revoke(revocation, events),
   purgeRevocations: ({ now, limit }) => tokens.purgeExpired(now, limit),
-  createWrap: ({ wrap, events, quota }) => wraps.createWrap({ ...wrap, sealed: sealedFromWire(wrap.sealed) }, events, quota),
+  createWrap: ({ wrap, events, quota }) => wraps.createWrap({ ...wrap, encrypted: encryptedFromWire(wrap.encrypted) }, events, quota),
   takeWrap: ({ tokenHash, now, actor }) => wraps.takeWrap(tokenHash, now, actor),
   purgeWraps: ({ now, limit }) => wraps.purgeExpiredWraps(now, limit),
   putTrustRule: ({ rule, now, event }) => trust.putRule(rule, now, event),

@@ -18,7 +18,7 @@ import type { IssuedToken, NewRevocation } from '../../tokens/token-storage';
 import type { QuotaRefusal, WrapRecord } from '../../wraps/wrap-storage';
 import {
   failureOf,
-  sealedFromWire,
+  encryptedFromWire,
   type FromWriter,
   type OnTheWire,
   type ToWriter,
@@ -120,7 +120,7 @@ export class SqliteWriteThread {
 
   async takeWrap(tokenHash: string, now: number, actor: Actor): Promise<WrapRecord | undefined> {
     const wrap = await this.call('takeWrap', { tokenHash, now, actor });
-    return wrap && { ...wrap, sealed: sealedFromWire(wrap.sealed) };
+    return wrap && { ...wrap, encrypted: encryptedFromWire(wrap.encrypted) };
   }
 
   purgeExpiredWraps(now: number, limit: number): Promise<number> {

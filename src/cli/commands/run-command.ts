@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { GITHUB_OIDC_VARIABLES } from '../client/id-token-sources';
 import { SecretsClient, type ClientFlags } from '../client/secrets-client';
 import { exchangeOnce } from '../client/exchanged-token';
-import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from './oidc-flags';
-import { keyProblem } from '../keys';
+import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from '../oidc-flags';
+import { keyProblem } from '../../secrets/secret-key';
 import {
   buildEnvironment,
   EnvironmentError,
@@ -14,11 +14,11 @@ import {
   type EnvironmentChoices,
 } from '../run/environment';
 import { CommandNotStarted, runChild } from '../run/run-child';
-import { addClientFlags, clientFor } from './client-flags';
-import { CliError, EXIT_USAGE } from './exit';
-import { fetchValues } from './fetch-secrets';
+import { addClientFlags, clientFor } from '../client-flags';
+import { CliError, EXIT_USAGE } from '../exit';
+import { fetchValues } from '../fetch-secrets';
 import { unwrapFrom } from './wrap-commands';
-import { withExamples } from './output';
+import { withExamples } from '../output';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 

@@ -6,8 +6,8 @@
  * after a key the caller cannot see; the token must not tell which.
  */
 import { createHash, hkdfSync } from 'node:crypto';
-import { InvalidContinuationToken } from './errors';
-import { openAesGcm, sealAesGcm } from './crypto/aes-gcm';
+import { InvalidContinuationToken } from '../errors';
+import { decryptAesGcm, encryptAesGcm } from '../crypto/aes-gcm';
 
 const BINDING_BYTES = 16;
 /** Room for the longest position: a key of 512 characters. */
@@ -27,14 +27,14 @@ export class ContinuationTokens {
     bindingDigest(binding).copy(plaintext, 0);
     plaintext.writeUInt16BE(position.length, BINDING_BYTES);
     position.copy(plaintext, BINDING_BYTES + 2);
-    return sealAesGcm(this.key, plaintext, Buffer.alloc(0)).toString('base64url');
+    return encryptAesGcm(this.key, plaintext, Buffer.alloc(0)).toString('base64url');
   }
 
   /** Where to continue after; InvalidContinuationToken when forged, corrupt or issued for another query. */
   resume(token: string, binding: string): string {
     let plaintext: Buffer;
     try {
-      plaintext = openAesGcm(this.key, Buffer.from(token, 'base64url'), Buffer.alloc(0));
+      plaintext = decryptAesGcm(this.key, Buffer.from(token, 'base64url'), Buffer.alloc(0));
     } catch {
       throw new InvalidContinuationToken();
     }

@@ -1,13 +1,13 @@
 /** keys status, keys rotate and keys retire: the envelope keyring, run next to the database. */
 import type { Command } from 'commander';
-import { systemClock } from '../clock';
-import type { KeyRotationStorage, RotationProgress } from '../keyring/key-rotation';
-import type { Config } from '../config';
+import { systemClock } from '../../shared/clock';
+import type { KeyRotationStorage, RotationProgress } from '../../keyring/key-rotation';
+import type { Config } from '../../config';
 
-import { CliError, EXIT_USAGE } from './exit';
-import { plural, printJson, withExamples } from './output';
+import { CliError, EXIT_USAGE } from '../exit';
+import { plural, printJson, withExamples } from '../output';
 import { registerSealCommands } from './seal-commands';
-import { SERVER_HOST_NOTE, withInstallation } from './server-host';
+import { SERVER_HOST_NOTE, withInstallation } from '../server-host';
 
 async function withKeyRotationStorage<T>(work: (store: KeyRotationStorage, config: Config) => Promise<T>): Promise<T> {
   return withInstallation({ keyring: true }, (storage, config) => work(storage.keyRotation, config));
@@ -44,7 +44,7 @@ export function registerKeysCommands(program: Command): void {
     'scoped-secrets keys status --json',
   ).action((options: { json?: boolean }) =>
     withKeyRotationStorage(async (store, config) => {
-      const { keyringStatus } = await import('./keyring-status.js');
+      const { keyringStatus } = await import('../keyring-status.js');
       const status = await keyringStatus(config, await store.countByKeyId());
       if (options.json) return printJson(status);
       for (const row of status.keys) {
@@ -66,8 +66,8 @@ export function registerKeysCommands(program: Command): void {
   ).action((options: { batchSize: string; json?: boolean }) => {
     if (!/^[1-9]\d{0,4}$/.test(options.batchSize)) throw new CliError('--batch-size must be from 1 to 99999', EXIT_USAGE);
     return withKeyRotationStorage(async (store, config) => {
-      const { rotateKeys } = await import('../keyring/key-rotation.js');
-      const { withSeal } = await import('../keyring/open-keyring.js');
+      const { rotateKeys } = await import('../../keyring/key-rotation.js');
+      const { withSeal } = await import('../../keyring/open-keyring.js');
       const result = await withSeal(config, (seal) =>
         rotateKeys({
           keyringFile: config.keyringFile,
@@ -96,7 +96,7 @@ export function registerKeysCommands(program: Command): void {
       if (inUse > 0) {
         throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
       }
-      const { removeKey } = await import('../keyring/keyring-changes.js');
+      const { removeKey } = await import('../../keyring/keyring-changes.js');
       await removeKey(config.keyringFile, id);
       process.stdout.write(`retired ${id}\n`);
     }),

@@ -1,13 +1,13 @@
 /** token create (offline, signed with the configured key), token derive and token revoke (through the API). */
 import type { Command } from 'commander';
-import { systemClock } from '../clock';
-import { loadConfig } from '../config';
-import { keyProblem } from '../keys';
-import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
-import { addClientFlags, clientFor } from './client-flags';
-import { CliError, EXIT_USAGE } from './exit';
-import { printJson, warn, withExamples } from './output';
-import { ttlSeconds } from './ttl';
+import { systemClock } from '../../shared/clock';
+import { loadConfig } from '../../config';
+import { keyProblem } from '../../secrets/secret-key';
+import { grantedScopeProblem, scopeListProblem } from '../../scopes/grammar';
+import { addClientFlags, clientFor } from '../client-flags';
+import { CliError, EXIT_USAGE } from '../exit';
+import { printJson, warn, withExamples } from '../output';
+import { ttlSeconds } from '../ttl';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -38,8 +38,8 @@ export function registerTokenCommands(program: Command): void {
       const subjectProblem = keyProblem(options.subject);
       if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
       checkScopes(options.scope);
-      const { createSigner } = await import('../tokens/token-keys.js');
-      const { withGeneratedSecret } = await import('../server/first-start.js');
+      const { createSigner } = await import('../../tokens/token-keys.js');
+      const { withGeneratedSecret } = await import('../../server/first-start.js');
       const config = withGeneratedSecret(loadConfig(process.env));
       if (config.jwtSecret === undefined && config.jwtPrivateKey === undefined) {
         throw new CliError(

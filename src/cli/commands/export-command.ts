@@ -1,11 +1,11 @@
 /** export: print secrets' fields as variables, for a .env file, an `eval`, or a JSON consumer. */
 import { Option, type Command } from 'commander';
 import { buildEnvironment } from '../run/environment';
-import { addClientFlags, clientFor } from './client-flags';
-import { EXPORT_FORMATS, formatVariables, UnsafeValueError, type ExportFormat } from './dotenv';
-import { CliError, EXIT_USAGE } from './exit';
-import { fetchValues } from './fetch-secrets';
-import { withExamples } from './output';
+import { addClientFlags, clientFor } from '../client-flags';
+import { EXPORT_FORMATS, formatVariables, UnsafeValueError, type ExportFormat } from '../dotenv';
+import { CliError, EXIT_USAGE } from '../exit';
+import { fetchValues } from '../fetch-secrets';
+import { withExamples } from '../output';
 import { addVariableOptions, checkedFromKeys, environmentOrExit, variableChoicesFrom, type VariableOptions } from './run-command';
 
 function formatVariablesOrExit(variables: Record<string, string>, format: ExportFormat): string {

@@ -1,11 +1,11 @@
 /** serve, migrate and sweep: the commands that run on the server side. */
 // Heavy modules load inside each action, so that client commands start fast.
 import type { Command } from 'commander';
-import { systemClock } from '../clock';
-import { loadConfig } from '../config';
-import { CliError, EXIT_USAGE } from './exit';
-import { printJson, withExamples } from './output';
-import { SERVER_HOST_NOTE, withInstallation } from './server-host';
+import { systemClock } from '../../shared/clock';
+import { loadConfig } from '../../config';
+import { CliError, EXIT_USAGE } from '../exit';
+import { printJson, withExamples } from '../output';
+import { SERVER_HOST_NOTE, withInstallation } from '../server-host';
 
 /** Command-line flags win over the environment, and are checked the same way. */
 function envWith(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -28,8 +28,8 @@ export function registerServerCommands(program: Command): void {
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets serve --host 0.0.0.0 --workers 2',
   ).action(async (options: { host?: string; port?: string; workers?: string }) => {
     const config = loadConfig(envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }));
-    const { createLogger } = await import('../logger.js');
-    const { serve } = await import('../server/serve.js');
+    const { createLogger } = await import('../../shared/logger.js');
+    const { serve } = await import('../../server/serve.js');
     const { logger, flush } = createLogger(config.logLevel);
     await serve(config, logger, flush);
   });
@@ -44,11 +44,11 @@ export function registerServerCommands(program: Command): void {
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets migrate --create',
   ).action(async (options: { create?: boolean; json?: boolean }) => {
     const config = loadConfig(process.env);
-    const { requireDatabaseFile } = await import('./installation.js');
-    const { describeDatabase } = await import('../storage/database-location.js');
+    const { requireDatabaseFile } = await import('../installation.js');
+    const { describeDatabase } = await import('../../storage/database-location.js');
     const remedy = 'or give --create to make one';
     if (!options.create) requireDatabaseFile(config.db, `run this where serve runs, ${remedy}`);
-    const { openStorageAdmin } = await import('../storage/open-storage.js');
+    const { openStorageAdmin } = await import('../../storage/open-storage.js');
     const storage = openStorageAdmin(config.db);
     try {
       if (!options.create && !(await storage.hasOurTables())) {
@@ -73,12 +73,12 @@ export function registerServerCommands(program: Command): void {
   ).action(async (options: { json?: boolean }) => {
     // Checked first, on a connection of its own, so that nothing is created when the installation is not here.
     await withInstallation({ keyring: true }, async () => {});
-    const { createServices } = await import('../deps.js');
-    const { createLogger } = await import('../logger.js');
-    const { withGeneratedSecret } = await import('../server/first-start.js');
+    const { createServices } = await import('../../deps.js');
+    const { createLogger } = await import('../../shared/logger.js');
+    const { withGeneratedSecret } = await import('../../server/first-start.js');
     const config = withGeneratedSecret(loadConfig(process.env));
     const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const { openKeyringForCommand } = await import('../keyring/open-keyring.js');
+    const { openKeyringForCommand } = await import('../../keyring/open-keyring.js');
     const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config));
     try {
       const purged = await services.sweeper.runOnce();

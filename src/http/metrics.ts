@@ -1,6 +1,6 @@
 /** Prometheus metrics. Labels carry routes, statuses and reasons; never a key, a value or a token. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { NOT_READY_REASONS, type Readiness } from './storage/readiness-probe';
+import { NOT_READY_REASONS, type Readiness } from '../storage/readiness-probe';
 
 export class Metrics {
   readonly registry = new Registry();

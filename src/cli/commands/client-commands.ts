@@ -1,13 +1,13 @@
 /** get, put, delete, list and whoami: the client commands, over HTTP. */
 import { Option, type Command } from 'commander';
 import type { SecretsClient } from '../client/secrets-client';
-import { keyProblem } from '../keys';
-import { addClientFlags, clientFor } from './client-flags';
-import { CliError, EXIT_USAGE } from './exit';
-import { expiresFrom } from './expiry';
-import { explainKeyFailure } from './key-failures';
-import { printJson, printValue, withExamples } from './output';
-import { promptForFields, readDotenvFile, readJsonObject } from './read-secret-input';
+import { keyProblem } from '../../secrets/secret-key';
+import { addClientFlags, clientFor } from '../client-flags';
+import { CliError, EXIT_USAGE } from '../exit';
+import { expiresFrom } from '../expiry';
+import { explainKeyFailure } from '../key-failures';
+import { printJson, printValue, withExamples } from '../output';
+import { promptForFields, readDotenvFile, readJsonObject } from '../read-secret-input';
 
 export function checkedKey(key: string, what = 'KEY'): string {
   const problem = keyProblem(key);
@@ -29,8 +29,8 @@ async function readValue(options: { file?: string; prompt?: string[]; fromDotenv
 
 /** Whether the token could list anything under `prefix` at all, from its own scopes: nothing the server holds is asked. */
 async function mayListUnder(client: SecretsClient, prefix: string): Promise<boolean> {
-  const { GrantSet } = await import('../scopes/grant-set.js');
-  const { listableRanges } = await import('../secrets/listing-ranges.js');
+  const { GrantSet } = await import('../../scopes/grant-set.js');
+  const { listableRanges } = await import('../../secrets/listing-ranges.js');
   const { scopes } = await client.whoami();
   return listableRanges(prefix, new GrantSet(scopes).targetsFor('secret', 'list')).length > 0;
 }

@@ -8,7 +8,7 @@
  * variable can hold, or a variable that steers how programs start is
  * refused, every one named at once, and nothing is run.
  */
-import { keyProblem } from '../keys';
+import { keyProblem } from '../../secrets/secret-key';
 import { steersProcess } from './steering-variables';
 
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -2,12 +2,12 @@
 import type { Command } from 'commander';
 import { exchangeOnce } from '../client/exchanged-token';
 import type { TrustRule } from '../client/secrets-client';
-import { addClientFlags, clientFor } from './client-flags';
+import { addClientFlags, clientFor } from '../client-flags';
 import { checkedKey } from './client-commands';
-import { CliError, EXIT_USAGE } from './exit';
-import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from './oidc-flags';
-import { printJson, withExamples } from './output';
-import { readJsonObject } from './read-secret-input';
+import { CliError, EXIT_USAGE } from '../exit';
+import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from '../oidc-flags';
+import { printJson, withExamples } from '../output';
+import { readJsonObject } from '../read-secret-input';
 
 export function registerTrustCommands(program: Command): void {
   withExamples(

@@ -4,7 +4,7 @@
  * one through bashcompinit.
  */
 import { Argument, type Command } from 'commander';
-import { withExamples } from './output';
+import { withExamples } from '../output';
 
 /** Every command path ('' for the top) with the words that may follow it: subcommands, then options. */
 function completionTable(root: Command): Map<string, string[]> {

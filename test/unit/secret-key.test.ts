@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isValidKey } from '../../src/keys';
+import { isValidKey } from '../../src/secrets/secret-key';
 
 describe('key grammar', () => {
   const VALID = ['a', 'ci/deploy/aws', 'A-Z_a.z-0', '.hidden', 'a/.b/..c', '...', 'x'.repeat(512), 'a/b/c/d/e/f'];

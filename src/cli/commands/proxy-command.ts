@@ -3,14 +3,14 @@ import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { createAuthProxy, type ProxyRules, type TokenSource } from '../proxy/auth-proxy';
 import { plainHttpProblem, sharedFileWarning } from '../client/credential-safety';
-import { isLoopback } from '../loopback';
+import { isLoopback } from '../../shared/loopback';
 import { RefreshingToken } from '../client/exchanged-token';
 import { SecretsClient } from '../client/secrets-client';
 import type { Logger } from 'pino';
-import { addOidcFlags, exchangeSource, type OidcOptions } from './oidc-flags';
+import { addOidcFlags, exchangeSource, type OidcOptions } from '../oidc-flags';
 import { DEFAULT_CAPABILITIES, hostMatcher, isProxyCapability, PROXY_CAPABILITIES, type ProxyCapability } from '../proxy/forwarding-policy';
 import { TokenFile, TokenFileError } from '../proxy/token-file';
-import { CliError, EXIT_USAGE } from './exit';
+import { CliError, EXIT_USAGE } from '../exit';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -90,7 +90,7 @@ export function registerProxyCommand(program: Command): void {
         }
         const insecure = plainHttpProblem(upstream, process.env);
         if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
-        const { createLogger } = await import('../logger.js');
+        const { createLogger } = await import('../../shared/logger.js');
         const { logger, flush } = createLogger('info');
         const token = await tokenSourceFor(options, upstream, logger);
         const server = createAuthProxy({ upstream, token, logger, rules });

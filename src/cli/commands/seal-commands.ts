@@ -1,10 +1,10 @@
 /** keys seal, keys unseal and keys reseal: putting the keyring's keys under an HSM or KMS key, or taking them out. */
 import type { Command } from 'commander';
-import type { SealReport } from '../keyring/keyring-changes';
-import { SEAL_PROVIDERS, type SealProvider } from '../seal/seal';
-import { CliError, EXIT_USAGE } from './exit';
-import { plural, printJson, withExamples } from './output';
-import { withInstallation } from './server-host';
+import type { SealReport } from '../../keyring/keyring-changes';
+import { SEAL_PROVIDERS, type SealProvider } from '../../seal/seal';
+import { CliError, EXIT_USAGE } from '../exit';
+import { plural, printJson, withExamples } from '../output';
+import { withInstallation } from '../server-host';
 
 function printReport(report: SealReport, json: boolean | undefined, done: string): void {
   if (json) return printJson(report);
@@ -34,9 +34,9 @@ export function registerSealCommands(keys: Command): void {
       throw new CliError(`--to must be ${SEAL_PROVIDERS.join(' or ')}`, EXIT_USAGE);
     if (options.createKey && options.to !== 'pkcs11')
       throw new CliError("--create-key is for --to pkcs11: create KMS keys with AWS's own tools", EXIT_USAGE);
-    const { loadSealSettings } = await import('../seal/seal-config.js');
-    const { sealKeyring } = await import('../keyring/keyring-changes.js');
-    const { withSealOf } = await import('../keyring/open-keyring.js');
+    const { loadSealSettings } = await import('../../seal/seal-config.js');
+    const { sealKeyring } = await import('../../keyring/keyring-changes.js');
+    const { withSealOf } = await import('../../keyring/open-keyring.js');
     const settings = loadSealSettings(process.env, options.to as SealProvider);
     await withInstallation({ keyring: true }, async (_storage, config) => {
       const report = await withSealOf(settings, (seal) => sealKeyring(config.keyringFile, seal), { createKey: options.createKey });
@@ -60,8 +60,8 @@ export function registerSealCommands(keys: Command): void {
   ).action(async (options: { yes?: boolean; json?: boolean }) => {
     if (!options.yes)
       throw new CliError('keys unseal writes every key in plaintext into the keyring file: run it again with --yes to do so', EXIT_USAGE);
-    const { unsealKeyring } = await import('../keyring/keyring-changes.js');
-    const { withSealOf } = await import('../keyring/open-keyring.js');
+    const { unsealKeyring } = await import('../../keyring/keyring-changes.js');
+    const { withSealOf } = await import('../../keyring/open-keyring.js');
     await withInstallation({ keyring: true }, async (_storage, config) => {
       if (!config.seal) throw new CliError('set SECRETS_SEAL (and its settings) to the seal that sealed the keyring', EXIT_USAGE);
       const result = await withSealOf(config.seal, (seal) => unsealKeyring(config.keyringFile, seal));
@@ -82,8 +82,8 @@ export function registerSealCommands(keys: Command): void {
       .option('--json', 'print the result as JSON'),
     'scoped-secrets keys reseal',
   ).action(async (options: { json?: boolean }) => {
-    const { resealKeyring } = await import('../keyring/keyring-changes.js');
-    const { withSealOf } = await import('../keyring/open-keyring.js');
+    const { resealKeyring } = await import('../../keyring/keyring-changes.js');
+    const { withSealOf } = await import('../../keyring/open-keyring.js');
     await withInstallation({ keyring: true }, async (_storage, config) => {
       if (!config.seal) throw new CliError('set SECRETS_SEAL (and its settings) to the seal to reseal with', EXIT_USAGE);
       const report = await withSealOf(config.seal, (seal) => resealKeyring(config.keyringFile, seal));

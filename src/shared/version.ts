@@ -6,7 +6,7 @@ let cached: string | undefined;
 
 export function packageVersion(): string {
   if (cached === undefined) {
-    const file = path.resolve(__dirname, '..', '..', 'package.json');
+    const file = path.resolve(__dirname, '..', '..', '..', 'package.json');
     cached = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
   }
   return cached;

@@ -1,4 +1,9 @@
-/** The key grammar: segments of [A-Za-z0-9_.-] joined by single slashes. Pure: no I/O. */
+/**
+ * A secret's key: its path in the hierarchy (`ci/deploy/aws`), segments of
+ * [A-Za-z0-9_.-] joined by single slashes. Not to be confused with the data
+ * keys of the envelope (crypto/), the keyring's keys (keyring/) or the token
+ * signing keys (tokens/). Pure: no I/O.
+ */
 
 export const MAX_KEY_LENGTH = 512;
 const SEGMENT = /^[A-Za-z0-9_.-]+$/;

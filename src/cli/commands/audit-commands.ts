@@ -2,12 +2,12 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, AuditQuery, SecretsClient } from '../client/secrets-client';
-import { parseDuration } from '../durations';
-import { parseTimestamp } from '../timestamps';
-import { addClientFlags, clientFor } from './client-flags';
-import { CliError, EXIT_USAGE } from './exit';
-import { printJson, withExamples } from './output';
-import { SERVER_HOST_NOTE, withInstallation } from './server-host';
+import { parseDuration } from '../../shared/durations';
+import { parseTimestamp } from '../../shared/timestamps';
+import { addClientFlags, clientFor } from '../client-flags';
+import { CliError, EXIT_USAGE } from '../exit';
+import { printJson, withExamples } from '../output';
+import { SERVER_HOST_NOTE, withInstallation } from '../server-host';
 
 /** How far back each poll of `audit tail` looks again: an event's time can trail its position by a commit's delay. */
 const TAIL_OVERLAP_MS = 5000;
@@ -66,10 +66,10 @@ export function registerAuditCommands(program: Command): void {
     'scoped-secrets audit verify',
     'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
   ).action(async (options: { sinceHead?: string; json?: boolean }) => {
-    const { AuditChain } = await import('../audit/audit-chain.js');
-    const { verifyAuditChain } = await import('../audit/chain-verifier.js');
-    const { withSeal } = await import('../keyring/open-keyring.js');
-    const { readAuditKey } = await import('../keyring/local-keyring.js');
+    const { AuditChain } = await import('../../audit/audit-chain.js');
+    const { verifyAuditChain } = await import('../../audit/chain-verifier.js');
+    const { withSeal } = await import('../../keyring/open-keyring.js');
+    const { readAuditKey } = await import('../../keyring/local-keyring.js');
     await withInstallation({ keyring: true }, async (storage, config) => {
       const chain = new AuditChain(await withSeal(config, (seal) => readAuditKey(config.keyringFile, seal)));
       const since = options.sinceHead === undefined ? undefined : chain.readHeadToken(options.sinceHead);

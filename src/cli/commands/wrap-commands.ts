@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { warnIfShared } from '../client/credential-safety';
 import { SecretsClient, serviceUrl, type ClientFlags, type Unwrapped } from '../client/secrets-client';
-import { addClientFlags, clientFor } from './client-flags';
+import { addClientFlags, clientFor } from '../client-flags';
 import { checkedKey } from './client-commands';
-import { CliError, EXIT_USAGE } from './exit';
-import { explainKeyFailure } from './key-failures';
-import { printJson, printValue, withExamples } from './output';
-import { readJsonObject } from './read-secret-input';
-import { ttlSeconds } from './ttl';
-import { WRAP_TOKEN_PATTERN } from '../wraps/wrap-tokens';
+import { CliError, EXIT_USAGE } from '../exit';
+import { explainKeyFailure } from '../key-failures';
+import { printJson, printValue, withExamples } from '../output';
+import { readJsonObject } from '../read-secret-input';
+import { ttlSeconds } from '../ttl';
+import { WRAP_TOKEN_PATTERN } from '../../wraps/wrap-tokens';
 
 /** The wrap token from a file, or all of standard input; one line, checked for shape, so a wrong file fails before it is sent. */
 function readWrapToken(file: string | undefined): string {

@@ -1,8 +1,8 @@
 /** --version prints this build's version; `version` also asks the server it talks to, when it can reach one. */
 import type { Command } from 'commander';
 import { SecretsClient, serviceUrl, type ClientFlags } from '../client/secrets-client';
-import { packageVersion } from '../version';
-import { printJson, withExamples } from './output';
+import { packageVersion } from '../../shared/version';
+import { printJson, withExamples } from '../output';
 
 export function registerVersionCommand(program: Command): void {
   program.version(packageVersion(), '--version', 'print the version');
