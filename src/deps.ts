@@ -105,8 +105,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     });
     const envelope = new Envelope(keyring);
     const secrets = new SecretService({
-      store: storage.secrets,
-      writes: storage.secrets,
+      storage: storage.secrets,
       envelope,
       clock,
       continuation,
@@ -115,8 +114,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     });
     const tokens = new TokenService({
       signer: keys.derivationSigner,
-      store: storage.tokens,
-      writes: storage.tokens,
+      storage: storage.tokens,
       revocations,
       clock,
       maxTtlSeconds: config.maxTokenTtlSeconds,
@@ -125,8 +123,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
 
     const wraps = new WrapService({
       secrets,
-      store: storage.wraps,
-      writes: storage.wraps,
+      storage: storage.wraps,
       envelope,
       clock,
       maxTtlSeconds: config.maxWrapTtlSeconds,
@@ -140,8 +137,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     );
     await trustRules.refresh(true);
     const trust = new TrustService({
-      store: storage.trust,
-      writes: storage.trust,
+      storage: storage.trust,
       rules: trustRules,
       verifier: new IdTokenVerifier(issuers, { leewaySeconds: config.jwtLeewaySeconds, clock }),
       issuerNames: issuers.map((issuer) => issuer.name),

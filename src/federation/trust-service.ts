@@ -24,7 +24,6 @@ import { IdTokenRejected, IssuerUnavailable, type IdTokenVerifier } from './id-t
 import type { TrustStorage } from './trust-storage';
 import type { TrustRuleSet } from './trust-rule-set';
 import { decidingGrant, subjectScope, trustRuleProblem, widestScopes, type TrustRule } from './trust-rules';
-import type { TrustWrites } from './trust-storage';
 
 export interface ExchangedToken extends DerivedToken {
   readonly rules: string[];
@@ -35,8 +34,7 @@ export class TrustService {
 
   constructor(
     private readonly deps: {
-      store: Pick<TrustStorage, 'all' | 'find'>;
-      writes: TrustWrites;
+      storage: TrustStorage;
       rules: TrustRuleSet;
       verifier: Pick<IdTokenVerifier, 'verify'>;
       issuerNames: readonly string[];
@@ -61,25 +59,25 @@ export class TrustService {
     const uncovered = uncoveredScopes(caller.grants.scopes, [...widestScopes(rule), ...(subject === undefined ? [] : [subject])]);
     if (uncovered.length > 0) throw new ScopeEscalation(uncovered);
     const now = this.deps.clock.now();
-    const created = await this.deps.writes.putRule(rule, now, { ...actor, time: now, action: 'trust.set', key: rule.name, outcome: 200 });
+    const created = await this.deps.storage.putRule(rule, now, { ...actor, time: now, action: 'trust.set', key: rule.name, outcome: 200 });
     this.deps.audit.kick();
     await this.deps.rules.refresh(true);
     return created;
   }
 
   async get(name: string): Promise<TrustRule> {
-    const found = await this.deps.store.find(name);
+    const found = await this.deps.storage.find(name);
     if (!found) throw new TrustRuleNotFound();
     return found;
   }
 
   async list(caller: Principal): Promise<TrustRule[]> {
-    return (await this.deps.store.all()).filter((rule) => caller.grants.allows('trust', 'get', rule.name));
+    return (await this.deps.storage.all()).filter((rule) => caller.grants.allows('trust', 'get', rule.name));
   }
 
   async delete(name: string, actor: Actor): Promise<void> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.writes.deleteRule(name, { ...actor, time: now, action: 'trust.delete', key: name, outcome: 204 })))
+    if (!(await this.deps.storage.deleteRule(name, { ...actor, time: now, action: 'trust.delete', key: name, outcome: 204 })))
       throw new TrustRuleNotFound();
     this.deps.audit.kick();
     await this.deps.rules.refresh(true);

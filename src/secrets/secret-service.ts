@@ -12,8 +12,7 @@ import type { GrantSet } from '../scopes/grant-set';
 import type { ContinuationTokens } from './continuation-tokens';
 import { listableRanges } from './listing-ranges';
 import { checkPreconditions, type Preconditions } from './preconditions';
-import type { Expected, SecretWrites } from './secret-storage';
-import type { EncryptedSecret, SecretRecord, SecretReads } from './secret-storage';
+import type { EncryptedSecret, Expected, SecretRecord, SecretStorage } from './secret-storage';
 
 export type SecretValue = Record<string, unknown>;
 
@@ -34,7 +33,7 @@ export interface ListRequest {
   readonly grants: Pick<GrantSet, 'allows' | 'targetsFor'>;
 }
 
-type Store = Pick<SecretReads, 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange'>;
+type Storage = Pick<SecretStorage, 'getCurrent' | 'getRecord' | 'getVersion' | 'listRange' | 'put' | 'delete'>;
 
 /** How often a write plans again when concurrent writes keep coming first. */
 const MAX_WRITE_ATTEMPTS = 32;
@@ -49,26 +48,23 @@ const MIN_LIST_BATCH = 100;
 const MAX_LIST_BATCH = 1000;
 
 export class SecretService {
-  private readonly store: Store;
+  private readonly storage: Storage;
   private readonly envelope: Envelope;
   private readonly clock: Clock;
   private readonly continuation: ContinuationTokens;
   private readonly historyVersions: number;
-  private readonly writes: SecretWrites;
   private readonly audit: Pick<AuditLog, 'kick'>;
 
   constructor(deps: {
-    store: Store;
+    storage: Storage;
     envelope: Envelope;
     clock: Clock;
     continuation: ContinuationTokens;
     historyVersions: number;
-    writes: SecretWrites;
     audit: Pick<AuditLog, 'kick'>;
   }) {
-    this.writes = deps.writes;
     this.audit = deps.audit;
-    this.store = deps.store;
+    this.storage = deps.storage;
     this.envelope = deps.envelope;
     this.clock = deps.clock;
     this.continuation = deps.continuation;
@@ -99,7 +95,7 @@ export class SecretService {
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       // Metadata alone: a write needs the version and expiry it replaces, not the value.
-      const existing = await this.store.getRecord(key);
+      const existing = await this.storage.getRecord(key);
       const live = existing && existing.expiresAt > now ? existing : undefined;
       checkPreconditions(preconditions, live?.version);
       const version = live ? live.version + 1 : 1;
@@ -107,7 +103,7 @@ export class SecretService {
       const encrypted = await this.envelope.encrypt(plaintext, { key, version });
       const created = live === undefined;
       const events = [{ ...actor, time: now, action: 'secret.write' as const, key, outcome: created ? 201 : 200 }];
-      if (await this.writes.put({ expected: expectedOf(existing), record, encrypted, keepVersions: this.historyVersions, events })) {
+      if (await this.storage.put({ expected: expectedOf(existing), record, encrypted, keepVersions: this.historyVersions, events })) {
         this.audit.kick();
         return { created, record };
       }
@@ -116,7 +112,7 @@ export class SecretService {
   }
 
   async get(key: string, version?: number): Promise<SecretWithValue> {
-    const found = version === undefined ? await this.store.getCurrent(key) : await this.store.getVersion(key, version);
+    const found = version === undefined ? await this.storage.getCurrent(key) : await this.storage.getVersion(key, version);
     if (!found) throw new SecretNotFound();
     if (found.expiresAt <= this.clock.now()) throw new SecretExpired();
     return this.open(found);
@@ -126,11 +122,11 @@ export class SecretService {
   async delete(key: string, preconditions: Preconditions, actor: Actor): Promise<void> {
     const now = this.clock.now();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const existing = await this.store.getRecord(key);
+      const existing = await this.storage.getRecord(key);
       if (!existing) throw new SecretNotFound();
       checkPreconditions(preconditions, existing.expiresAt > now ? existing.version : undefined);
       const events = [{ ...actor, time: now, action: 'secret.delete' as const, key, outcome: 204 }];
-      if (await this.writes.delete({ key, expected: { version: existing.version, expiresAt: existing.expiresAt }, events })) {
+      if (await this.storage.delete({ key, expected: { version: existing.version, expiresAt: existing.expiresAt }, events })) {
         this.audit.kick();
         return;
       }
@@ -157,7 +153,7 @@ export class SecretService {
         if (after !== undefined && performance.now() > deadline) {
           return { secrets, continuationToken: this.continuation.issue(prefix, after) };
         }
-        const rows = await this.store.listRange(range, after, batchSize);
+        const rows = await this.storage.listRange(range, after, batchSize);
         for (const [index, row] of rows.entries()) {
           after = row.key;
           if (row.expiresAt <= now || !grants.allows('secret', 'list', row.key)) continue;
@@ -168,7 +164,7 @@ export class SecretService {
           }
         }
         if (rows.length < batchSize) break;
-        // Let other requests run between batches: on SQLite each query holds the event loop.
+        // Let other requests run between batches: a backend may read on the event loop itself.
         await new Promise((resolve) => setImmediate(resolve));
       }
     }

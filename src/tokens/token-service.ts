@@ -13,7 +13,6 @@ import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';
 import type { TokenSigner } from './token-signer';
 import type { TokenStorage } from './token-storage';
-import type { TokenWrites } from './token-storage';
 import type { Principal } from './token-verifier';
 
 export interface DeriveRequest {
@@ -48,8 +47,7 @@ export interface DerivedToken {
 export class TokenService {
   /** Absent when only public keys are configured: then nothing can be derived. */
   private readonly signer?: Pick<TokenSigner, 'sign'>;
-  private readonly store: Pick<TokenStorage, 'findIssued'>;
-  private readonly writes: TokenWrites;
+  private readonly storage: Pick<TokenStorage, 'findIssued' | 'recordIssued' | 'revoke'>;
   private readonly audit: Pick<AuditLog, 'kick'>;
   private readonly revocations: Pick<RevocationList, 'add'>;
   private readonly clock: Clock;
@@ -57,17 +55,15 @@ export class TokenService {
 
   constructor(deps: {
     signer: Pick<TokenSigner, 'sign'> | undefined;
-    store: Pick<TokenStorage, 'findIssued'>;
-    writes: TokenWrites;
+    storage: Pick<TokenStorage, 'findIssued' | 'recordIssued' | 'revoke'>;
     revocations: Pick<RevocationList, 'add'>;
     clock: Clock;
     maxTtlSeconds: number;
     audit: Pick<AuditLog, 'kick'>;
   }) {
-    this.writes = deps.writes;
     this.audit = deps.audit;
     this.signer = deps.signer;
-    this.store = deps.store;
+    this.storage = deps.storage;
     this.revocations = deps.revocations;
     this.clock = deps.clock;
     this.maxTtlSeconds = deps.maxTtlSeconds;
@@ -92,7 +88,7 @@ export class TokenService {
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
-    await this.writes.recordIssued({ jti: signed.jti, subject, ancestors, createdAt: now, expiresAt: signed.expiresAt }, [
+    await this.storage.recordIssued({ jti: signed.jti, subject, ancestors, createdAt: now, expiresAt: signed.expiresAt }, [
       { ...actor, time: now, action: 'token.create', key: subject, outcome: 201 },
     ]);
     this.audit.kick();
@@ -113,7 +109,7 @@ export class TokenService {
     const ttlSeconds = Math.min(grant.ttlSeconds, this.maxTtlSeconds);
     const signed = this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
     const now = this.clock.now();
-    await this.writes.recordIssued(
+    await this.storage.recordIssued(
       { jti: signed.jti, subject: grant.subject, ancestors: [], createdAt: now, expiresAt: signed.expiresAt },
       [{ ...actor, time: now, action: 'token.exchange', key: grant.subject, outcome: 201, detail }],
     );
@@ -127,7 +123,7 @@ export class TokenService {
    * a jti this server never minted needs `token:revoke:**`.
    */
   async revoke(caller: Principal, jti: string, actor: Actor): Promise<void> {
-    const record = await this.store.findIssued(jti);
+    const record = await this.storage.findIssued(jti);
     const own = caller.jti !== undefined && (jti === caller.jti || (record?.ancestors.includes(caller.jti) ?? false));
     const allowed =
       own ||
@@ -138,7 +134,9 @@ export class TokenService {
     if (!allowed) throw new InsufficientScopes(['token:revoke:<subject of that token>']);
     const expiresAt = record?.expiresAt ?? (jti === caller.jti ? caller.expiresAt : null);
     const now = this.clock.now();
-    await this.writes.revoke({ jti, revokedAt: now, expiresAt }, [{ ...actor, time: now, action: 'token.revoke', key: jti, outcome: 204 }]);
+    await this.storage.revoke({ jti, revokedAt: now, expiresAt }, [
+      { ...actor, time: now, action: 'token.revoke', key: jti, outcome: 204 },
+    ]);
     this.audit.kick();
     this.revocations.add(jti, expiresAt);
   }

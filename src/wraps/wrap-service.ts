@@ -14,7 +14,6 @@ import { InvalidRequest, WrapQuotaExceeded, WrapTokenNotFound, WrapTooLarge } fr
 import type { SecretService, SecretValue } from '../secrets/secret-service';
 import type { WrapInfo, WrapStorage } from './wrap-storage';
 import { newWrapId, newWrapToken, wrapTokenHash } from './wrap-tokens';
-import type { WrapWrites } from './wrap-storage';
 
 export interface WrapRequest {
   readonly key?: string;
@@ -36,8 +35,7 @@ export class WrapService {
   constructor(
     private readonly deps: {
       secrets: Pick<SecretService, 'get'>;
-      store: Pick<WrapStorage, 'find'>;
-      writes: WrapWrites;
+      storage: WrapStorage;
       envelope: Envelope;
       clock: Clock;
       maxTtlSeconds: number;
@@ -53,7 +51,7 @@ export class WrapService {
 
   /** Wraps a copy of the secret's current value (404/410 as a read would), or the value given; never past the secret's expiry. */
   async create(request: WrapRequest, creator: string, actor: Actor): Promise<CreatedWrap> {
-    const { secrets, writes, envelope, clock, audit } = this.deps;
+    const { secrets, storage, envelope, clock, audit } = this.deps;
     const now = clock.now();
     const secret = request.key === undefined ? undefined : await secrets.get(request.key);
     const value = secret?.value ?? request.value;
@@ -65,7 +63,7 @@ export class WrapService {
     const encrypted = await envelope.encrypt(Buffer.from(JSON.stringify(value), 'utf8'), { wrapId: id });
     const { quota } = this.deps;
     if (encrypted.ciphertext.length > quota.bytes) throw new WrapTooLarge(quota.bytes);
-    const refused = await writes.createWrap(
+    const refused = await storage.createWrap(
       { id, tokenHash: wrapTokenHash(wrapToken), key, creator, createdAt: now, expiresAt, encrypted },
       [{ ...actor, time: now, action: 'wrap.create', key, outcome: 201 }],
       quota,
@@ -85,8 +83,8 @@ export class WrapService {
 
   /** The value, once: a used, expired or unknown token is WrapTokenNotFound alike. */
   async unwrap(wrapToken: string, actor: Actor): Promise<UnwrappedValue> {
-    const { writes, envelope, clock, audit } = this.deps;
-    const wrap = await writes.takeWrap(wrapTokenHash(wrapToken), clock.now(), actor);
+    const { storage, envelope, clock, audit } = this.deps;
+    const wrap = await storage.takeWrap(wrapTokenHash(wrapToken), clock.now(), actor);
     if (!wrap) throw new WrapTokenNotFound();
     audit.kick();
     const plaintext = await envelope.decrypt(wrap.encrypted, { wrapId: wrap.id });
@@ -95,7 +93,7 @@ export class WrapService {
   }
 
   async lookup(wrapToken: string): Promise<WrapInfo> {
-    const found = await this.deps.store.find(wrapTokenHash(wrapToken), this.deps.clock.now());
+    const found = await this.deps.storage.find(wrapTokenHash(wrapToken), this.deps.clock.now());
     if (!found) throw new WrapTokenNotFound();
     return found;
   }

@@ -41,8 +41,7 @@ describe('secret service', () => {
     storage = new MemoryStorage(new AuditChain(randomBytes(32)));
     kicks = 0;
     secrets = new SecretService({
-      store: storage.secrets,
-      writes: storage.secrets,
+      storage: storage.secrets,
       envelope,
       clock,
       continuation: new ContinuationTokens(randomBytes(32)),
