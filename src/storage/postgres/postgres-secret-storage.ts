@@ -36,7 +36,7 @@ import {
 } from '../../secrets/secret-storage';
 import type { KeyRange } from '../../secrets/listing-ranges';
 import type { EncryptedValue } from '../../crypto/envelope';
-import { BatchedLookups } from '../batched-lookups';
+import { SecretLookups } from '../knex/secret-lookups';
 import { stageEvents } from '../knex/audit-outbox';
 import {
   countLiveSecrets,
@@ -135,31 +135,24 @@ const MAX_BATCH = 64;
 
 export class PostgresSecretStorage implements SecretStorage {
   private batch = new Map<string, Pending>();
-  private readonly current: BatchedLookups<EncryptedRow>;
-  private readonly records: BatchedLookups<SecretRow>;
+  private readonly lookups: SecretLookups;
 
   constructor(private readonly knex: Knex) {
     // Named, so that each connection parses and plans them once.
     const rows = async <T>(name: string, sql: string, keys: string[]) =>
       (await this.knex.raw<{ rows: T[] }>(sql, [keys]).options({ name })).rows;
-    this.current = new BatchedLookups(
-      (keys) => rows<EncryptedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys),
-      (row) => row.key,
-    );
-    this.records = new BatchedLookups(
-      (keys) => rows<SecretRow>('scoped-secrets-records', RECORDS_SQL, keys),
-      (row) => row.key,
-    );
+    this.lookups = new SecretLookups({
+      currentOf: (keys) => rows<EncryptedRow>('scoped-secrets-current-versions', CURRENT_VERSIONS_SQL, keys),
+      recordsOf: (keys) => rows<SecretRow>('scoped-secrets-records', RECORDS_SQL, keys),
+    });
   }
 
-  async getCurrent(key: string): Promise<EncryptedSecret | undefined> {
-    const row = await this.current.get(key);
-    return row ? rowToEncrypted(row) : undefined;
+  getCurrent(key: string): Promise<EncryptedSecret | undefined> {
+    return this.lookups.getCurrent(key);
   }
 
-  async getRecord(key: string): Promise<SecretRecord | undefined> {
-    const row = await this.records.get(key);
-    return row ? rowToRecord(row) : undefined;
+  getRecord(key: string): Promise<SecretRecord | undefined> {
+    return this.lookups.getRecord(key);
   }
 
   async getVersion(key: string, version: number): Promise<EncryptedSecret | undefined> {

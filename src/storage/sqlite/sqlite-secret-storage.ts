@@ -6,38 +6,31 @@
 import type { Knex } from 'knex';
 import type { KeyRange } from '../../secrets/listing-ranges';
 import type { DeleteCommand, PutCommand, EncryptedSecret, SecretRecord, SecretStorage } from '../../secrets/secret-storage';
-import { BatchedLookups } from '../batched-lookups';
-import { countLiveSecrets, listSecretRange, rowToRecord, rowToEncrypted, type EncryptedRow, type SecretRow } from '../knex/secret-rows';
+import { SecretLookups } from '../knex/secret-lookups';
+import { countLiveSecrets, listSecretRange } from '../knex/secret-rows';
 import type { SqliteSecretReader } from './sqlite-secret-reader';
 import type { SqliteWriteThread } from './write-thread';
 
 export class SqliteSecretStorage implements SecretStorage {
-  private readonly current: BatchedLookups<EncryptedRow>;
-  private readonly records: BatchedLookups<SecretRow>;
+  private readonly lookups: SecretLookups;
 
   constructor(
     private readonly knex: Knex,
     private readonly reader: SqliteSecretReader,
     private readonly writer: SqliteWriteThread,
   ) {
-    this.current = new BatchedLookups(
-      async (keys) => reader.currentOf(keys),
-      (row) => row.key,
-    );
-    this.records = new BatchedLookups(
-      async (keys) => reader.recordsOf(keys),
-      (row) => row.key,
-    );
+    this.lookups = new SecretLookups({
+      currentOf: async (keys) => reader.currentOf(keys),
+      recordsOf: async (keys) => reader.recordsOf(keys),
+    });
   }
 
-  async getCurrent(key: string): Promise<EncryptedSecret | undefined> {
-    const row = await this.current.get(key);
-    return row ? rowToEncrypted(row) : undefined;
+  getCurrent(key: string): Promise<EncryptedSecret | undefined> {
+    return this.lookups.getCurrent(key);
   }
 
-  async getRecord(key: string): Promise<SecretRecord | undefined> {
-    const row = await this.records.get(key);
-    return row ? rowToRecord(row) : undefined;
+  getRecord(key: string): Promise<SecretRecord | undefined> {
+    return this.lookups.getRecord(key);
   }
 
   async getVersion(key: string, version: number): Promise<EncryptedSecret | undefined> {
