@@ -17,6 +17,7 @@ import { pipeline, under, unlessSecretPath } from './http/pipeline';
 import { requestContext } from './http/request-context';
 import { operationsRoutes } from './http/routes/operations';
 import { consoleRoutes } from './http/routes/console';
+import { clientDownloadRoutes } from './http/routes/client-download';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
 import { tokenRoutes } from './http/routes/tokens';
@@ -74,6 +75,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(pipeline(requestContext(deps), deps.auditor.middleware()));
   app.use(unlessSecretPath(operationsRoutes(deps)));
   app.use(unlessSecretPath(consoleRoutes()));
+  app.use(unlessSecretPath(clientDownloadRoutes()));
   app.use(
     pipeline(
       under('/v1', pipeline(authenticate(deps), writesGate(deps.writesAvailable ?? (() => true)))),

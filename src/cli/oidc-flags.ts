@@ -1,6 +1,6 @@
-/** --oidc-token-file and --github-oidc: a CI job's own ID token, exchanged for a token of this service instead of a stored one. */
+/** --oidc-token-file, --oidc-token-env and --github-oidc: a CI job's own ID token, exchanged for a token of this service instead of a stored one. */
 import type { Command } from 'commander';
-import { idTokenFromFile, idTokenFromGitHub, type IdTokenSource } from './client/id-token-sources';
+import { idTokenFromEnv, idTokenFromFile, idTokenFromGitHub, type IdTokenSource } from './client/id-token-sources';
 import type { ExchangeSource } from './client/exchanged-token';
 import { SecretsClient, serviceUrl, type ClientFlags } from './client/secrets-client';
 import { keyProblem } from '../secrets/secret-key';
@@ -8,6 +8,7 @@ import { CliError, EXIT_USAGE } from './exit';
 
 export interface OidcOptions {
   oidcTokenFile?: string;
+  oidcTokenEnv?: string;
   githubOidc?: boolean;
   trustRule?: string;
 }
@@ -18,6 +19,7 @@ export function addOidcFlags(command: Command): Command {
       '--oidc-token-file <path>',
       'exchange the OIDC ID token in this file (read again when it changes, as Kubernetes projected tokens are)',
     )
+    .option('--oidc-token-env <name>', "exchange the OIDC ID token in this environment variable (GitLab CI: one of the job's id_tokens)")
     .option(
       '--github-oidc',
       'exchange an ID token from GitHub Actions (the job needs "permissions: id-token: write"; audience SECRETS_OIDC_AUDIENCE, default scoped-secrets)',
@@ -27,13 +29,15 @@ export function addOidcFlags(command: Command): Command {
 
 /** The ID token source the flags name, with the rule to exchange under; undefined when neither source is given. */
 export function exchangeSource(options: OidcOptions): ExchangeSource | undefined {
-  if (options.oidcTokenFile !== undefined && options.githubOidc)
-    throw new CliError('give --oidc-token-file or --github-oidc, not both', EXIT_USAGE);
+  const given = [options.oidcTokenFile !== undefined, options.oidcTokenEnv !== undefined, options.githubOidc === true].filter(Boolean);
+  if (given.length > 1) throw new CliError('give one of --oidc-token-file, --oidc-token-env and --github-oidc', EXIT_USAGE);
   const problem = options.trustRule === undefined ? undefined : keyProblem(options.trustRule);
   if (problem) throw new CliError(`--trust-rule ${options.trustRule}: ${problem}`, EXIT_USAGE);
   const idToken = sourceOf(options);
   if (idToken === undefined) {
-    if (options.trustRule !== undefined) throw new CliError('--trust-rule goes with --oidc-token-file or --github-oidc', EXIT_USAGE);
+    if (options.trustRule !== undefined) {
+      throw new CliError('--trust-rule goes with --oidc-token-file, --oidc-token-env or --github-oidc', EXIT_USAGE);
+    }
     return undefined;
   }
   return { idToken, rule: options.trustRule };
@@ -41,6 +45,7 @@ export function exchangeSource(options: OidcOptions): ExchangeSource | undefined
 
 function sourceOf(options: OidcOptions): IdTokenSource | undefined {
   if (options.oidcTokenFile !== undefined) return idTokenFromFile(options.oidcTokenFile);
+  if (options.oidcTokenEnv !== undefined) return idTokenFromEnv(process.env, options.oidcTokenEnv);
   if (options.githubOidc) return idTokenFromGitHub(process.env);
   return undefined;
 }

@@ -119,3 +119,17 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+/** Runs `node script args…` to completion without blocking this process (which may be serving what it calls). */
+export async function runNodeScript(script: string, args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { status, stdout: output.stdout, stderr: output.stderr };
+}

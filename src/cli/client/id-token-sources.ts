@@ -26,6 +26,13 @@ export function idTokenFromFile(file: string): IdTokenSource {
   return () => Promise.resolve(tokenFile.current());
 }
 
+/** The ID token a CI system put in an environment variable (GitLab's id_tokens, for one), read once. */
+export function idTokenFromEnv(env: NodeJS.ProcessEnv, name: string): IdTokenSource {
+  const token = env[name]?.trim();
+  if (!token) throw new ClientConfigError(`--oidc-token-env: ${name} is not set or empty (in GitLab CI, declare it under id_tokens)`);
+  return () => Promise.resolve(token);
+}
+
 export function idTokenFromGitHub(env: NodeJS.ProcessEnv): IdTokenSource {
   const address = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;

@@ -1,4 +1,4 @@
-/** audit verify (on the server host), and audit list / audit tail (through the API, with audit:read). */
+/** audit list and audit tail, through the API with audit:read (audit verify, on the server host, is audit-verify-command.ts). */
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, AuditQuery, SecretsClient } from '../client/secrets-client';
@@ -7,7 +7,6 @@ import { parseTimestamp } from '../../shared/timestamps';
 import { addClientFlags, clientFor } from '../client-flags';
 import { CliError, EXIT_USAGE } from '../exit';
 import { printJson, withExamples } from '../output';
-import { SERVER_HOST_NOTE, withInstallation } from '../server-host';
 
 /** How far back each poll of `audit tail` looks again: an event's time can trail its position by a commit's delay. */
 const TAIL_OVERLAP_MS = 5000;
@@ -49,43 +48,13 @@ interface Filters {
   json?: boolean;
 }
 
-export function registerAuditCommands(program: Command): void {
+/** `serverHostCommands` adds the commands of the group that run on the server host (audit verify). */
+export function registerAuditCommands(program: Command, serverHostCommands?: (audit: Command) => void): void {
   const audit = program
     .command('audit')
     .description('the audit trail: verify the chain on the server host, list and tail events through the API');
 
-  withExamples(
-    audit
-      .command('verify')
-      .description(`check that no audit event was removed or edited (exit 2 and the first bad event if one was); ${SERVER_HOST_NOTE}`)
-      .option(
-        '--since-head <token>',
-        'also check that a head published earlier (in the log, or by an earlier verify) is still in the chain',
-      )
-      .option('--json', 'print the verdict as JSON: events, unkeyed events, head position and head token'),
-    'scoped-secrets audit verify',
-    'scoped-secrets audit verify --since-head ahead1.eyJzZXEiOjQyLC4uLn0.3f9a…',
-  ).action(async (options: { sinceHead?: string; json?: boolean }) => {
-    const { AuditChain } = await import('../../audit/audit-chain.js');
-    const { verifyAuditChain } = await import('../../audit/chain-verifier.js');
-    const { withSeal } = await import('../../keyring/open-keyring.js');
-    const { readAuditKey } = await import('../../keyring/local-keyring.js');
-    await withInstallation({ keyring: true }, async (storage, config) => {
-      const chain = new AuditChain(await withSeal(config, (seal) => readAuditKey(config.keyringFile, seal)));
-      const since = options.sinceHead === undefined ? undefined : chain.readHeadToken(options.sinceHead);
-      if (options.sinceHead !== undefined && since === undefined) {
-        throw new CliError('--since-head: not a head this keyring published (corrupt, or from another service)', EXIT_USAGE);
-      }
-      const verdict = await verifyAuditChain(storage.auditChain(chain), chain, { since });
-      if (!verdict.ok) throw new CliError(`audit chain broken after ${verdict.events} good events: ${verdict.problem}`);
-      const head = chain.headToken({ ...verdict.head, time: Date.now() });
-      if (options.json)
-        return printJson({ ok: true, events: verdict.events, unkeyedEvents: verdict.unkeyedEvents, headSeq: verdict.head.seq, head });
-      const unkeyed = verdict.unkeyedEvents > 0 ? ` (${verdict.unkeyedEvents} written before the chain was keyed)` : '';
-      process.stdout.write(`audit chain ok: ${verdict.events} events${unkeyed}, head ${verdict.head.seq}\n`);
-      process.stdout.write(`head: ${head}\n`);
-    });
-  });
+  serverHostCommands?.(audit);
 
   withExamples(
     addFilters(addClientFlags(audit.command('list')))

@@ -131,6 +131,7 @@ export function registerRunCommand(program: Command): void {
       );
       const env: NodeJS.ProcessEnv = { ...process.env, ...injected };
       for (const name of WITHHELD) delete env[name];
+      if (options.oidcTokenEnv !== undefined) delete env[options.oidcTokenEnv];
       const [executable, ...args] = commandLine;
       if (executable === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
       try {

@@ -1,17 +1,14 @@
 /** token create (offline, signed with the configured key), token derive and token revoke (through the API). */
 import type { Command } from 'commander';
-import { systemClock } from '../../shared/clock';
-import { loadConfig } from '../../config';
-import { keyProblem } from '../../secrets/secret-key';
 import { grantedScopeProblem, scopeListProblem } from '../../scopes/grammar';
 import { addClientFlags, clientFor } from '../client-flags';
 import { CliError, EXIT_USAGE } from '../exit';
 import { printJson, warn, withExamples } from '../output';
 import { ttlSeconds } from '../ttl';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+export const collect = (value: string, previous: string[]) => [...previous, value];
 
-function checkScopes(scopes: string[]): void {
+export function checkScopes(scopes: string[]): void {
   if (scopes.length === 0) throw new CliError('give at least one --scope', EXIT_USAGE);
   for (const scope of scopes) {
     const problem = grantedScopeProblem(scope);
@@ -21,39 +18,11 @@ function checkScopes(scopes: string[]): void {
   if (listProblem) throw new CliError(listProblem, EXIT_USAGE);
 }
 
-export function registerTokenCommands(program: Command): void {
+/** `serverHostCommands` adds the commands of the group that run on the server host (token create). */
+export function registerTokenCommands(program: Command, serverHostCommands?: (token: Command) => void): void {
   const token = program.command('token').description('mint, derive and revoke tokens');
 
-  token
-    .command('create')
-    .description("sign a token offline with the server's signing key and print only the token; runs on the server host")
-    .requiredOption('--subject <subject>', 'the token subject (key grammar)')
-    .option('--scope <pattern>', 'a granted scope; repeat for more', collect, [])
-    .requiredOption('--ttl <duration>', 'lifetime, such as 1h or 30d')
-    .addHelpText(
-      'after',
-      '\nExample:\n  scoped-secrets token create --subject ci-admin --scope "secret:*:ci/**" --scope "token:create:ci/**" --ttl 30d',
-    )
-    .action(async (options: { subject: string; scope: string[]; ttl: string }) => {
-      const subjectProblem = keyProblem(options.subject);
-      if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
-      checkScopes(options.scope);
-      const { createSigner } = await import('../../tokens/token-keys.js');
-      const { withGeneratedSecret } = await import('../../server/first-start.js');
-      const config = withGeneratedSecret(loadConfig(process.env));
-      if (config.jwtSecret === undefined && config.jwtPrivateKey === undefined) {
-        throw new CliError(
-          `no signing key: no ${config.dataDir}/jwt-secret here, and neither SECRETS_JWT_SECRET nor SECRETS_JWT_PRIVATE_KEY is set (run this on the server host, where serve runs)`,
-          EXIT_USAGE,
-        );
-      }
-      const signed = createSigner(config, systemClock).sign({
-        subject: options.subject,
-        scopes: options.scope,
-        ttlSeconds: ttlSeconds(options.ttl),
-      });
-      process.stdout.write(`${signed.token}\n`);
-    });
+  serverHostCommands?.(token);
 
   withExamples(
     addClientFlags(token.command('derive'))

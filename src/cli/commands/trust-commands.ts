@@ -19,7 +19,7 @@ export function registerTrustCommands(program: Command): void {
     'scoped-secrets login --github-oidc --json',
   ).action(async (options: OidcOptions & { json?: boolean }, command: Command) => {
     const source = exchangeSource(options);
-    if (!source) throw new CliError('give --oidc-token-file or --github-oidc', EXIT_USAGE);
+    if (!source) throw new CliError('give --oidc-token-file, --oidc-token-env or --github-oidc', EXIT_USAGE);
     const exchanged = await exchangeOnce(exchangeClient(command), source);
     if (options.json) printJson(exchanged);
     else process.stdout.write(`${exchanged.token}\n`);

@@ -1,11 +1,37 @@
-/** --version prints this build's version; `version` also asks the server it talks to, when it can reach one. */
+/**
+ * --version prints this build's version (with --verbose, also the SHA-256
+ * of the client this build serves, or of this client itself); `version`
+ * also asks the server it talks to, when it can reach one.
+ */
 import type { Command } from 'commander';
+import { clientFile, clientSha256 } from '../../shared/client-bundle';
 import { SecretsClient, serviceUrl, type ClientFlags } from '../client/secrets-client';
 import { packageVersion } from '../../shared/version';
 import { printJson, withExamples } from '../output';
 
-export function registerVersionCommand(program: Command): void {
-  program.version(packageVersion(), '--version', 'print the version');
+/** The client whose SHA-256 --version --verbose prints: the one the server hands out, or the one running. */
+function verifiedFile(serverHost: boolean): string | undefined {
+  return serverHost ? clientFile() : process.argv[1];
+}
+
+function clientLine(file: string | undefined): string {
+  const sha256 = file === undefined ? undefined : clientSha256(file);
+  return sha256 === undefined ? `client: none at ${file ?? '-'}` : `client sha256 ${sha256} ${file}`;
+}
+
+export function registerVersionCommand(program: Command, { serverHost }: { serverHost: boolean }): void {
+  program
+    .option('--version', 'print the version')
+    .option(
+      '--verbose',
+      serverHost ? 'with --version: also the SHA-256 of the client the server hands out' : 'with --version: also the SHA-256 of this file',
+    )
+    .on('option:version', () => {
+      process.stdout.write(`${packageVersion()}\n`);
+      // Read from the raw arguments: --verbose may come after --version, which ends the parse here.
+      if (process.argv.includes('--verbose')) process.stdout.write(`${clientLine(verifiedFile(serverHost))}\n`);
+      process.exit(0);
+    });
   withExamples(
     program
       .command('version')

@@ -1,0 +1,41 @@
+/** token create: signs a token offline with the server's signing key; runs on the server host. */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config';
+import { keyProblem } from '../../secrets/secret-key';
+import { systemClock } from '../../shared/clock';
+import { CliError, EXIT_USAGE } from '../exit';
+import { ttlSeconds } from '../ttl';
+import { checkScopes, collect } from './token-commands';
+
+export function registerTokenCreateCommand(token: Command): void {
+  token
+    .command('create')
+    .description("sign a token offline with the server's signing key and print only the token; runs on the server host")
+    .requiredOption('--subject <subject>', 'the token subject (key grammar)')
+    .option('--scope <pattern>', 'a granted scope; repeat for more', collect, [])
+    .requiredOption('--ttl <duration>', 'lifetime, such as 1h or 30d')
+    .addHelpText(
+      'after',
+      '\nExample:\n  scoped-secrets token create --subject ci-admin --scope "secret:*:ci/**" --scope "token:create:ci/**" --ttl 30d',
+    )
+    .action(async (options: { subject: string; scope: string[]; ttl: string }) => {
+      const subjectProblem = keyProblem(options.subject);
+      if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
+      checkScopes(options.scope);
+      const { createSigner } = await import('../../tokens/token-keys.js');
+      const { withGeneratedSecret } = await import('../../server/first-start.js');
+      const config = withGeneratedSecret(loadConfig(process.env));
+      if (config.jwtSecret === undefined && config.jwtPrivateKey === undefined) {
+        throw new CliError(
+          `no signing key: no ${config.dataDir}/jwt-secret here, and neither SECRETS_JWT_SECRET nor SECRETS_JWT_PRIVATE_KEY is set (run this on the server host, where serve runs)`,
+          EXIT_USAGE,
+        );
+      }
+      const signed = createSigner(config, systemClock).sign({
+        subject: options.subject,
+        scopes: options.scope,
+        ttlSeconds: ttlSeconds(options.ttl),
+      });
+      process.stdout.write(`${signed.token}\n`);
+    });
+}
