@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'eslint.config.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'eslint.config.mjs', 'action/'] },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

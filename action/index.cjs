@@ -1,0 +1,664 @@
+"use strict";
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+
+// src/secrets/secret-key.ts
+var MAX_KEY_LENGTH = 512;
+var SEGMENT = /^[A-Za-z0-9_.-]+$/;
+function keyProblem(candidate) {
+  if (candidate.length === 0) return "a key must not be empty";
+  if (candidate.length > MAX_KEY_LENGTH) return `a key is at most ${MAX_KEY_LENGTH} characters`;
+  if (candidate.includes("%")) return "a key must not be percent-encoded";
+  for (const segment of candidate.split("/")) {
+    if (segment === "") return "a key has no empty segment and no leading or trailing /";
+    if (segment === "." || segment === "..") return "a key segment must not be . or ..";
+    if (!SEGMENT.test(segment)) return "a key segment may only contain A-Z a-z 0-9 _ . -";
+  }
+  return void 0;
+}
+
+// src/cli/run/steering-variables.ts
+var EXACT = [
+  // The shell: where commands are found, what runs at start-up or before each prompt, how words split.
+  "PATH",
+  "ENV",
+  "BASH_ENV",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "PS1",
+  "PS2",
+  "PS3",
+  "PS4",
+  "PROMPT_COMMAND",
+  "IFS",
+  "CDPATH",
+  "GLOBIGNORE",
+  "FPATH",
+  "ZDOTDIR",
+  "INPUTRC",
+  "SHELL",
+  // Where tools find their configuration files (~/.gitconfig, ~/.npmrc, ~/.ssh/config), and hence their hooks.
+  "HOME",
+  "XDG_CONFIG_HOME",
+  "XDG_CONFIG_DIRS",
+  // glibc: character-set modules and locale data are loaded code.
+  "GCONV_PATH",
+  "LOCPATH",
+  "NLSPATH",
+  "GLIBC_TUNABLES",
+  "HOSTALIASES",
+  // Node.js.
+  "NODE_OPTIONS",
+  "NODE_PATH",
+  "NODE_REPL_EXTERNAL_MODULE",
+  "NODE_EXTRA_CA_CERTS",
+  "NODE_TLS_REJECT_UNAUTHORIZED",
+  // The JVM and .NET: options and agents, class paths, start-up hooks, profilers.
+  "JAVA_TOOL_OPTIONS",
+  "_JAVA_OPTIONS",
+  "JDK_JAVA_OPTIONS",
+  "JAVA_OPTS",
+  "CLASSPATH",
+  "MAVEN_OPTS",
+  "GRADLE_OPTS",
+  "DOTNET_STARTUP_HOOKS",
+  "DOTNET_ADDITIONAL_DEPS",
+  // PHP, Tcl, R.
+  "PHPRC",
+  "PHP_INI_SCAN_DIR",
+  "TCLLIBPATH",
+  "R_PROFILE",
+  "R_PROFILE_USER",
+  "R_ENVIRON",
+  "R_ENVIRON_USER",
+  // Git: the programs it runs and the configuration it reads.
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "GIT_EXEC_PATH",
+  "GIT_ASKPASS",
+  "GIT_PAGER",
+  "GIT_EDITOR",
+  "GIT_SEQUENCE_EDITOR",
+  "GIT_PROXY_COMMAND",
+  "GIT_EXTERNAL_DIFF",
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_TEMPLATE_DIR",
+  "GIT_CONFIG",
+  "GIT_CONFIG_GLOBAL",
+  "GIT_CONFIG_SYSTEM",
+  "GIT_CONFIG_COUNT",
+  "GIT_CONFIG_PARAMETERS",
+  "GIT_SSL_NO_VERIFY",
+  "GIT_SSL_CAINFO",
+  // Programs that other programs start on the user's behalf.
+  "EDITOR",
+  "VISUAL",
+  "PAGER",
+  "MANPAGER",
+  "LESSOPEN",
+  "LESSCLOSE",
+  "BROWSER",
+  "SSH_ASKPASS",
+  "SSH_ASKPASS_REQUIRE",
+  "SUDO_ASKPASS",
+  "SSH_AUTH_SOCK",
+  // Build tools: the compiler, its wrapper, the flags that add one.
+  "CC",
+  "CXX",
+  "GOFLAGS",
+  "RUSTC",
+  "RUSTC_WRAPPER",
+  "CARGO_BUILD_RUSTC_WRAPPER",
+  "MAKEFLAGS",
+  "PIP_INDEX_URL",
+  "PIP_EXTRA_INDEX_URL",
+  "PIP_CONFIG_FILE",
+  // Where traffic goes and which certificates are trusted.
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "FTP_PROXY",
+  "NO_PROXY",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "CURL_HOME",
+  "WGETRC",
+  // Container and cluster clients: the daemon they talk to, the credential helpers they run.
+  "DOCKER_HOST",
+  "DOCKER_CONFIG",
+  "KUBECONFIG"
+];
+var PREFIXES = [
+  // The dynamic loaders of Linux and macOS: LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES.
+  "LD_",
+  "DYLD_",
+  // Bash's own (BASH_ENV, BASH_XTRACEFD, BASH_LOADABLES_PATH) and its exported functions.
+  "BASH_",
+  // Interpreters: module paths, start-up scripts, options (PYTHONPATH, PYTHONSTARTUP, PYTHONWARNINGS, PERL5OPT, RUBYOPT, LUA_INIT).
+  "PYTHON",
+  "PERL",
+  "RUBY",
+  "GEM_",
+  "BUNDLE_",
+  "LUA_",
+  // .NET profilers load a library into the process.
+  "CORECLR_",
+  "COR_",
+  // Git's configuration given in the environment: any setting, core.sshCommand included.
+  "GIT_CONFIG_KEY_",
+  "GIT_CONFIG_VALUE_",
+  // npm reads every setting from these, script-shell and node-options included.
+  "NPM_CONFIG_",
+  // The service's own client settings: a secret must not point the command's own calls elsewhere.
+  "SECRETS_"
+];
+var EXACT_SET = new Set(EXACT);
+function steersProcess(name) {
+  const upper = name.toUpperCase();
+  return EXACT_SET.has(upper) || PREFIXES.some((prefix) => upper.startsWith(prefix));
+}
+
+// src/cli/run/environment.ts
+var VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var EnvironmentError = class extends Error {
+};
+function exported(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+function variableProblem(name, value, source, allowed) {
+  if (!VARIABLE_NAME.test(name)) return `${source}: ${JSON.stringify(name)} is not a variable name`;
+  if (value.includes("\0")) return `${source}: the value holds a NUL character, which no variable can carry`;
+  if (steersProcess(name) && !allowed.has(name))
+    return `${source}: ${name} steers how programs start, so it is not set from a secret unless --allow-env ${name} names it`;
+  return void 0;
+}
+function buildEnvironment(fromKeys, bindings, values, choices = {}) {
+  const { naming = {}, allowed = /* @__PURE__ */ new Set() } = choices;
+  const env = {};
+  const problems = [];
+  const set = (name, value, source) => {
+    const problem = variableProblem(name, value, source, allowed);
+    if (problem) problems.push(problem);
+    else env[name] = value;
+  };
+  for (const key of fromKeys) {
+    for (const [field, value] of Object.entries(values.get(key) ?? {})) {
+      const name = `${naming.prefix ?? ""}${naming.uppercase ? field.toUpperCase() : field}`;
+      set(name, exported(value), `field ${JSON.stringify(field)} of ${key}`);
+    }
+  }
+  for (const { name, key, field } of bindings) {
+    const value = values.get(key) ?? {};
+    if (field === void 0) set(name, JSON.stringify(value), `--env ${name}=${key}`);
+    else if (!Object.hasOwn(value, field)) problems.push(`--env ${name}: ${key} has no field "${field}"`);
+    else set(name, exported(value[field]), `--env ${name}: field ${JSON.stringify(field)} of ${key}`);
+  }
+  if (problems.length > 0) throw new EnvironmentError(problems.join("; "));
+  return env;
+}
+function maskableValues(values, env) {
+  const found = /* @__PURE__ */ new Set();
+  const addText = (text) => {
+    found.add(text);
+    const escaped = JSON.stringify(text).slice(1, -1);
+    if (escaped !== text) found.add(escaped);
+    if (text.includes("\n")) for (const line of text.split("\n")) found.add(line.replace(/\r$/, ""));
+  };
+  for (const text of Object.values(env)) addText(text);
+  const stack = [...values];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === "string") addText(current);
+    else if (typeof current === "number") found.add(String(current));
+    else if (typeof current === "object" && current !== null) stack.push(...Object.values(current));
+  }
+  return [...found];
+}
+
+// src/cli/client/exchanged-token.ts
+async function exchangeOnce(client, source) {
+  return client.exchange(await source.idToken(), source.rule);
+}
+
+// src/cli/client/secrets-client.ts
+var import_promises = require("node:timers/promises");
+
+// src/cli/client/http-exchange.ts
+var import_node_http = __toESM(require("node:http"));
+var ConnectionFailure = class extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+  code;
+};
+var TIMEOUT_MS = 6e4;
+async function exchange(url, method, headers, body) {
+  const transport = url.protocol === "https:" ? (await import("node:https")).default : import_node_http.default;
+  return new Promise((resolve, reject) => {
+    const request = transport.request(
+      url,
+      { method, headers: body === void 0 ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) } },
+      (response) => {
+        const chunks = [];
+        response.on("data", (chunk) => chunks.push(chunk));
+        response.on("error", (error) => reject(new ConnectionFailure(error.code ?? "ECONNRESET")));
+        response.on(
+          "end",
+          () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") })
+        );
+      }
+    );
+    request.setTimeout(TIMEOUT_MS, () => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    request.on("error", (error) => reject(new ConnectionFailure(error.code ?? error.message)));
+    request.end(body);
+  });
+}
+
+// src/shared/loopback.ts
+function isLoopback(host) {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+// src/cli/client/credential-safety.ts
+var ALLOW_INSECURE_HTTP = "SECRETS_ALLOW_INSECURE_HTTP";
+function plainHttpProblem(url, env) {
+  if (url.protocol !== "http:" || isLoopback(url.hostname)) return void 0;
+  if (env[ALLOW_INSECURE_HTTP] === "true") return void 0;
+  return `refusing to send credentials over plain http to ${url.host}: use https://, or set ${ALLOW_INSECURE_HTTP}=true on a network you trust`;
+}
+
+// src/cli/client/secrets-client.ts
+var ClientError = class extends Error {
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+  status;
+  code;
+};
+var ClientConfigError = class extends ClientError {
+};
+var DEFAULT_URL = "http://127.0.0.1:8080";
+function serviceUrl(env, flags = {}) {
+  const from = flags.url !== void 0 ? "--url" : "SECRETS_URL";
+  const url = (flags.url ?? (env.SECRETS_URL || DEFAULT_URL)).replace(/\/+$/, "").replace(/\/v1$/, "");
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ClientConfigError(`${from} is not a URL: ${url}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new ClientConfigError(`${from} must be an http:// or https:// URL: ${url}`);
+  if (parsed.search !== "" || parsed.hash !== "") throw new ClientConfigError(`${from} must not have a query or fragment: ${url}`);
+  const problem = plainHttpProblem(parsed, env);
+  if (problem) throw new ClientConfigError(`${from}: ${problem}`);
+  return url;
+}
+var RETRYABLE_METHODS = /* @__PURE__ */ new Set(["GET", "HEAD"]);
+var MAX_RETRY_AFTER_MS = 1e4;
+var SecretsClient = class {
+  constructor(options) {
+    this.options = options;
+    this.attempts = options.attempts ?? 4;
+    this.backoffMs = options.backoffMs ?? 200;
+  }
+  options;
+  attempts;
+  backoffMs;
+  get url() {
+    return this.options.url;
+  }
+  async request(method, path, init = {}) {
+    const headers = {
+      ...this.options.token === "" ? {} : { Authorization: `Bearer ${this.options.token}` },
+      ...init.body === void 0 ? {} : { "Content-Type": "application/json" },
+      ...init.headers
+    };
+    const body = init.body === void 0 ? void 0 : JSON.stringify(init.body);
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= this.attempts;
+      let reply;
+      try {
+        reply = await exchange(new URL(`${this.options.url}${path}`), method, headers, body);
+      } catch (error) {
+        if (!(error instanceof ConnectionFailure)) throw error;
+        const unsent = error.code === "ECONNREFUSED";
+        if (!last && (unsent || RETRYABLE_METHODS.has(method))) {
+          await (0, import_promises.setTimeout)(this.backoffMs * 2 ** (attempt - 1));
+          continue;
+        }
+        throw new ClientError(`cannot reach ${this.options.url} (${error.code})`);
+      }
+      if ((reply.status === 503 || reply.status === 429) && !last && RETRYABLE_METHODS.has(method)) {
+        const retryAfter = Number(reply.headers["retry-after"]);
+        await (0, import_promises.setTimeout)(
+          Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1e3, MAX_RETRY_AFTER_MS) : this.backoffMs * 2 ** (attempt - 1)
+        );
+        continue;
+      }
+      return this.parse(reply);
+    }
+  }
+  parse({ status, text }) {
+    if (status >= 200 && status < 300) return text === "" ? void 0 : JSON.parse(text);
+    let error = {};
+    try {
+      error = JSON.parse(text);
+    } catch {
+    }
+    if (typeof error.code === "string") {
+      throw new ClientError(`${error.code}: ${error.message ?? ""}`.trim(), status, error.code);
+    }
+    throw new ClientError(`HTTP ${status} from ${this.options.url}`, status);
+  }
+  getSecret(key, options = {}) {
+    const query = options.version === void 0 ? "" : `?version=${options.version}`;
+    return this.request("GET", `/v1/secret/${key}${query}`);
+  }
+  putSecret(key, value, expires, preconditions = {}) {
+    const headers = {};
+    if (preconditions.ifMatch) headers["If-Match"] = preconditions.ifMatch;
+    if (preconditions.ifNoneMatch) headers["If-None-Match"] = preconditions.ifNoneMatch;
+    return this.request("PUT", `/v1/secret/${key}`, { body: { value, expires }, headers });
+  }
+  deleteSecret(key, preconditions = {}) {
+    return this.request("DELETE", `/v1/secret/${key}`, {
+      headers: preconditions.ifMatch ? { "If-Match": preconditions.ifMatch } : {}
+    });
+  }
+  listSecrets(prefix, options = {}) {
+    const query = new URLSearchParams();
+    if (prefix) query.set("prefix", prefix);
+    if (options.limit) query.set("limit", String(options.limit));
+    if (options.continuationToken) query.set("continuationToken", options.continuationToken);
+    const text = query.toString();
+    return this.request("GET", `/v1/secrets${text ? `?${text}` : ""}`);
+  }
+  /** Every page of a listing, in key order. */
+  async *listAll(prefix) {
+    let continuationToken;
+    do {
+      const page = await this.listSecrets(prefix, { limit: 1e3, continuationToken });
+      yield* page.secrets;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+  listAuditEvents(query = {}) {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== void 0) params.set(name, String(value));
+    const text = params.toString();
+    return this.request("GET", `/v1/audit${text ? `?${text}` : ""}`);
+  }
+  /** Wraps a copy of `key`'s current value, or `value`, for one reader. */
+  wrap(request) {
+    return this.request("POST", "/v1/wrap", { body: request });
+  }
+  /** Takes the wrapped value, once (no bearer token needed: make the client with token ''). Never retried once sent. */
+  unwrap(wrapToken) {
+    return this.request("POST", "/v1/unwrap", { body: { wrapToken } });
+  }
+  lookupWrap(wrapToken) {
+    return this.request("POST", "/v1/wrap/lookup", { body: { wrapToken } });
+  }
+  /** A token of this service for a CI provider's ID token, under `rule` when named (no bearer token needed: make the client with token ''). */
+  exchange(idToken, rule) {
+    return this.request("POST", "/v1/tokens/exchange", {
+      body: { token: idToken, ...rule === void 0 ? {} : { rule } }
+    });
+  }
+  putTrustRule(name, rule) {
+    return this.request("PUT", `/v1/trust/${name}`, { body: rule });
+  }
+  getTrustRule(name) {
+    return this.request("GET", `/v1/trust/${name}`);
+  }
+  deleteTrustRule(name) {
+    return this.request("DELETE", `/v1/trust/${name}`);
+  }
+  async listTrustRules() {
+    return (await this.request("GET", "/v1/trust")).rules;
+  }
+  /** The server's version from /healthz (no token needed). */
+  async serverVersion() {
+    const health = await this.request("GET", "/healthz");
+    return health.version;
+  }
+  whoami() {
+    return this.request("GET", "/v1/whoami");
+  }
+  deriveToken(request) {
+    return this.request("POST", "/v1/tokens", { body: request });
+  }
+  revokeToken(jti) {
+    return this.request("POST", "/v1/tokens/revoke", { body: { jti } });
+  }
+};
+
+// src/cli/client/id-token-sources.ts
+var DEFAULT_OIDC_AUDIENCE = "scoped-secrets";
+function idTokenFromGitHub(env) {
+  const address = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (!address || !bearer) {
+    throw new ClientConfigError(
+      '--github-oidc: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set (the job needs "permissions: id-token: write")'
+    );
+  }
+  const url = new URL(address);
+  url.searchParams.set("audience", env.SECRETS_OIDC_AUDIENCE || DEFAULT_OIDC_AUDIENCE);
+  return async () => {
+    let reply;
+    try {
+      reply = await exchange(url, "GET", { Authorization: `bearer ${bearer}`, Accept: "application/json" });
+    } catch (error) {
+      if (error instanceof ConnectionFailure) throw new ClientError(`cannot reach GitHub's ID token endpoint (${error.code})`);
+      throw error;
+    }
+    let value;
+    try {
+      value = JSON.parse(reply.text).value;
+    } catch {
+      value = void 0;
+    }
+    if (reply.status !== 200 || typeof value !== "string")
+      throw new ClientError(`GitHub's ID token endpoint answered HTTP ${reply.status} without a token`);
+    return value;
+  };
+}
+
+// src/cli/exit.ts
+var EXIT_FAILURE = 2;
+var CliError = class extends Error {
+  constructor(message, exitCode = EXIT_FAILURE) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+  exitCode;
+};
+
+// src/cli/key-failures.ts
+async function currentVersion(client, key) {
+  try {
+    const page = await client.listSecrets(key, { limit: 1 });
+    const first = page.secrets[0];
+    return first?.key === key ? first.version : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function explainKeyFailure(error, client, key, guard = {}) {
+  if (!(error instanceof ClientError)) throw error;
+  if (error.code === "SecretNotFound") {
+    const what = guard.readVersion === void 0 ? `no secret at ${key}` : `no version ${guard.readVersion} of ${key}`;
+    throw new ClientError(what, error.status, error.code);
+  }
+  if (error.code === "SecretExpired") throw new ClientError(`${key} has expired`, error.status, error.code);
+  if (error.code === "PreconditionFailed") {
+    const version = await currentVersion(client, key);
+    if (guard.createOnly) {
+      throw new ClientError(`${key} already exists${version === void 0 ? "" : ` (version ${version})`}`, error.status, error.code);
+    }
+    if (guard.version !== void 0) {
+      const where = error.message.includes("does not exist") ? `no secret at ${key}, so it is not at version ${guard.version}` : version === void 0 ? `${key} is not at version ${guard.version}` : `${key} is at version ${version}, not ${guard.version}`;
+      throw new ClientError(where, error.status, error.code);
+    }
+  }
+  throw error;
+}
+
+// src/cli/fetch-secrets.ts
+async function fetchValues(client, keys, consequence = "") {
+  const settled = await Promise.allSettled(
+    keys.map(async (key) => {
+      try {
+        return [key, (await client.getSecret(key)).value];
+      } catch (error) {
+        return explainKeyFailure(error, client, key);
+      }
+    })
+  );
+  const failures = settled.flatMap((result, index) => {
+    if (result.status === "fulfilled") return [];
+    const key = keys[index];
+    const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
+    return [message.includes(key) ? message : `${key}: ${message}`];
+  });
+  if (failures.length > 0) throw new CliError(`${failures.join("; ")}${consequence}`, EXIT_FAILURE);
+  return new Map(settled.flatMap((result) => result.status === "fulfilled" ? [result.value] : []));
+}
+
+// src/cli/action/action-inputs.ts
+var InputError = class extends Error {
+};
+function input(env, name) {
+  const value = env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`]?.trim();
+  return value === "" ? void 0 : value;
+}
+function secretLine(line, number, fromKeys, bindings) {
+  const where = `secrets, line ${number}`;
+  const [left = "", name, ...rest] = line.split("|").map((part) => part.trim());
+  if (rest.length > 0) throw new InputError(`${where}: one | at most (KEY FIELD | NAME)`);
+  const [key = "", field, ...more] = left.split(/\s+/);
+  if (more.length > 0) throw new InputError(`${where}: expected KEY, KEY FIELD | NAME or KEY | NAME`);
+  const problem = keyProblem(key);
+  if (problem) throw new InputError(`${where}: ${problem}`);
+  if (name === void 0) {
+    if (field !== void 0) throw new InputError(`${where}: name the variable for field ${field} (KEY FIELD | NAME)`);
+    fromKeys.push(key);
+    return;
+  }
+  if (!VARIABLE_NAME.test(name)) throw new InputError(`${where}: ${JSON.stringify(name)} is not a variable name`);
+  bindings.push({ name, key, field });
+}
+function readInputs(env) {
+  const url = input(env, "url");
+  if (url === void 0) throw new InputError("the input url is required: the address of the secrets service");
+  const secrets = input(env, "secrets");
+  if (secrets === void 0) throw new InputError("the input secrets is required: one secret per line");
+  const fromKeys = [];
+  const bindings = [];
+  for (const [index, raw] of secrets.split(/\r?\n|;/).entries()) {
+    const line = raw.trim();
+    if (line !== "" && !line.startsWith("#")) secretLine(line, index + 1, fromKeys, bindings);
+  }
+  const allowEnv = (input(env, "allow-env") ?? "").split(/[\s,]+/).filter((name) => name !== "");
+  return {
+    url,
+    fromKeys,
+    bindings,
+    trustRule: input(env, "trust-rule"),
+    audience: input(env, "audience") ?? "scoped-secrets",
+    token: input(env, "token"),
+    allowEnv: new Set(allowEnv)
+  };
+}
+
+// src/cli/action/workflow-commands.ts
+var import_node_crypto = require("node:crypto");
+var import_node_fs = __toESM(require("node:fs"));
+function escapeData(text) {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function addMask(value, write2) {
+  if (value !== "") write2(`::add-mask::${escapeData(value)}
+`);
+}
+function errorLine(message) {
+  return `::error::${escapeData(message)}
+`;
+}
+function fileEntry(name, value, delimiter = `ghadelimiter_${(0, import_node_crypto.randomUUID)()}`) {
+  if (name.includes(delimiter) || value.includes(delimiter)) throw new Error(`the value of ${name} holds the delimiter; it is not written`);
+  return `${name}<<${delimiter}
+${value}
+${delimiter}
+`;
+}
+function appendEntries(env, variable, entries) {
+  const file = env[variable];
+  if (!file) throw new Error(`${variable} is not set: run this as a step of a GitHub Actions job`);
+  import_node_fs.default.appendFileSync(file, [...entries].map(([name, value]) => fileEntry(name, value)).join(""));
+}
+
+// src/cli/action/run-action.ts
+async function runAction(env, write2) {
+  const inputs = readInputs(env);
+  const url = serviceUrl({ SECRETS_URL: inputs.url });
+  let token = inputs.token;
+  if (token === void 0) {
+    const idToken = idTokenFromGitHub({ ...env, SECRETS_OIDC_AUDIENCE: inputs.audience });
+    token = (await exchangeOnce(new SecretsClient({ url, token: "" }), { idToken, rule: inputs.trustRule })).token;
+  }
+  addMask(token, write2);
+  const keys = [.../* @__PURE__ */ new Set([...inputs.fromKeys, ...inputs.bindings.map((binding) => binding.key)])];
+  const values = await fetchValues(new SecretsClient({ url, token }), keys, "; no variable was set");
+  for (const text of maskableValues(values.values(), {})) addMask(text, write2);
+  let variables;
+  try {
+    variables = buildEnvironment(inputs.fromKeys, inputs.bindings, values, { allowed: inputs.allowEnv });
+  } catch (error) {
+    if (error instanceof EnvironmentError)
+      throw new EnvironmentError(`${error.message.replace(/--allow-env/g, "allow-env")}; no variable was set`);
+    throw error;
+  }
+  for (const value of Object.values(variables)) addMask(value, write2);
+  const entries = new Map(Object.entries(variables));
+  appendEntries(env, "GITHUB_ENV", entries);
+  appendEntries(env, "GITHUB_OUTPUT", entries);
+  write2(`scoped-secrets: set ${entries.size} variable${entries.size === 1 ? "" : "s"}: ${[...entries.keys()].join(", ")}
+`);
+}
+
+// src/cli/action/main.ts
+var write = (text) => void process.stdout.write(text);
+runAction(process.env, write).catch((error) => {
+  const message = error instanceof Error ? error.message : String(error);
+  write(errorLine(`scoped-secrets: ${message.split("\n")[0] ?? ""}`));
+  process.exitCode = 1;
+});
