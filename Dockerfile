@@ -34,6 +34,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/console ./dist/console
+# The single-file client every server hands out at /cli/scoped-secrets.mjs.
+COPY --from=build /app/dist/cli ./dist/cli
 COPY --from=build /app/dist/migrations ./dist/migrations
 COPY --from=build /app/schemas ./schemas
 RUN ln -s /app/dist/src/main.js /usr/local/bin/scoped-secrets \
