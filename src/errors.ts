@@ -105,6 +105,12 @@ export class SecretExpired extends AppError {
   }
 }
 
+export class RangeNotSatisfiable extends AppError {
+  constructor(message: string) {
+    super(416, 'RangeNotSatisfiable', message);
+  }
+}
+
 export class PreconditionFailed extends AppError {
   constructor(message: string) {
     super(412, 'PreconditionFailed', message);

@@ -14,6 +14,8 @@ import {
   MethodNotAllowed,
   NotFound,
   PayloadTooLarge,
+  PreconditionFailed,
+  RangeNotSatisfiable,
   Unavailable,
   UnsupportedMediaType,
 } from '../errors';
@@ -90,6 +92,15 @@ function isUndecodableBody(error: object): boolean {
   return status === 400 && expose === true;
 }
 
+/** The static file server's own refusals (http-errors, `expose` set): a condition that fails, a range it cannot serve. */
+function fromStaticFiles(error: object): AppError | undefined {
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  if (expose !== true) return undefined;
+  if (status === 412) return new PreconditionFailed('the precondition does not hold for this file');
+  if (status === 416) return new RangeNotSatisfiable('the range cannot be served for this file');
+  return undefined;
+}
+
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (isValidatorError(error)) return fromValidator(error);
@@ -99,6 +110,10 @@ export function toAppError(error: unknown): AppError | undefined {
   }
   if (typeof error === 'object' && error !== null && isUndecodableBody(error)) {
     return new InvalidRequest('the body could not be decompressed');
+  }
+  if (typeof error === 'object' && error !== null) {
+    const mapped = fromStaticFiles(error);
+    if (mapped) return mapped;
   }
   if (isStorageFull(error)) return new InsufficientStorage();
   if (isDatabaseUnavailable(error)) return new Unavailable();
@@ -119,7 +134,8 @@ export function errorHandler(logger: Logger, metrics: Pick<Metrics, 'denials'>) 
       res.destroy();
       return;
     }
-    res.status(appError.status).set(appError.headers);
+    // Set, not left to res.json: whatever began the response (the static file server, say) may have typed it already.
+    res.status(appError.status).set(appError.headers).set('Content-Type', 'application/json; charset=utf-8');
     const body: Record<string, unknown> = { code: appError.code, message: appError.message, requestId };
     if (appError.details !== undefined) body.details = appError.details;
     res.json(body);

@@ -3,8 +3,10 @@
  * so `/v1/secret/{key}` and `/v1/trust/{name}` cannot be matched one segment at
  * a time. This takes the key from the raw path, checks its grammar (before
  * anything else looks at the request's shape), and hands the validator and
- * the router a single percent-encoded segment. Nothing is ever decoded into
- * a key: a `%` in the raw path is InvalidKey.
+ * the router a single percent-encoded segment. A percent-encoded slash
+ * (`%2F`, as clients that encode a path parameter whole send it) is decoded,
+ * once, before the grammar check; any other `%` in the raw path is
+ * InvalidKey, and so is a `%` that decoding left (`%252F`).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { InvalidKey } from '../errors';
@@ -21,7 +23,7 @@ export function secretKeyFromPath(req: Request, res: Response, next: NextFunctio
   const path = queryStart < 0 ? req.url : req.url.slice(0, queryStart);
   const keyed = KEYED_PATHS.find((prefix) => path.startsWith(prefix));
   if (keyed !== undefined) {
-    const key = path.slice(keyed.length);
+    const key = path.slice(keyed.length).replace(/%2F/gi, '/');
     const problem = keyProblem(key);
     if (problem) throw new InvalidKey(problem);
     locals(res).key = key;

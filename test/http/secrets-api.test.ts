@@ -388,7 +388,7 @@ describeEachDialect('secrets API', (dialect) => {
 
   describe('keys in paths', () => {
     for (const path of [
-      'ci%2Fdeploy',
+      'ci%252Fdeploy',
       'ci/%2E%2E/x',
       '%41',
       'ci/../prod',

@@ -5,6 +5,7 @@ import { formatTimestamp } from '../../shared/clock';
 import { InvalidRequest } from '../../errors';
 import { parseTimestamp } from '../../shared/timestamps';
 import type { ContinuationTokens } from '../../secrets/continuation-tokens';
+import { setNextLink } from '../next-link';
 import { secured } from '../secured-route';
 
 export function auditRoutes(deps: { auditStore: Pick<AuditStorage, 'query'>; continuation: ContinuationTokens }): Router {
@@ -28,9 +29,11 @@ export function auditRoutes(deps: { auditStore: Pick<AuditStorage, 'query'>; con
       },
       // Without a key the caller reads every key's events: only a pattern covering audit:read:** allows that.
       scopes: ({ key }) => (key === undefined ? [{ covering: 'audit:read:**' }] : [['audit', 'read', key]]),
-      async handle({ binding, ...query }, _req, res) {
+      async handle({ binding, ...query }, req, res) {
         const events = await auditStore.query(query);
         const last = events[events.length - 1];
+        const continuationToken = events.length === query.limit && last ? continuation.issue(binding, String(last.seq)) : undefined;
+        setNextLink(req, res, continuationToken);
         res.json({
           events: events.map((event) => ({
             id: event.seq,
@@ -44,7 +47,7 @@ export function auditRoutes(deps: { auditStore: Pick<AuditStorage, 'query'>; con
             client: event.client,
             ...(event.detail == null ? {} : { detail: event.detail }),
           })),
-          ...(events.length === query.limit && last ? { continuationToken: continuation.issue(binding, String(last.seq)) } : {}),
+          ...(continuationToken ? { continuationToken } : {}),
         });
       },
     }),

@@ -8,6 +8,7 @@ import type { SecretRecord } from '../../secrets/secret-storage';
 import { parseTimestamp } from '../../shared/timestamps';
 import { keyOf, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
+import { setNextLink } from '../next-link';
 import { secured } from '../secured-route';
 
 function metadataBody(record: SecretRecord) {
@@ -115,8 +116,9 @@ export function secretRoutes(deps: { secrets: SecretService; auditor: RequestAud
       }),
       // Any valid token may list: each key is shown only to a caller holding secret:list for it.
       scopes: () => [],
-      async handle(request, _req, res) {
+      async handle(request, req, res) {
         const page = await secrets.list({ ...request, grants: principalOf(res).grants });
+        setNextLink(req, res, page.continuationToken);
         res.json({
           secrets: page.secrets.map((record) => ({
             key: record.key,
