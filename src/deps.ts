@@ -140,7 +140,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       storage: storage.trust,
       rules: trustRules,
       verifier: new IdTokenVerifier(issuers, { leewaySeconds: config.jwtLeewaySeconds, clock }),
-      issuerNames: issuers.map((issuer) => issuer.name),
+      issuers,
       tokens,
       clock,
       maxTtlSeconds: config.maxTokenTtlSeconds,

@@ -29,6 +29,16 @@ export interface ExchangedToken extends DerivedToken {
   readonly rules: string[];
 }
 
+/** What a caller is told of a configured issuer: how rules name it, where it is, the audience it must issue for. */
+export interface IssuerInfo {
+  readonly name: string;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** The rule name that GET /v1/trust/issuers takes for itself: the API answers 405 to a PUT there. */
+export const ISSUERS_PATH_NAME = 'issuers';
+
 export class TrustService {
   private readonly issuerNames: ReadonlySet<string>;
 
@@ -37,18 +47,28 @@ export class TrustService {
       storage: TrustStorage;
       rules: TrustRuleSet;
       verifier: Pick<IdTokenVerifier, 'verify'>;
-      issuerNames: readonly string[];
+      issuers: readonly IssuerInfo[];
       tokens: Pick<TokenService, 'issueExchanged'>;
       clock: Clock;
       maxTtlSeconds: number;
       audit: Pick<AuditLog, 'kick'>;
     },
   ) {
-    this.issuerNames = new Set(deps.issuerNames);
+    this.issuerNames = new Set(deps.issuers.map((issuer) => issuer.name));
+  }
+
+  /** The issuers this server trusts ID tokens from, by name. */
+  issuers(): IssuerInfo[] {
+    return this.deps.issuers.map(({ name, issuer, audience }) => ({ name, issuer, audience }));
   }
 
   /** The 400 of a rule that cannot be stored, before any scope is looked at. */
   checkRule(rule: TrustRule): TrustRule {
+    if (this.issuerNames.size === 0) {
+      throw new InvalidRequest(
+        'no OIDC issuer is configured on this server: list the CI providers to trust in a JSON file that SECRETS_OIDC_ISSUERS names ([{"name", "issuer", "audience"}]) and restart it',
+      );
+    }
     const problem = trustRuleProblem(rule, { issuers: this.issuerNames, maxTtlSeconds: this.deps.maxTtlSeconds });
     if (problem) throw new InvalidRequest(problem);
     return rule;

@@ -121,6 +121,10 @@ describe('a CI job exchanging its ID token', () => {
     const body = JSON.parse(login.stdout);
     assert.equal(body.subject, 'gh/acme/widgets');
     assert.deepEqual(body.rules, ['gh/deploy']);
+    assert.equal(runCli(['trust', 'issuers'], { cwd, env: admin }).stdout, `github\t${provider.url}\tscoped-secrets\n`);
+    assert.deepEqual(JSON.parse(runCli(['trust', 'issuers', '--json'], { cwd, env: admin }).stdout), [
+      { name: 'github', issuer: provider.url, audience: 'scoped-secrets' },
+    ]);
     assert.match(
       runCli(['trust', 'list'], { cwd, env: admin }).stdout,
       /^gh\/deploy\tgithub\t600s\tsecret:get:ci\/\{repository\}\/\*\*\n$/,

@@ -113,6 +113,23 @@ describeEachDialect('trust rules and token exchange', (dialect) => {
     }
   });
 
+  describe('issuers', () => {
+    it('are listed to a caller with any trust scope, and the name issuers is no rule', async () => {
+      const reader = svc.token(['trust:get:gh/**'], 'reader');
+      const res = await request(svc.app).get('/v1/trust/issuers').set(as(reader));
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { issuers: [{ name: 'ci', issuer: provider.url, audience: 'scoped-secrets' }] });
+      const none = await request(svc.app)
+        .get('/v1/trust/issuers')
+        .set(as(svc.token(['secret:get:**'], 'no-trust')));
+      assert.equal(none.status, 403);
+      assert.equal((await request(svc.app).get('/v1/trust/issuers')).status, 401);
+      const reserved = await putRule('issuers', RULE);
+      assert.equal(reserved.status, 405, 'the path is the issuer list, read-only');
+      assert.equal(reserved.headers.allow, 'GET');
+    });
+  });
+
   describe('exchange', () => {
     /** What the rule gh/deploy grants the job acme/widgets: its subject, scopes and ttl, and nothing of any other rule. */
     const assertDecidedByDeploy = (res: request.Response) => {
@@ -308,5 +325,17 @@ describe('token exchange with an issuer that was never reachable', () => {
     const res = await request(svc.app).post('/v1/tokens/exchange').send({ token: fake });
     assert.equal(res.status, 503);
     assert.equal(res.body.code, 'Unavailable');
+  });
+});
+
+describe('trust rules on a server with no OIDC issuer', () => {
+  const svc = useTestService(sqlite);
+
+  it('are refused with a message that says how to configure one, and the issuer list is empty', async () => {
+    const admin = { Authorization: `Bearer ${svc.token(['trust:*:**', 'secret:*:**', 'token:*:**'], 'admin')}` };
+    const res = await request(svc.app).put('/v1/trust/gh/deploy').set(admin).send(RULE);
+    assert.equal(res.status, 400);
+    assert.match(res.body.message, /no OIDC issuer is configured on this server: .*SECRETS_OIDC_ISSUERS/);
+    assert.deepEqual((await request(svc.app).get('/v1/trust/issuers').set(admin)).body, { issuers: [] });
   });
 });

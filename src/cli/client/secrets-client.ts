@@ -180,6 +180,12 @@ const RETRYABLE_METHODS = new Set(['GET', 'HEAD']);
 /** A Retry-After longer than this is cut short: a command line should fail rather than hang. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
+export interface TrustIssuer {
+  readonly name: string;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
 export class SecretsClient {
   private readonly attempts: number;
   private readonly backoffMs: number;
@@ -325,6 +331,11 @@ export class SecretsClient {
 
   async listTrustRules(): Promise<TrustRule[]> {
     return (await this.request<{ rules: TrustRule[] }>('GET', '/v1/trust')).rules;
+  }
+
+  /** The OIDC issuers the server trusts, which rules name. */
+  async listTrustIssuers(): Promise<TrustIssuer[]> {
+    return (await this.request<{ issuers: TrustIssuer[] }>('GET', '/v1/trust/issuers')).issuers;
   }
 
   /** The server's version from /healthz (no token needed). */

@@ -66,4 +66,21 @@ export function registerTrustCommands(program: Command): void {
     if (options.json) return printJson(rules);
     for (const rule of rules) process.stdout.write(`${rule.name}\t${rule.issuer}\t${rule.ttl}s\t${rule.scopes.join(' ')}\n`);
   });
+
+  withExamples(
+    addClientFlags(trust.command('issuers'))
+      .description(
+        'list the OIDC issuers the server trusts, which rules name: name, issuer URL, audience (needs a trust:get or trust:set scope)',
+      )
+      .option('--json', 'print JSON'),
+    'scoped-secrets trust issuers',
+  ).action(async (options: { json?: boolean }, command: Command) => {
+    const issuers = await clientFor(command).listTrustIssuers();
+    if (options.json) return printJson(issuers);
+    if (issuers.length === 0) {
+      process.stderr.write('no OIDC issuer is configured on the server (its SECRETS_OIDC_ISSUERS names them)\n');
+      return;
+    }
+    for (const issuer of issuers) process.stdout.write(`${issuer.name}\t${issuer.issuer}\t${issuer.audience}\n`);
+  });
 }

@@ -6,7 +6,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { TrustRule, TrustRuleBody } from '../../federation/trust-rules';
-import type { TrustService } from '../../federation/trust-service';
+import { ISSUERS_PATH_NAME, type TrustService } from '../../federation/trust-service';
 import { InvalidRequest } from '../../errors';
 import { keyProblem } from '../../secrets/secret-key';
 import type { Metrics } from '../metrics';
@@ -30,6 +30,22 @@ function ruleBody(rule: TrustRule) {
 export function trustRoutes(deps: { trust: TrustService; auditor: RequestAuditor; metrics: Metrics }): Router {
   const { trust, auditor, metrics } = deps;
   const router = Router({ caseSensitive: true, strict: true });
+
+  // Before /v1/trust/:name, which would read it as a rule's name (one that no rule may take).
+  router.get(
+    `/v1/trust/${ISSUERS_PATH_NAME}`,
+    secured({
+      parse: () => undefined,
+      // Whoever may read or write any trust rule needs to know the issuers rules can name.
+      scopes: (_request, caller) =>
+        caller.grants.targetsFor('trust', 'get').length + caller.grants.targetsFor('trust', 'set').length > 0
+          ? []
+          : [['trust', 'get', '*']],
+      handle(_request, _req, res) {
+        res.json({ issuers: trust.issuers() });
+      },
+    }),
+  );
 
   router.put(
     '/v1/trust/:name',
