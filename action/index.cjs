@@ -444,6 +444,10 @@ var SecretsClient = class {
   async listTrustRules() {
     return (await this.request("GET", "/v1/trust")).rules;
   }
+  /** The OIDC issuers the server trusts, which rules name. */
+  async listTrustIssuers() {
+    return (await this.request("GET", "/v1/trust/issuers")).issuers;
+  }
   /** The server's version from /healthz (no token needed). */
   async serverVersion() {
     const health = await this.request("GET", "/healthz");
@@ -494,6 +498,10 @@ function idTokenFromGitHub(env) {
 
 // src/cli/exit.ts
 var EXIT_FAILURE = 2;
+var EXIT_NOT_FOUND = 3;
+function isNotFound(error) {
+  return error instanceof ClientError && (error.status === 404 || error.status === 410);
+}
 var CliError = class extends Error {
   constructor(message, exitCode = EXIT_FAILURE) {
     super(message);
@@ -543,13 +551,16 @@ async function fetchValues(client, keys, consequence = "") {
       }
     })
   );
+  const rejected = settled.flatMap((result) => result.status === "rejected" ? [result.reason] : []);
   const failures = settled.flatMap((result, index) => {
     if (result.status === "fulfilled") return [];
     const key = keys[index];
     const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
     return [message.includes(key) ? message : `${key}: ${message}`];
   });
-  if (failures.length > 0) throw new CliError(`${failures.join("; ")}${consequence}`, EXIT_FAILURE);
+  if (failures.length > 0) {
+    throw new CliError(`${failures.join("; ")}${consequence}`, rejected.every(isNotFound) ? EXIT_NOT_FOUND : EXIT_FAILURE);
+  }
   return new Map(settled.flatMap((result) => result.status === "fulfilled" ? [result.value] : []));
 }
 

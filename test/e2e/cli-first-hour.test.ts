@@ -151,7 +151,7 @@ describe('the command line for a newcomer', () => {
       const result = cli(['put', 'ci/p', '--expires', '1d', '--prompt', 'a', 'b'], 'only-one\n');
       assert.equal(result.status, 1);
       assertOneLine(result, 'scoped-secrets: standard input holds 1 line, but --prompt asks for 2 (one line per field)');
-      assert.equal(cli(['get', 'ci/p']).status, 2, 'nothing was stored');
+      assert.equal(cli(['get', 'ci/p']).status, 3, 'nothing was stored');
     });
 
     it('takes a date-only --expires as midnight UTC, refuses the past, and lists with a trailing slash', () => {
@@ -256,7 +256,7 @@ describe('the command line for a newcomer', () => {
       assert.equal(cli(['put', 'ci/odd-copy', '--expires', '1d', '--from-dotenv', 'odd.env']).status, 0);
       assert.deepEqual(JSON.parse(cli(['get', 'ci/odd-copy']).stdout), { quote: "it's", lines: 'a\nb', dollar: '$HOME "x"', port: '5432' });
       const missing = cli(['export', 'ci/nope', 'ci/db', 'ci/gone']);
-      assert.equal(missing.status, 2);
+      assert.equal(missing.status, 3, 'not found has an exit code of its own');
       assertOneLine(missing, 'scoped-secrets: no secret at ci/nope; no secret at ci/gone');
     });
 

@@ -78,7 +78,7 @@ describe('client commands, run and proxy', () => {
       );
       assert.equal(JSON.parse(quiet(['whoami', '--json']).stdout).subject, 'root');
       const missing = cli(['get', 'ci/missing']);
-      assert.equal(missing.status, 2);
+      assert.equal(missing.status, 3, 'not found has an exit code of its own');
       assert.equal(missing.stderr, 'scoped-secrets: no secret at ci/missing\n');
       for (const args of [
         ['get', 'ci//bad'],
@@ -104,7 +104,7 @@ describe('client commands, run and proxy', () => {
       assert.equal(cli(['delete', 'ci/tmp', '--if-version', '2']).status, 2);
       const deleted = quiet(['delete', 'ci/tmp', '--if-version', '1']);
       assert.equal(deleted.status, 0, deleted.stderr);
-      assert.equal(cli(['get', 'ci/tmp']).status, 2);
+      assert.equal(cli(['get', 'ci/tmp']).status, 3, 'gone');
     });
   });
 
@@ -252,7 +252,7 @@ describe('client commands, run and proxy', () => {
         '-e',
         "require('fs').writeFileSync('started-2', '')",
       ]);
-      assert.equal(result.status, 2);
+      assert.equal(result.status, 3);
       assert.equal(result.stderr, 'scoped-secrets: no secret at ci/gone; no secret at ci/does-not-exist; the command was not started\n');
       assert.equal(fs.existsSync(path.join(cwd, 'started-2')), false);
     });

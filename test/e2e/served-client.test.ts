@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
 import { TestOidcIssuer } from '../support/oidc-issuer';
-import { runCli, runNodeScript, startServer, type RunningServer } from '../support/processes';
+import { closedPort, runCli, runNodeScript, startServer, type RunningServer } from '../support/processes';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string })
   .version;
@@ -92,8 +92,13 @@ describe('the client the server hands out', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, `deployer ${PASSWORD.length} `, 'the fields arrive, the token does not');
     const missing = await runNodeScript(client, ['get', 'ci/acme/app/none'], { cwd: folder, env });
-    assert.equal(missing.status, 2, missing.stderr);
+    assert.equal(missing.status, 3, missing.stderr);
     assert.match(missing.stderr, /ci\/acme\/app\/none/);
+    const unreachable = await runNodeScript(client, ['get', 'ci/acme/app/db'], {
+      cwd: folder,
+      env: { ...env, SECRETS_URL: `http://127.0.0.1:${await closedPort()}` },
+    });
+    assert.equal(unreachable.status, 2, 'a failure is not a missing secret');
   });
 
   it("exchanges a CI job's ID token from an environment variable, and keeps it from the command", async () => {
