@@ -25,6 +25,8 @@ export interface WrapQuota {
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** JSON lines, readable lines, or readable on a terminal and JSON elsewhere. */
+export type LogFormat = 'json' | 'text' | 'auto';
 
 export interface Config {
   readonly dataDir: string;
@@ -54,6 +56,8 @@ export interface Config {
   readonly historyVersions: number;
   readonly auditRetentionMs: number;
   readonly logLevel: LogLevel;
+  /** SECRETS_LOG_FORMAT. */
+  readonly logFormat: LogFormat;
   readonly rateLimitSubject: RateLimitConfig;
   readonly rateLimitAddress: RateLimitConfig;
   /** Deriving and revoking tokens, per subject: each leaves a row that every replica reads. */
@@ -109,6 +113,8 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('SECRETS_AUDIT_RETENTION', 'must be a duration such as 90d, 12h, 30m or 3600s');
   }
 
+  const logFormat = (read('SECRETS_LOG_FORMAT') ?? 'auto') as LogFormat;
+  if (!['json', 'text', 'auto'].includes(logFormat)) throw new ConfigError('SECRETS_LOG_FORMAT', 'must be json, text or auto');
   const logLevel = (read('SECRETS_LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('SECRETS_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -140,6 +146,7 @@ export function loadConfig(env: Env): Config {
     historyVersions: integer('SECRETS_HISTORY', 10, 1, 1000),
     auditRetentionMs,
     logLevel,
+    logFormat,
     rateLimitSubject: parseRateLimit('SECRETS_RATE_LIMIT', read('SECRETS_RATE_LIMIT') ?? '50/s,burst=200'),
     rateLimitAddress: parseRateLimit('SECRETS_RATE_LIMIT_ADDRESS', read('SECRETS_RATE_LIMIT_ADDRESS') ?? '200/s'),
     metricsToken: read('SECRETS_METRICS_TOKEN'),

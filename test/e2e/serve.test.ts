@@ -67,6 +67,18 @@ describe('scoped-secrets serve', () => {
     }
   });
 
+  it('logs readable lines with SECRETS_LOG_FORMAT=text, and JSON lines when its output is no terminal', async () => {
+    const elsewhere = tempDir('scoped-secrets-e2e-text-logs-');
+    const readable = await startServer({ cwd: elsewhere, env: { SECRETS_LOG_FORMAT: 'text' } });
+    try {
+      assert.match(readable.output(), /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}applied migrations applied=\["20261122000000_secrets",/m);
+    } finally {
+      await readable.stop('SIGKILL');
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+    assert.match(server.output(), /^\{"level":30,.*"msg":"applied migrations"\}$/m, 'a pipe gets JSON');
+  });
+
   it('a secret written with a 1-second expiry is gone after the background sweep, which audits the purge', async () => {
     // 410 before the sweep and 404 after it are pinned with a manual clock in the HTTP tests; here the
     // sweep may come a millisecond after the expiry, so either is a valid first answer.

@@ -70,6 +70,7 @@ describe('configuration', () => {
     ['SECRETS_HISTORY', '0'],
     ['SECRETS_AUDIT_RETENTION', '90 days'],
     ['SECRETS_LOG_LEVEL', 'verbose'],
+    ['SECRETS_LOG_FORMAT', 'pretty'],
     ['SECRETS_JWT_LEEWAY', '61'],
     ['SECRETS_RATE_LIMIT', '50 per second'],
     ['SECRETS_RATE_LIMIT_ADDRESS', '0/s'],

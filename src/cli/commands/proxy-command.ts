@@ -91,7 +91,7 @@ export function registerProxyCommand(program: Command): void {
         const insecure = plainHttpProblem(upstream, process.env);
         if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
         const { createLogger } = await import('../../shared/logger.js');
-        const { logger, flush } = createLogger('info');
+        const { logger, flush } = createLogger('info', 'auto');
         const token = await tokenSourceFor(options, upstream, logger);
         const server = createAuthProxy({ upstream, token, logger, rules });
         await new Promise<void>((resolve, reject) => {

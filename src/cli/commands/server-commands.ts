@@ -30,7 +30,7 @@ export function registerServerCommands(program: Command): void {
     const config = loadConfig(envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }));
     const { createLogger } = await import('../../shared/logger.js');
     const { serve } = await import('../../server/serve.js');
-    const { logger, flush } = createLogger(config.logLevel);
+    const { logger, flush } = createLogger(config.logLevel, config.logFormat);
     await serve(config, logger, flush);
   });
 
@@ -77,7 +77,7 @@ export function registerServerCommands(program: Command): void {
     const { createLogger } = await import('../../shared/logger.js');
     const { withGeneratedSecret } = await import('../../server/first-start.js');
     const config = withGeneratedSecret(loadConfig(process.env));
-    const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
     const { openKeyringForCommand } = await import('../../keyring/open-keyring.js');
     const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config));
     try {
