@@ -18,6 +18,7 @@ import { requestContext } from './http/request-context';
 import { operationsRoutes } from './http/routes/operations';
 import { consoleRoutes } from './http/routes/console';
 import { clientDownloadRoutes } from './http/routes/client-download';
+import { headAsGet } from './http/head-as-get';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
 import { tokenRoutes } from './http/routes/tokens';
@@ -78,7 +79,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(unlessSecretPath(clientDownloadRoutes()));
   app.use(
     pipeline(
-      under('/v1', pipeline(authenticate(deps), writesGate(deps.writesAvailable ?? (() => true)))),
+      under('/v1', pipeline(authenticate(deps), writesGate(deps.writesAvailable ?? (() => true)), headAsGet)),
       secretKeyFromPath,
       jsonBody(deps.maxBodyBytes),
       ...openApiValidation(deps.openApiDocument, deps.validateResponses ?? false),

@@ -86,4 +86,25 @@ describe('requests as standard clients send them', () => {
     const audit = await request(svc.app).get('/v1/audit?key=pages/p1&limit=1').set(writer);
     assert.match(audit.headers.link ?? '', /^<\/v1\/audit\?key=pages%2Fp1&limit=1&continuationToken=[^>]+>; rel="next"$/);
   });
+
+  it('answers HEAD wherever GET is answered: the same status and headers, no body, the same scope check', async () => {
+    const reader = as(['secret:*:head/**']);
+    assert.equal((await request(svc.app).put('/v1/secret/head/one').set(reader).send(body)).status, 201);
+    const head = await request(svc.app).head('/v1/secret/head/one').set(reader);
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.etag, '"1"');
+    assert.equal(head.text, undefined, 'no body');
+    assert.equal(
+      (
+        await request(svc.app)
+          .head('/v1/secret/head/one')
+          .set(as(['secret:get:other/**']))
+      ).status,
+      403,
+    );
+    assert.equal((await request(svc.app).head('/v1/secret/head/none').set(reader)).status, 404);
+    assert.equal((await request(svc.app).head('/v1/secrets?prefix=head').set(reader)).status, 200);
+    assert.equal((await request(svc.app).head('/healthz')).status, 200);
+    assert.equal((await request(svc.app).head('/v1/whoami')).status, 401);
+  });
 });
