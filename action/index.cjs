@@ -278,7 +278,7 @@ async function exchange(url, method, headers, body) {
   });
 }
 
-// src/shared/loopback.ts
+// src/common/loopback.ts
 function isLoopback(host) {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from './config-error';
-import { parseDuration } from './shared/durations';
+import { parseDuration } from './common/durations';
 import { loadSeal, type SealSettings } from './seal/seal-config';
 
 export type DatabaseConfig =

@@ -5,8 +5,8 @@
  * prove later that no event was cut off the end of the chain.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../shared/clock';
-import { every, type Periodic } from '../shared/periodic';
+import type { Clock } from '../common/clock';
+import { every, type Periodic } from '../common/periodic';
 import type { AuditChain } from './audit-chain';
 import type { AuditStorage } from './audit-storage';
 

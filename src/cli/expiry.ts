@@ -1,6 +1,6 @@
 /** `--expires`: a duration from now (30d, 12h), an RFC 3339 date-time, or a date (midnight UTC); never the past. */
-import { parseDuration } from '../shared/durations';
-import { parseTimestamp } from '../shared/timestamps';
+import { parseDuration } from '../common/durations';
+import { parseTimestamp } from '../common/timestamps';
 import { CliError, EXIT_USAGE } from './exit';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,5 +1,5 @@
 /** `--ttl`: a duration such as 10m or 30d, in whole seconds. */
-import { parseDuration } from '../shared/durations';
+import { parseDuration } from '../common/durations';
 import { CliError, EXIT_USAGE } from './exit';
 
 export function ttlSeconds(text: string): number {

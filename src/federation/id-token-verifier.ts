@@ -10,7 +10,7 @@
  * this service as its authorized party (`azp`), as OIDC Core asks.
  */
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import { DEFAULT_MAX_ID_TOKEN_LIFETIME, keyAddressProblem, type OidcIssuer } from './oidc-issuers';
 
 export const ID_TOKEN_ALGORITHMS = ['RS256', 'ES256'];

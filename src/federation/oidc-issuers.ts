@@ -6,7 +6,7 @@
  * `iss` would otherwise quietly replace the first.
  */
 import { keyProblem } from '../secrets/secret-key';
-import { isLoopback } from '../shared/loopback';
+import { isLoopback } from '../common/loopback';
 
 export interface OidcIssuer {
   /** One key segment: how rules and audit events name the issuer. */

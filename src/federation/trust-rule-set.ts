@@ -5,7 +5,7 @@
  * replica is honoured by every other within seconds.
  */
 import type { Logger } from 'pino';
-import { every, type Periodic } from '../shared/periodic';
+import { every, type Periodic } from '../common/periodic';
 import type { TrustStorage } from './trust-storage';
 import type { TrustRule } from './trust-rules';
 

@@ -4,10 +4,10 @@
  * the seconds until one is back. Memory is bounded: past `maxBuckets` the
  * least recently used bucket is forgotten (a full bucket, at worst).
  */
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import type { RateLimitConfig } from '../config';
 import { TooManyRequests } from '../errors';
-import { LruMap } from '../shared/lru-map';
+import { LruMap } from '../common/lru-map';
 
 interface Bucket {
   tokens: number;

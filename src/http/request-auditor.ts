@@ -16,9 +16,9 @@ import type { Logger } from 'pino';
 import type { AuditAction, AuditEventInput } from '../audit/audit-event';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/audit-storage';
-import type { Clock } from '../shared/clock';
-import { LruMap } from '../shared/lru-map';
-import { ThrottledErrorLog } from '../shared/throttled-error-log';
+import type { Clock } from '../common/clock';
+import { LruMap } from '../common/lru-map';
+import { ThrottledErrorLog } from '../common/throttled-error-log';
 import { locals } from './locals';
 
 const THROTTLED_WINDOW_MS = 1000;

@@ -3,7 +3,7 @@
  * under it in batches. Values are never re-encrypted. An interrupted
  * rotation is resumed by running it again: it carries on to the same key.
  */
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import { Envelope } from '../crypto/envelope';
 import type { Seal } from '../seal/seal';
 import { addActiveKey } from './keyring-changes';

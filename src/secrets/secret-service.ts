@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import type { Envelope } from '../crypto/envelope';
 import { InvalidRequest, SecretExpired, SecretNotFound, Unavailable } from '../errors';
 import type { GrantSet } from '../scopes/grant-set';

@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { LruMap } from '../shared/lru-map';
+import { LruMap } from '../common/lru-map';
 
 export interface ConnectionLimits {
   readonly total: number;

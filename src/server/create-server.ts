@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { MessageClasses } from '../http/express-messages';
-import { silentLogger } from '../shared/logger';
+import { silentLogger } from '../common/logger';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
 
 function clientErrorResponse(error: NodeJS.ErrnoException): string {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import type { Config } from '../config';
 import { addAuditKeyIfMissing, createKeyringIfMissing, createSealedKeyringIfMissing } from '../keyring/keyring-changes';
 import { KeyringError } from '../keyring/keyring-file';

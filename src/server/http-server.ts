@@ -7,7 +7,7 @@ import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildApp } from '../app';
-import { systemClock } from '../shared/clock';
+import { systemClock } from '../common/clock';
 import type { Config } from '../config';
 import { createServices } from '../deps';
 import { expressMessageClasses } from '../http/express-messages';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { Unavailable } from '../errors';
-import { packageVersion } from '../shared/version';
+import { packageVersion } from '../common/version';
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
   const requestId = randomUUID();

@@ -5,7 +5,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { systemClock } from '../shared/clock';
+import { systemClock } from '../common/clock';
 import type { Config } from '../config';
 import { openStorageAdmin } from '../storage/open-storage';
 import { openDataFolders } from './data-permissions';

@@ -5,8 +5,8 @@
  */
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Clock } from '../shared/clock';
-import { every, type Periodic } from '../shared/periodic';
+import type { Clock } from '../common/clock';
+import { every, type Periodic } from '../common/periodic';
 
 export interface SweepJob {
   readonly name: string;

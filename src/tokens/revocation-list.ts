@@ -11,8 +11,8 @@
  * never reloads them all.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../shared/clock';
-import { every, type Periodic } from '../shared/periodic';
+import type { Clock } from '../common/clock';
+import { every, type Periodic } from '../common/periodic';
 import { REVOCATION_GRACE_MS, type Revocation, type TokenStorage } from './token-storage';
 
 /** How far back each incremental refresh looks again: commit delays and clock skew between replicas. */

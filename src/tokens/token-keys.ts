@@ -5,7 +5,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import { ConfigError, type Config } from '../config';
 import { hmacKey, KeyFileError, parsePrivateKey, parsePublicKeys, type SigningKey, type VerificationKey } from './signing-keys';
 import { TokenSigner } from './token-signer';

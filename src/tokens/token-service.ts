@@ -5,7 +5,7 @@
  */
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import { InsufficientScopes, InvalidRequest, ScopeEscalation, Unavailable } from '../errors';
 import { keyProblem } from '../secrets/secret-key';
 import { uncoveredScopes } from '../scopes/coverage';

@@ -1,7 +1,7 @@
 /** Signs tokens with the configured key: offline root tokens, and (later) derived ones. */
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import { signEdDsa } from './eddsa-jws';
 import type { SigningKey } from './signing-keys';
 

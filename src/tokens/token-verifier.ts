@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Clock } from '../shared/clock';
-import { LruMap } from '../shared/lru-map';
+import type { Clock } from '../common/clock';
+import { LruMap } from '../common/lru-map';
 import { GrantSet } from '../scopes/grant-set';
 import { checkClaims, type TokenClaims } from './claims';
 import { verifyEdDsa } from './eddsa-jws';

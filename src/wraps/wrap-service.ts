@@ -7,7 +7,7 @@
  */
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../common/clock';
 import type { Envelope } from '../crypto/envelope';
 import type { WrapQuota } from '../config';
 import { InvalidRequest, WrapQuotaExceeded, WrapTokenNotFound, WrapTooLarge } from '../errors';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type autocannon from 'autocannon';
 import type { Knex } from 'knex';
-import { ManualClock } from '../../src/shared/clock';
+import { ManualClock } from '../../src/common/clock';
 import { connectDatabase } from '../../src/storage/knex/connect';
 import { hmacKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ManualClock } from '../../src/shared/clock';
+import { ManualClock } from '../../src/common/clock';
 import { hmacKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';
 import { tempDir } from '../support/databases';

@@ -11,7 +11,7 @@ import express from 'express';
 import { buildApp } from '../../src/app';
 import { adoptMessageClasses, expressMessageClasses, type MessageClasses } from '../../src/http/express-messages';
 import { loadOpenApiDocument } from '../../src/http/openapi';
-import { silentLogger } from '../../src/shared/logger';
+import { silentLogger } from '../../src/common/logger';
 import { createHttpServer, DEFAULT_TIMEOUTS } from '../../src/server/create-server';
 import { DEFAULT_CONNECTION_LIMITS } from '../../src/server/connection-limits';
 import { sqlite, type TestDatabase } from '../support/databases';

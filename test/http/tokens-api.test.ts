@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { silentLogger } from '../../src/shared/logger';
+import { silentLogger } from '../../src/common/logger';
 import { KnexTokenStorage } from '../../src/storage/knex/knex-token-storage';
 import { RevocationList } from '../../src/tokens/revocation-list';
 import { describeEachDialect } from '../support/databases';

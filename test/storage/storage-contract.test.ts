@@ -13,7 +13,7 @@ import type { AuditAction, AuditEventInput } from '../../src/audit/audit-event';
 import { verifyAuditChain } from '../../src/audit/chain-verifier';
 import type { EncryptedValue } from '../../src/crypto/envelope';
 import type { KeyRotationStorage } from '../../src/keyring/key-rotation';
-import { silentLogger } from '../../src/shared/logger';
+import { silentLogger } from '../../src/common/logger';
 import { loadConfig } from '../../src/config';
 import type { PutCommand, SecretRecord } from '../../src/secrets/secret-storage';
 import { MemoryStorage } from '../../src/storage/memory/memory-storage';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
-import { systemClock } from '../../src/shared/clock';
+import { systemClock } from '../../src/common/clock';
 import { IdTokenRejected, IdTokenVerifier, IssuerUnavailable } from '../../src/federation/id-token-verifier';
 import { OidcIssuersError, parseOidcIssuers, type OidcIssuer } from '../../src/federation/oidc-issuers';
 import { closedPort } from '../support/processes';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { readableLogLine } from '../../src/shared/log-lines';
+import { readableLogLine } from '../../src/common/log-lines';
 
 describe('readable log lines', () => {
   it('put time, level and message first, then the other fields as name=value', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../../src/shared/clock';
+import { ManualClock } from '../../src/common/clock';
 import { ContinuationTokens } from '../../src/secrets/continuation-tokens';
 import { Envelope } from '../../src/crypto/envelope';
 import { createKeyringIfMissing } from '../../src/keyring/keyring-changes';

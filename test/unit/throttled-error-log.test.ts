@@ -1,8 +1,8 @@
 /** A failure repeated by every request is logged once, then counted, so an outage does not multiply the log. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../src/shared/clock';
-import { ThrottledErrorLog } from '../../src/shared/throttled-error-log';
+import { ManualClock } from '../../src/common/clock';
+import { ThrottledErrorLog } from '../../src/common/throttled-error-log';
 
 describe('ThrottledErrorLog', () => {
   it('logs the first of a run with its error, then one line per interval saying how many more there were', () => {

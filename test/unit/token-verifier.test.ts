@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import jwt from 'jsonwebtoken';
-import { ManualClock } from '../../src/shared/clock';
+import { ManualClock } from '../../src/common/clock';
 import { signEdDsa } from '../../src/tokens/eddsa-jws';
 import { hmacKey, parsePrivateKey, parsePublicKeys, type VerificationKey } from '../../src/tokens/signing-keys';
 import { TokenSigner } from '../../src/tokens/token-signer';

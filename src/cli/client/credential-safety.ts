@@ -6,7 +6,7 @@
  * may read is used, with a warning, as ssh warns of a private key.
  */
 import fs from 'node:fs';
-import { isLoopback } from '../../shared/loopback';
+import { isLoopback } from '../../common/loopback';
 
 /** The variable that lets the client send credentials over plain HTTP to another host. */
 export const ALLOW_INSECURE_HTTP = 'SECRETS_ALLOW_INSECURE_HTTP';

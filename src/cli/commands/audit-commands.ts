@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, AuditQuery, SecretsClient } from '../client/secrets-client';
-import { parseDuration } from '../../shared/durations';
-import { parseTimestamp } from '../../shared/timestamps';
+import { parseDuration } from '../../common/durations';
+import { parseTimestamp } from '../../common/timestamps';
 import { addClientFlags, clientFor } from '../client-flags';
 import { CliError, EXIT_USAGE } from '../exit';
 import { printJson, withExamples } from '../output';

@@ -1,6 +1,6 @@
 /** keys status, keys rotate and keys retire: the envelope keyring, run next to the database. */
 import type { Command } from 'commander';
-import { systemClock } from '../../shared/clock';
+import { systemClock } from '../../common/clock';
 import type { KeyRotationStorage, RotationProgress } from '../../keyring/key-rotation';
 import type { Config } from '../../config';
 

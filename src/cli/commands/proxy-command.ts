@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AddressInfo } from 'node:net';
 import { createAuthProxy, type ProxyRules, type TokenSource } from '../proxy/auth-proxy';
 import { plainHttpProblem, sharedFileWarning } from '../client/credential-safety';
-import { isLoopback } from '../../shared/loopback';
+import { isLoopback } from '../../common/loopback';
 import { RefreshingToken } from '../client/exchanged-token';
 import { SecretsClient } from '../client/secrets-client';
 import type { Logger } from 'pino';
@@ -90,7 +90,7 @@ export function registerProxyCommand(program: Command): void {
         }
         const insecure = plainHttpProblem(upstream, process.env);
         if (insecure) throw new CliError(`--upstream: ${insecure}`, EXIT_USAGE);
-        const { createLogger } = await import('../../shared/logger.js');
+        const { createLogger } = await import('../../common/logger.js');
         const { logger, flush } = createLogger('info', 'auto');
         const token = await tokenSourceFor(options, upstream, logger);
         const server = createAuthProxy({ upstream, token, logger, rules });

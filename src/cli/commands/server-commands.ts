@@ -1,7 +1,7 @@
 /** serve, migrate and sweep: the commands that run on the server side. */
 // Heavy modules load inside each action, so that client commands start fast.
 import type { Command } from 'commander';
-import { systemClock } from '../../shared/clock';
+import { systemClock } from '../../common/clock';
 import { loadConfig } from '../../config';
 import { CliError, EXIT_USAGE } from '../exit';
 import { printJson, withExamples } from '../output';
@@ -28,7 +28,7 @@ export function registerServerCommands(program: Command): void {
     'SECRETS_DB=postgres://secrets@db.internal/secrets scoped-secrets serve --host 0.0.0.0 --workers 2',
   ).action(async (options: { host?: string; port?: string; workers?: string }) => {
     const config = loadConfig(envWith({ SECRETS_HOST: options.host, SECRETS_PORT: options.port, SECRETS_WORKERS: options.workers }));
-    const { createLogger } = await import('../../shared/logger.js');
+    const { createLogger } = await import('../../common/logger.js');
     const { serve } = await import('../../server/serve.js');
     const { logger, flush } = createLogger(config.logLevel, config.logFormat);
     await serve(config, logger, flush);
@@ -74,7 +74,7 @@ export function registerServerCommands(program: Command): void {
     // Checked first, on a connection of its own, so that nothing is created when the installation is not here.
     await withInstallation({ keyring: true }, async () => {});
     const { createServices } = await import('../../deps.js');
-    const { createLogger } = await import('../../shared/logger.js');
+    const { createLogger } = await import('../../common/logger.js');
     const { withGeneratedSecret } = await import('../../server/first-start.js');
     const config = withGeneratedSecret(loadConfig(process.env));
     const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);

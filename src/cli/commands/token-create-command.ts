@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { keyProblem } from '../../secrets/secret-key';
-import { systemClock } from '../../shared/clock';
+import { systemClock } from '../../common/clock';
 import { CliError, EXIT_USAGE } from '../exit';
 import { ttlSeconds } from '../ttl';
 import { checkScopes, collect } from './token-commands';

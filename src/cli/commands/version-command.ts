@@ -4,9 +4,9 @@
  * also asks the server it talks to, when it can reach one.
  */
 import type { Command } from 'commander';
-import { clientFile, clientSha256 } from '../../shared/client-bundle';
+import { clientFile, clientSha256 } from '../../common/client-bundle';
 import { SecretsClient, serviceUrl, type ClientFlags } from '../client/secrets-client';
-import { packageVersion } from '../../shared/version';
+import { packageVersion } from '../../common/version';
 import { printJson, withExamples } from '../output';
 
 /** The client whose SHA-256 --version --verbose prints: the one the server hands out, or the one running. */

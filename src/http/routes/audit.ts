@@ -1,9 +1,9 @@
 /** GET /v1/audit: the audit trail, oldest first, scoped by audit:read. */
 import { Router } from 'express';
 import type { AuditStorage } from '../../audit/audit-storage';
-import { formatTimestamp } from '../../shared/clock';
+import { formatTimestamp } from '../../common/clock';
 import { InvalidRequest } from '../../errors';
-import { parseTimestamp } from '../../shared/timestamps';
+import { parseTimestamp } from '../../common/timestamps';
 import type { ContinuationTokens } from '../../secrets/continuation-tokens';
 import { setNextLink } from '../next-link';
 import { secured } from '../secured-route';

@@ -7,7 +7,7 @@
  */
 import { Router, type Response } from 'express';
 import { MethodNotAllowed, NotFound } from '../../errors';
-import { clientFile, readClientBundle, type ClientBundle } from '../../shared/client-bundle';
+import { clientFile, readClientBundle, type ClientBundle } from '../../common/client-bundle';
 
 function send(res: Response, bundle: ClientBundle, withBody: boolean, ifNoneMatch: string | undefined): void {
   const etag = `"sha256-${bundle.sha256}"`;

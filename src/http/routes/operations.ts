@@ -8,7 +8,7 @@ import { Router, type Request } from 'express';
 import { Unauthorized, Unavailable } from '../../errors';
 import type { NotReadyReason, Readiness } from '../../storage/readiness-probe';
 import type { Metrics } from '../metrics';
-import { packageVersion } from '../../shared/version';
+import { packageVersion } from '../../common/version';
 import type { OpenApiDocument } from '../openapi';
 
 const NOT_READY_TEXT: Record<NotReadyReason, string> = {

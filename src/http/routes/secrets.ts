@@ -1,11 +1,11 @@
 /** PUT, GET and DELETE /v1/secret/{key}, and GET /v1/secrets, each with the scopes it needs beside its path. */
 import { Router, type Request } from 'express';
-import { formatTimestamp } from '../../shared/clock';
+import { formatTimestamp } from '../../common/clock';
 import { InvalidRequest } from '../../errors';
 import { entityTag, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
 import type { SecretRecord } from '../../secrets/secret-storage';
-import { parseTimestamp } from '../../shared/timestamps';
+import { parseTimestamp } from '../../common/timestamps';
 import { keyOf, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
 import { setNextLink } from '../next-link';

@@ -1,6 +1,6 @@
 /** POST /v1/tokens (derive) and POST /v1/tokens/revoke. */
 import { Router } from 'express';
-import { formatTimestamp } from '../../shared/clock';
+import { formatTimestamp } from '../../common/clock';
 import type { Metrics } from '../metrics';
 import { deriveRequest, type DerivedToken, type TokenService } from '../../tokens/token-service';
 import { principalOf } from '../locals';

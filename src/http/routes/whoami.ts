@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { formatTimestamp } from '../../shared/clock';
+import { formatTimestamp } from '../../common/clock';
 import { principalOf } from '../locals';
 
 /** GET /v1/whoami: any valid token may ask what it is. */

@@ -6,7 +6,7 @@
  * audited or echoed in an error.
  */
 import { Router, type Request, type Response } from 'express';
-import { formatTimestamp } from '../../shared/clock';
+import { formatTimestamp } from '../../common/clock';
 import { InvalidKey, InvalidRequest, WrapTokenNotFound } from '../../errors';
 import { keyProblem } from '../../secrets/secret-key';
 import type { Metrics } from '../metrics';

@@ -7,7 +7,7 @@
 import type { AuditChain } from '../../audit/audit-chain';
 import type { DatabaseConfig } from '../../config';
 import type { SweepPacing } from '../../sweeper/sweeper';
-import { Resources } from '../../shared/resources';
+import { Resources } from '../../common/resources';
 import { connectDatabase } from '../knex/connect';
 import { KnexTokenStorage } from '../knex/knex-token-storage';
 import { KnexTrustStorage } from '../knex/knex-trust-storage';

@@ -17,7 +17,7 @@ import { KnexWrapStorage } from '../knex/knex-wrap-storage';
 import { isMigrated } from '../knex/migrations';
 import { readMeta } from '../knex/service-meta';
 import { ReadinessProbe } from '../readiness-probe';
-import { Resources } from '../../shared/resources';
+import { Resources } from '../../common/resources';
 import type { Storage } from '../storage';
 import { sqliteDialect } from './sqlite-dialect';
 import { SqliteSecretReader } from './sqlite-secret-reader';
