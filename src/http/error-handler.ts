@@ -84,21 +84,25 @@ function fromValidator(error: {
 }
 
 /**
- * A body that does not inflate (a corrupt gzip, deflate or br stream) reaches
- * us as the decompressor's own error, marked 400 by body-parser but with no type.
+ * The http-errors that express's own parts throw, marked `expose`: a body
+ * that does not inflate (a corrupt gzip, deflate or br stream) reaches us
+ * as the decompressor's error, marked 400 by body-parser but with no type;
+ * the console's static file server refuses a condition that fails or a
+ * range it cannot serve.
  */
-function isUndecodableBody(error: object): boolean {
-  const { status, expose } = error as { status?: unknown; expose?: unknown };
-  return status === 400 && expose === true;
-}
-
-/** The static file server's own refusals (http-errors, `expose` set): a condition that fails, a range it cannot serve. */
-function fromStaticFiles(error: object): AppError | undefined {
+function fromHttpError(error: object): AppError | undefined {
   const { status, expose } = error as { status?: unknown; expose?: unknown };
   if (expose !== true) return undefined;
-  if (status === 412) return new PreconditionFailed('the precondition does not hold for this file');
-  if (status === 416) return new RangeNotSatisfiable('the range cannot be served for this file');
-  return undefined;
+  switch (status) {
+    case 400:
+      return new InvalidRequest('the body could not be decompressed');
+    case 412:
+      return new PreconditionFailed('the precondition does not hold for this file');
+    case 416:
+      return new RangeNotSatisfiable('the range cannot be served for this file');
+    default:
+      return undefined;
+  }
 }
 
 export function toAppError(error: unknown): AppError | undefined {
@@ -108,11 +112,8 @@ export function toAppError(error: unknown): AppError | undefined {
     const mapped = fromBodyParser(error as { type?: string });
     if (mapped) return mapped;
   }
-  if (typeof error === 'object' && error !== null && isUndecodableBody(error)) {
-    return new InvalidRequest('the body could not be decompressed');
-  }
   if (typeof error === 'object' && error !== null) {
-    const mapped = fromStaticFiles(error);
+    const mapped = fromHttpError(error);
     if (mapped) return mapped;
   }
   if (isStorageFull(error)) return new InsufficientStorage();
