@@ -18,6 +18,7 @@ import { requestContext } from './http/request-context';
 import { operationsRoutes } from './http/routes/operations';
 import { consoleRoutes } from './http/routes/console';
 import { clientDownloadRoutes } from './http/routes/client-download';
+import { takeConditionalHeaders } from './http/conditional-get';
 import { headAsGet } from './http/head-as-get';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
@@ -73,7 +74,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('strict routing', true);
   app.set('trust proxy', false);
 
-  app.use(pipeline(requestContext(deps), deps.auditor.middleware()));
+  app.use(pipeline(requestContext(deps), takeConditionalHeaders, deps.auditor.middleware()));
   app.use(unlessSecretPath(operationsRoutes(deps)));
   app.use(unlessSecretPath(consoleRoutes()));
   app.use(unlessSecretPath(clientDownloadRoutes()));

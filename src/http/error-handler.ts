@@ -1,6 +1,6 @@
 /**
- * The one place errors become responses: `{code, message, requestId}` with
- * the status of the error's class. Body-parser and validator errors map to
+ * The one place errors become responses: problem details with our `code`
+ * and the status of the error's class. Body-parser and validator errors map to
  * our codes; anything unknown is a 500 whose cause is logged, never shown.
  */
 import type { NextFunction, Request, Response } from 'express';
@@ -19,6 +19,7 @@ import {
   Unavailable,
   UnsupportedMediaType,
 } from '../errors';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../common/problem-details';
 import { isDatabaseUnavailable, isStorageFull } from '../storage/availability';
 import type { Metrics } from './metrics';
 import { locals } from './locals';
@@ -135,10 +136,18 @@ export function errorHandler(logger: Logger, metrics: Pick<Metrics, 'denials'>) 
       res.destroy();
       return;
     }
-    // Set, not left to res.json: whatever began the response (the static file server, say) may have typed it already.
-    res.status(appError.status).set(appError.headers).set('Content-Type', 'application/json; charset=utf-8');
-    const body: Record<string, unknown> = { code: appError.code, message: appError.message, requestId };
-    if (appError.details !== undefined) body.details = appError.details;
-    res.json(body);
+    // Set, not left to res.send: whatever began the response (the static file server, say) may have typed it already.
+    res.status(appError.status).set(appError.headers).set('Content-Type', PROBLEM_CONTENT_TYPE);
+    res.send(
+      JSON.stringify(
+        problemBody({
+          status: appError.status,
+          code: appError.code,
+          message: appError.message,
+          requestId,
+          details: appError.details,
+        }),
+      ),
+    );
   };
 }

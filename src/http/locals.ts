@@ -10,6 +10,8 @@ export interface RequestLocals {
   key?: string;
   /** What the audit event of this request will say; set by the route before any check. */
   audit?: { action: AuditAction; key: string | null; recorded?: boolean };
+  /** A GET's If-None-Match, taken off the request so that only the routes with entity tags answer it. */
+  ifNoneMatch?: string;
 }
 
 export function locals(res: Response): RequestLocals {

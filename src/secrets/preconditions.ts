@@ -1,5 +1,6 @@
 /**
- * If-Match / If-None-Match for writes (RFC 9110 section 13.1). A version is
+ * If-Match / If-None-Match for writes, and If-None-Match for reads (RFC
+ * 9110 section 13.1). A version is
  * its entity tag: `"3"`. Weak tags compare as strong ones: a version names
  * exactly one value either way.
  */
@@ -44,6 +45,11 @@ export function checkPreconditions(preconditions: Preconditions, currentVersion:
   if (preconditions.ifNoneMatch !== undefined && tagsMatch(preconditions.ifNoneMatch, currentVersion)) {
     throw new PreconditionFailed('If-None-Match: the secret already exists at a matching version');
   }
+}
+
+/** A GET's If-None-Match against the version it would send: true when the client has it already (304). */
+export function notModified(ifNoneMatch: TagList | undefined, version: number): boolean {
+  return ifNoneMatch !== undefined && tagsMatch(ifNoneMatch, version);
 }
 
 export function entityTag(version: number): string {

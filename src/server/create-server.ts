@@ -1,6 +1,6 @@
 /**
  * The node:http server around the app: bounded timeouts so slow or idle
- * clients cannot hold connections for ever, capped connections, and a JSON 400 (not Node's bare
+ * clients cannot hold connections for ever, capped connections, and a problem-details 400 (not Node's bare
  * one) for requests too malformed to reach express.
  */
 import http from 'node:http';
@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { MessageClasses } from '../http/express-messages';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../common/problem-details';
 import { silentLogger } from '../common/logger';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connection-limits';
 
@@ -16,14 +17,17 @@ function clientErrorResponse(error: NodeJS.ErrnoException): string {
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
   const requestId = randomUUID();
-  const body = JSON.stringify({
-    code: 'InvalidRequest',
-    message: tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP',
-    requestId,
-  });
+  const body = JSON.stringify(
+    problemBody({
+      status: tooLarge ? 431 : 400,
+      code: 'InvalidRequest',
+      message: tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP',
+      requestId,
+    }),
+  );
   return [
     `HTTP/1.1 ${status}`,
-    'Content-Type: application/json; charset=utf-8',
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     'Cache-Control: no-store',
     `X-Request-Id: ${requestId}`,
     `Content-Length: ${Buffer.byteLength(body)}`,

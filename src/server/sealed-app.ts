@@ -6,13 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { Unavailable } from '../errors';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../common/problem-details';
 import { packageVersion } from '../common/version';
 
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
-  const requestId = randomUUID();
-  const text = JSON.stringify(status === 200 ? body : { ...body, requestId });
+function reply(
+  res: ServerResponse,
+  status: number,
+  requestId: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
   res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Type': status === 200 ? 'application/json; charset=utf-8' : PROBLEM_CONTENT_TYPE,
     'Cache-Control': 'no-store',
     'X-Request-Id': requestId,
     'Content-Length': Buffer.byteLength(text),
@@ -27,13 +33,15 @@ export function sealedApp(): RequestListener {
     // The body is not read: drop it rather than keep the connection.
     req.resume();
     if (req.method === 'GET' && req.url === '/healthz') {
-      reply(res, 200, { status: 'ok', sealed: true, version: packageVersion() });
+      reply(res, 200, randomUUID(), { status: 'ok', sealed: true, version: packageVersion() });
       return;
     }
+    const requestId = randomUUID();
     reply(
       res,
       unavailable.status,
-      { code: unavailable.code, message: unavailable.message },
+      requestId,
+      problemBody({ status: unavailable.status, code: unavailable.code, message: unavailable.message, requestId }),
       { ...unavailable.headers, 'Retry-After': '5' },
     );
   };

@@ -176,9 +176,10 @@ describeEachDialect('secrets API', (dialect) => {
       }
     });
 
-    it('ignores If-None-Match and If-Match (never 304)', async () => {
+    it('answers a matching If-None-Match with 304 and ignores If-Match', async () => {
       await put('get/cond');
-      assert.equal((await get('/v1/secret/get/cond').set('If-None-Match', '"1"')).status, 200);
+      assert.equal((await get('/v1/secret/get/cond').set('If-None-Match', '"1"')).status, 304);
+      assert.equal((await get('/v1/secret/get/cond').set('If-None-Match', '"2"')).status, 200);
       assert.equal((await get('/v1/secret/get/cond').set('If-Match', '"5"')).status, 200);
     });
   });

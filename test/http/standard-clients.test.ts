@@ -2,7 +2,7 @@
  * What standard HTTP clients send, answered as they expect: a key whose
  * slashes a client encoded as %2F (as OpenAPI clients encode a path
  * parameter), a date-time whose colons it left as they are, and
- * conditional or range headers on the console's files.
+ * conditional or range headers, and errors as problem details.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -106,5 +106,71 @@ describe('requests as standard clients send them', () => {
     assert.equal((await request(svc.app).head('/v1/secrets?prefix=head').set(reader)).status, 200);
     assert.equal((await request(svc.app).head('/healthz')).status, 200);
     assert.equal((await request(svc.app).head('/v1/whoami')).status, 401);
+  });
+
+  it('answers If-None-Match on a secret with 304 when the version read matches, and nowhere else', async () => {
+    const reader = as(['secret:*:cond/**']);
+    assert.equal((await request(svc.app).put('/v1/secret/cond/one').set(reader).send(body)).status, 201);
+    const current = await request(svc.app).get('/v1/secret/cond/one').set(reader).set('If-None-Match', '"1"');
+    assert.equal(current.status, 304);
+    assert.equal(current.headers.etag, '"1"');
+    assert.equal(current.text, '', 'no body');
+    for (const tags of ['W/"1"', '"7", "1"', '*']) {
+      assert.equal((await request(svc.app).get('/v1/secret/cond/one').set(reader).set('If-None-Match', tags)).status, 304, tags);
+    }
+    assert.equal((await request(svc.app).put('/v1/secret/cond/one').set(reader).send(body)).status, 200);
+    const changed = await request(svc.app).get('/v1/secret/cond/one').set(reader).set('If-None-Match', '"1"');
+    assert.equal(changed.status, 200, 'a new version is sent in full');
+    assert.deepEqual(changed.body.value, { region: 'eu' });
+    const older = await request(svc.app).get('/v1/secret/cond/one?version=1').set(reader).set('If-None-Match', '"1"');
+    assert.equal(older.status, 304, 'an older version read by number has its own tag');
+
+    const stranger = await request(svc.app)
+      .get('/v1/secret/cond/one')
+      .set(as(['secret:get:other/**']))
+      .set('If-None-Match', '*');
+    assert.equal(stranger.status, 403, 'the scope is checked before the condition');
+    const malformed = await request(svc.app).get('/v1/secret/cond/one').set(reader).set('If-None-Match', 'one');
+    assert.equal(malformed.status, 400);
+    assert.equal((await request(svc.app).get('/v1/secret/cond/none').set(reader).set('If-None-Match', '*')).status, 404);
+
+    for (const path of ['/v1/whoami', '/v1/secrets?prefix=cond', '/healthz', '/v1/openapi.json']) {
+      const res = await request(svc.app)
+        .get(path)
+        .set(reader)
+        .set('If-None-Match', '*')
+        .set('If-Modified-Since', 'Mon, 01 Jan 2001 00:00:00 GMT');
+      assert.equal(res.status, 200, path);
+    }
+  });
+
+  it('serves every error as RFC 9457 problem details that keep the code', async () => {
+    const res = await request(svc.app)
+      .get('/v1/secret/problem/none')
+      .set(as(['secret:get:problem/**']));
+    assert.equal(res.status, 404);
+    assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json; charset=utf-8$/);
+    const problem = JSON.parse(res.text) as Record<string, unknown>;
+    assert.deepEqual(problem, {
+      type: 'urn:scoped-secrets:error:SecretNotFound',
+      title: 'Secret not found',
+      status: 404,
+      detail: 'no such secret',
+      code: 'SecretNotFound',
+      message: 'no such secret',
+      requestId: res.headers['x-request-id'],
+    });
+    const escalation = await request(svc.app)
+      .post('/v1/tokens')
+      .set(as(['secret:get:a/**']))
+      .send({ scopes: ['secret:get:b/**'], ttl: 60 });
+    assert.equal(escalation.status, 403);
+    const escalated = JSON.parse(escalation.text) as Record<string, unknown>;
+    assert.equal(escalated.type, 'urn:scoped-secrets:error:ScopeEscalation');
+    assert.equal(escalated.status, 403);
+    assert.deepEqual(escalated.details, { uncovered: ['secret:get:b/**'] });
+    const unauthenticated = await request(svc.app).get('/v1/whoami');
+    assert.match(unauthenticated.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.equal(JSON.parse(unauthenticated.text).title, 'Unauthorized');
   });
 });

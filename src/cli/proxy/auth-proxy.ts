@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
 import { isProxyHealthCheck, refusal, type ProxyCapability } from './forwarding-policy';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../../common/problem-details';
 
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the caller's credentials never travel upstream. */
 const DROPPED_REQUEST_HEADERS = [
@@ -25,9 +26,9 @@ const DROPPED_REQUEST_HEADERS = [
 const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'proxy-authenticate', 'trailer', 'upgrade'];
 
 function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ code, message, requestId: randomUUID() });
+  const body = JSON.stringify(problemBody({ status, code, message, requestId: randomUUID() }));
   res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Type': PROBLEM_CONTENT_TYPE,
     'Cache-Control': 'no-store',
     'Content-Length': Buffer.byteLength(body),
   });

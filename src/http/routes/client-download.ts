@@ -7,6 +7,7 @@
  */
 import { Router, type Response } from 'express';
 import { MethodNotAllowed, NotFound } from '../../errors';
+import { locals } from '../locals';
 import { clientFile, readClientBundle, type ClientBundle } from '../../common/client-bundle';
 
 function send(res: Response, bundle: ClientBundle, withBody: boolean, ifNoneMatch: string | undefined): void {
@@ -34,7 +35,7 @@ export function clientDownloadRoutes(file = clientFile()): Router {
     const found = await (bundle ??= readClientBundle(file));
     // A build without its client (npm run build makes it) has no such route.
     if (!found) throw new NotFound();
-    send(res, found, req.method === 'GET', req.get('If-None-Match'));
+    send(res, found, req.method === 'GET', locals(res).ifNoneMatch);
   });
   return router;
 }

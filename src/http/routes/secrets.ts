@@ -2,11 +2,11 @@
 import { Router, type Request } from 'express';
 import { formatTimestamp } from '../../common/clock';
 import { InvalidRequest } from '../../errors';
-import { entityTag, parseTagList } from '../../secrets/preconditions';
+import { entityTag, notModified, parseTagList } from '../../secrets/preconditions';
 import type { SecretService, SecretValue } from '../../secrets/secret-service';
 import type { SecretRecord } from '../../secrets/secret-storage';
 import { parseTimestamp } from '../../common/timestamps';
-import { keyOf, principalOf } from '../locals';
+import { keyOf, locals, principalOf } from '../locals';
 import type { RequestAuditor } from '../request-auditor';
 import { setNextLink } from '../next-link';
 import { secured } from '../secured-route';
@@ -42,7 +42,11 @@ export function secretRoutes(deps: { secrets: SecretService; auditor: RequestAud
     .get(
       secured({
         audit: (_req, res) => ['secret.read', keyOf(res)],
-        parse: (req, res) => ({ key: keyOf(res), version: req.query.version === undefined ? undefined : Number(req.query.version) }),
+        parse: (req, res) => ({
+          key: keyOf(res),
+          version: req.query.version === undefined ? undefined : Number(req.query.version),
+          ifNoneMatch: parseTagList(locals(res).ifNoneMatch, 'If-None-Match'),
+        }),
         scopes: ({ key, version }) =>
           version === undefined
             ? [['secret', 'get', key]]
@@ -50,12 +54,14 @@ export function secretRoutes(deps: { secrets: SecretService; auditor: RequestAud
                 ['secret', 'get', key],
                 ['secret', 'history', key],
               ],
-        async handle({ key, version }, req, res) {
+        async handle({ key, version, ifNoneMatch }, _req, res) {
           const secret = await secrets.get(key, version);
-          // GET ignores conditional headers: express would otherwise answer 304 to a matching If-None-Match.
-          delete req.headers['if-none-match'];
-          delete req.headers['if-modified-since'];
-          res.set('ETag', entityTag(secret.version)).json({
+          res.set('ETag', entityTag(secret.version));
+          if (notModified(ifNoneMatch, secret.version)) {
+            res.status(304).end();
+            return;
+          }
+          res.json({
             key: secret.key,
             value: secret.value,
             expires: formatTimestamp(secret.expiresAt),
