@@ -5,9 +5,14 @@ export interface AuditQuery {
   readonly key?: string;
   readonly subject?: string;
   readonly since?: number;
+  /** Oldest first (the default) or newest first. */
+  readonly order?: AuditOrder;
+  /** Where the previous page ended: events after it in `order`. */
   readonly afterSeq?: number;
   readonly limit: number;
 }
+
+export type AuditOrder = 'oldest' | 'newest';
 
 /** Staged events moved into the chain per append, at most. */
 export const OUTBOX_BATCH = 1000;
@@ -26,7 +31,7 @@ export interface AuditStorage {
    * serialised against every other appender; how many staged events it moved.
    */
   append(events: readonly AuditEventInput[], moveStaged: boolean): Promise<number>;
-  /** Events matching the query, oldest first. */
+  /** Events matching the query, in its order. */
   query(query: AuditQuery): Promise<AuditEvent[]>;
   /** Events in seq order after `afterSeq`, for verification. */
   range(afterSeq: number, limit: number): Promise<AuditEvent[]>;

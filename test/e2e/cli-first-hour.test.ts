@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
-import { closedPort, MAIN, runCli, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
+import { closedPort, MAIN, runCli, runCliOnTerminal, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string })
   .version;
@@ -220,10 +220,38 @@ describe('the command line for a newcomer', () => {
       ]);
     });
 
-    it('audit list prints one line per event, oldest first, and stops at --limit', () => {
-      const lines = cli(['audit', 'list', '--key', 'ci/db', '--limit', '2']).stdout.trimEnd().split('\n');
-      assert.equal(lines.length, 2);
-      assert.match(lines[0] ?? '', /^\d{4}-\S+\tsecret\.write\t201\troot\tci\/db\t127\.0\.0\.1$/);
+    it('audit list prints one line per event, newest first unless --oldest-first, and stops at --limit', () => {
+      assert.equal(cli(['get', 'ci/db']).status, 0);
+      const newest = cli(['audit', 'list', '--key', 'ci/db', '--limit', '2']).stdout.trimEnd().split('\n');
+      assert.equal(newest.length, 2);
+      assert.match(newest[0] ?? '', /^\d{4}-\S+\tsecret\.read\t200\troot\tci\/db\t127\.0\.0\.1$/);
+      const oldest = cli(['audit', 'list', '--key', 'ci/db', '--limit', '2', '--oldest-first']).stdout.trimEnd().split('\n');
+      assert.equal(oldest.length, 2);
+      assert.match(oldest[0] ?? '', /^\d{4}-\S+\tsecret\.write\t201\troot\tci\/db\t127\.0\.0\.1$/);
+
+      const ids = (args: string[]) =>
+        (JSON.parse(cli(['audit', 'list', '--key', 'ci/db', '--json', ...args]).stdout) as Array<{ id: number }>).map((event) => event.id);
+      const descending = ids([]);
+      assert.ok(descending.length >= 2);
+      assert.deepEqual(
+        descending,
+        [...descending].sort((a, b) => b - a),
+        '--json lists newest first too',
+      );
+      assert.deepEqual(ids(['--oldest-first']), [...descending].reverse());
+    });
+
+    it('audit list on a terminal prints a header and aligned columns', () => {
+      const result = runCliOnTerminal(['audit', 'list', '--key', 'ci/db', '--oldest-first'], { cwd, env });
+      assert.equal(result.status, 0, result.output);
+      const [header, ...rows] = result.output.trimEnd().split('\n');
+      assert.match(header ?? '', /^TIME +ACTION +STATUS +SUBJECT +KEY +CLIENT$/);
+      assert.ok(rows.length >= 2);
+      assert.match(rows[0] ?? '', /^\d{4}-\S+ +secret\.write +201 +root +ci\/db +127\.0\.0\.1$/);
+      for (const column of ['ACTION', 'STATUS', 'SUBJECT', 'KEY', 'CLIENT']) {
+        const at = header?.indexOf(column) ?? -1;
+        for (const row of rows) assert.ok(row[at - 1] === ' ' && row[at] !== ' ', `${column} starts where its header does in: ${row}`);
+      }
     });
 
     it('audit tail prints events as they happen', async () => {

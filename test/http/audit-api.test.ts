@@ -106,6 +106,26 @@ describeEachDialect('audit API', (dialect) => {
     assert.deepEqual(since.body.events, []);
   });
 
+  it('lists newest first with order=newest, page after page, with a token bound to the order', async () => {
+    const oldest = ((await audit('?key=ci/audited')).body.events as EventBody[]).map((e) => e.id);
+    const pages: number[] = [];
+    let query = '?key=ci/audited&order=newest&limit=2';
+    let token: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const res = await audit(query);
+      assert.equal(res.status, 200);
+      pages.push(...(res.body.events as EventBody[]).map((e) => e.id));
+      token = res.body.continuationToken as string | undefined;
+      if (token === undefined) break;
+      query = `?key=ci/audited&order=newest&limit=2&continuationToken=${encodeURIComponent(token)}`;
+    }
+    assert.deepEqual(pages, [...oldest].reverse());
+    const first = await audit('?key=ci/audited&order=newest&limit=2');
+    const flipped = await audit(`?key=ci/audited&limit=2&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
+    assert.equal(flipped.body.code, 'InvalidContinuationToken', 'a token does not carry over to the other order');
+    assert.equal((await audit('?order=sideways')).status, 400);
+  });
+
   it('needs audit:read:<key> for a key, and a pattern covering audit:read:** without one', async () => {
     const narrow = svc.token(['audit:read:ci/*']);
     assert.equal((await audit('?key=ci/audited', narrow)).status, 200);

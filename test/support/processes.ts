@@ -76,6 +76,24 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs the command line with a pseudo-terminal as its standard streams
+ * (through util-linux `script`), as a person at a terminal would; the
+ * output has the terminal's \r\n line ends.
+ */
+export function runCliOnTerminal(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, MAIN, ...args].map(quote).join(' ');
+  const result = spawnSync('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', TERM: 'dumb', ...options.env },
+    encoding: 'utf8',
+    input: '',
+    timeout: 60_000,
+  });
+  return { status: result.status, output: result.stdout.replace(/\r\n/g, '\n') };
+}
+
 /** Starts a command in the background, collecting its output. */
 export function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }) {
   const child = spawn(process.execPath, [MAIN, ...args], {

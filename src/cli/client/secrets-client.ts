@@ -80,6 +80,7 @@ export interface AuditQuery {
   readonly key?: string;
   readonly subject?: string;
   readonly since?: string;
+  readonly order?: 'oldest' | 'newest';
   readonly limit?: number;
   readonly continuationToken?: string;
 }

@@ -6,14 +6,21 @@ import { parseDuration } from '../../common/durations';
 import { parseTimestamp } from '../../common/timestamps';
 import { addClientFlags, clientFor } from '../client-flags';
 import { CliError, EXIT_USAGE } from '../exit';
+import { AlignedTable } from '../aligned-table';
 import { printJson, withExamples } from '../output';
 
 /** How far back each poll of `audit tail` looks again: an event's time can trail its position by a commit's delay. */
 const TAIL_OVERLAP_MS = 5000;
 
-function eventLine(event: AuditEvent): string {
-  return [event.time, event.action, String(event.outcome), event.subject ?? '-', event.key ?? '-', event.client ?? '-'].join('\t');
+function eventFields(event: AuditEvent): string[] {
+  return [event.time, event.action, String(event.outcome), event.subject ?? '-', event.key ?? '-', event.client ?? '-'];
 }
+
+function eventLine(event: AuditEvent): string {
+  return eventFields(event).join('\t');
+}
+
+const HEADER = ['TIME', 'ACTION', 'STATUS', 'SUBJECT', 'KEY', 'CLIENT'];
 
 /** `--since`: a duration back from now (1h) or an RFC 3339 date-time. */
 function sinceFrom(text: string | undefined, now = Date.now()): string | undefined {
@@ -58,24 +65,36 @@ export function registerAuditCommands(program: Command, serverHostCommands?: (au
 
   withExamples(
     addFilters(addClientFlags(audit.command('list')))
-      .description('print audit events, oldest first: time, action, HTTP status, subject, key, client (needs audit:read)')
+      .description(
+        'print audit events, newest first: time, action, HTTP status, subject, key, client; a table with a header on a terminal, tab-separated otherwise (needs audit:read)',
+      )
       .option('--limit <n>', 'at most this many events')
-      .option('--json', 'print a JSON array'),
+      .option('--oldest-first', 'from the oldest event on')
+      .option('--json', 'print a JSON array, in the same order'),
     'scoped-secrets audit list --since 1h',
+    'scoped-secrets audit list --key ci/deploy/aws --limit 20',
     'scoped-secrets audit list --key ci/deploy/aws --json',
-  ).action(async (options: Filters & { limit?: string }, command: Command) => {
+  ).action(async (options: Filters & { limit?: string; oldestFirst?: boolean }, command: Command) => {
     if (options.limit !== undefined && !/^[1-9]\d{0,8}$/.test(options.limit))
       throw new CliError('--limit must be a positive whole number', EXIT_USAGE);
     const limit = options.limit === undefined ? Infinity : Number(options.limit);
-    const query = { key: options.key, subject: options.subject, since: sinceFrom(options.since) };
+    const query: AuditQuery = {
+      key: options.key,
+      subject: options.subject,
+      since: sinceFrom(options.since),
+      order: options.oldestFirst ? 'oldest' : 'newest',
+    };
+    const table = !options.json && process.stdout.isTTY ? new AlignedTable(HEADER) : undefined;
     const events: AuditEvent[] = [];
     let printed = 0;
     for await (const event of allEvents(clientFor(command), query)) {
       if (printed++ >= limit) break;
       if (options.json) events.push(event);
+      else if (table) table.add(eventFields(event));
       else process.stdout.write(`${eventLine(event)}\n`);
     }
     if (options.json) printJson(events);
+    table?.flush();
   });
 
   withExamples(

@@ -1,6 +1,6 @@
-/** GET /v1/audit: the audit trail, oldest first, scoped by audit:read. */
+/** GET /v1/audit: the audit trail, oldest or newest first, scoped by audit:read. */
 import { Router } from 'express';
-import type { AuditStorage } from '../../audit/audit-storage';
+import type { AuditOrder, AuditStorage } from '../../audit/audit-storage';
 import { formatTimestamp } from '../../common/clock';
 import { InvalidRequest } from '../../errors';
 import { parseTimestamp } from '../../common/timestamps';
@@ -22,10 +22,11 @@ export function auditRoutes(deps: { auditStore: Pick<AuditStorage, 'query'>; con
         const since = sinceText === undefined ? undefined : parseTimestamp(sinceText);
         if (sinceText !== undefined && since === undefined) throw new InvalidRequest('since must be an RFC 3339 date-time that exists');
         const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-        const binding = JSON.stringify([key ?? null, subject ?? null, since ?? null]);
+        const order = (req.query.order as AuditOrder | undefined) ?? 'oldest';
+        const binding = JSON.stringify([key ?? null, subject ?? null, since ?? null, order]);
         const token = req.query.continuationToken as string | undefined;
         const afterSeq = token === undefined ? undefined : Number(continuation.resume(token, binding));
-        return { key, subject, since, limit, afterSeq, binding };
+        return { key, subject, since, order, limit, afterSeq, binding };
       },
       // Without a key the caller reads every key's events: only a pattern covering audit:read:** allows that.
       scopes: ({ key }) => (key === undefined ? [{ covering: 'audit:read:**' }] : [['audit', 'read', key]]),

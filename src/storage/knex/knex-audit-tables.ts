@@ -18,11 +18,14 @@ export class KnexAuditTables implements Omit<AuditStorage, 'append'> {
   ) {}
 
   async query(query: AuditQuery): Promise<AuditEvent[]> {
-    const builder = this.knex<AuditRow>('audit_events').orderBy('seq').limit(query.limit);
+    const newest = query.order === 'newest';
+    const builder = this.knex<AuditRow>('audit_events')
+      .orderBy('seq', newest ? 'desc' : 'asc')
+      .limit(query.limit);
     if (query.key !== undefined) builder.where('key', query.key);
     if (query.subject !== undefined) builder.where('subject', query.subject);
     if (query.since !== undefined) builder.where('time', '>=', query.since);
-    if (query.afterSeq !== undefined) builder.where('seq', '>', query.afterSeq);
+    if (query.afterSeq !== undefined) builder.where('seq', newest ? '<' : '>', query.afterSeq);
     return (await builder).map(rowToEvent);
   }
 

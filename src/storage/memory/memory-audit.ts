@@ -29,13 +29,15 @@ export class MemoryAudit implements AuditStorage {
   }
 
   async query(query: AuditQuery): Promise<AuditEvent[]> {
-    return this.events
+    const newest = query.order === 'newest';
+    const inOrder = newest ? [...this.events].reverse() : this.events;
+    return inOrder
       .filter(
         (event) =>
           (query.key === undefined || event.key === query.key) &&
           (query.subject === undefined || event.subject === query.subject) &&
           (query.since === undefined || event.time >= query.since) &&
-          (query.afterSeq === undefined || event.seq > query.afterSeq),
+          (query.afterSeq === undefined || (newest ? event.seq < query.afterSeq : event.seq > query.afterSeq)),
       )
       .slice(0, query.limit);
   }
