@@ -34,6 +34,7 @@ import type { Metrics } from './http/metrics';
 import type { AuditStorage } from './audit/audit-storage';
 import type { ContinuationTokens } from './secrets/continuation-tokens';
 import type { SecretService } from './secrets/secret-service';
+import type { IssuedTokenListing } from './tokens/issued-token-listing';
 import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';
 import type { WrapService } from './wraps/wrap-service';
@@ -42,6 +43,7 @@ import type { TrustService } from './federation/trust-service';
 export interface AppDeps {
   readonly secrets: SecretService;
   readonly tokens: TokenService;
+  readonly tokenListing: IssuedTokenListing;
   readonly wraps: WrapService;
   readonly trust: TrustService;
   readonly auditor: RequestAuditor;

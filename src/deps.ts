@@ -31,6 +31,7 @@ import type { Readiness } from './storage/readiness-probe';
 import type { Storage } from './storage/storage';
 import { Sweeper } from './sweeper/sweeper';
 import { expiredRevocationsJob } from './tokens/expired-revocations';
+import { IssuedTokenListing } from './tokens/issued-token-listing';
 import { RevocationList } from './tokens/revocation-list';
 import { tokenKeys } from './tokens/token-keys';
 import { TokenService } from './tokens/token-service';
@@ -43,6 +44,7 @@ export interface ServiceDeps {
   readonly keyring: LocalKeyring;
   readonly secrets: SecretService;
   readonly tokens: TokenService;
+  readonly tokenListing: IssuedTokenListing;
   readonly wraps: WrapService;
   readonly trust: TrustService;
   /** The trust rules this replica matches exchanges against; `start` keeps them fresh. */
@@ -175,6 +177,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       keyring,
       secrets,
       tokens,
+      tokenListing: new IssuedTokenListing({ storage: storage.tokens, revocations, clock, continuation }),
       wraps,
       trust,
       trustRules,

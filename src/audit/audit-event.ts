@@ -7,6 +7,7 @@ export type AuditAction =
   | 'secret.expired'
   | 'token.create'
   | 'token.revoke'
+  | 'token.list'
   | 'token.exchange'
   | 'trust.set'
   | 'trust.delete'

@@ -8,7 +8,7 @@
  */
 export const SCOPE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   secret: ['get', 'set', 'delete', 'list', 'history', 'wrap'],
-  token: ['create', 'revoke'],
+  token: ['create', 'revoke', 'list'],
   audit: ['read'],
   trust: ['get', 'set', 'delete'],
   wrap: ['value'],

@@ -88,7 +88,8 @@ export class TokenService {
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
-    await this.storage.recordIssued({ jti: signed.jti, subject, ancestors, createdAt: now, expiresAt: signed.expiresAt }, [
+    const record = { jti: signed.jti, subject, kind: 'derived' as const, scopes: [...request.scopes], ancestors, createdAt: now };
+    await this.storage.recordIssued({ ...record, expiresAt: signed.expiresAt }, [
       { ...actor, time: now, action: 'token.create', key: subject, outcome: 201 },
     ]);
     this.audit.kick();
@@ -110,7 +111,15 @@ export class TokenService {
     const signed = this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
     const now = this.clock.now();
     await this.storage.recordIssued(
-      { jti: signed.jti, subject: grant.subject, ancestors: [], createdAt: now, expiresAt: signed.expiresAt },
+      {
+        jti: signed.jti,
+        subject: grant.subject,
+        kind: 'exchanged',
+        scopes: [...grant.scopes],
+        ancestors: [],
+        createdAt: now,
+        expiresAt: signed.expiresAt,
+      },
       [{ ...actor, time: now, action: 'token.exchange', key: grant.subject, outcome: 201, detail }],
     );
     this.audit.kick();

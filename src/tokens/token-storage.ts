@@ -1,14 +1,27 @@
 /** What the tokens feature needs of storage: minted tokens, revocations, and their purge. */
 import type { AuditEventInput } from '../audit/audit-event';
+import type { KeyRange } from '../secrets/listing-ranges';
 
-/** A token this server minted: enough to revoke it by subject or by ancestry. */
+/** How the server came to sign a token. */
+export type TokenKind = 'derived' | 'exchanged';
+
+/** A token this server minted: enough to revoke it by subject or by ancestry, and to list it. */
 export interface IssuedToken {
   readonly jti: string;
   readonly subject: string;
+  readonly kind: TokenKind;
+  /** Undefined for tokens recorded before scopes were kept. */
+  readonly scopes?: readonly string[];
   /** The jtis it was derived from, oldest first. */
   readonly ancestors: readonly string[];
   readonly createdAt: number;
   readonly expiresAt: number;
+}
+
+/** Where a listing of issued tokens stopped: listings go by subject, then jti. */
+export interface IssuedPosition {
+  readonly subject: string;
+  readonly jti: string;
 }
 
 export interface Revocation {
@@ -40,6 +53,8 @@ export interface TokenWrites {
 
 export interface TokenStorage extends TokenWrites {
   findIssued(jti: string): Promise<IssuedToken | undefined>;
+  /** Up to `limit` records with a subject in `range`, after `after`, whose token expires after `now`, by subject then jti. */
+  listIssued(range: KeyRange, after: IssuedPosition | undefined, now: number, limit: number): Promise<IssuedToken[]>;
   /** Revocations in force at `now`, in jti order after `afterJti`, at most `limit`: a page of the full list. */
   revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]>;
   /** Revocations made at or after `since` (by the clock of the replica that made them). */

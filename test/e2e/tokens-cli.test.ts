@@ -85,6 +85,49 @@ describe('token and audit commands', () => {
     assert.equal((await whoami(root)).status, 200);
   });
 
+  it('token list shows valid tokens by subject, with their scopes and never a token', async () => {
+    const root = runCli(
+      ['token', 'create', '--subject', 'lister', '--scope', 'token:create:team/**', '--scope', 'token:list:team/**', '--ttl', '1h'],
+      { cwd },
+    ).stdout.trim();
+    const env = { SECRETS_URL: server.url, SECRETS_TOKEN: root };
+    const derive = (subject: string, scope: string) => {
+      const result = runCli(['token', 'derive', '--subject', subject, '--scope', scope, '--ttl', '10m', '--json'], { cwd, env });
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(result.stdout) as { token: string; jti: string };
+    };
+    const build = derive('team/build', 'token:create:team/build');
+    const deploy = derive('team/deploy', 'token:list:team/deploy');
+
+    const listed = runCli(['token', 'list', 'team', '--json'], { cwd, env });
+    assert.equal(listed.status, 0, listed.stderr);
+    const tokens = JSON.parse(listed.stdout) as Array<{ jti: string; subject: string; kind: string; scopes: string[]; expires: string }>;
+    assert.deepEqual(
+      tokens.map((t) => [t.subject, t.jti, t.kind, t.scopes]),
+      [
+        ['team/build', build.jti, 'derived', ['token:create:team/build']],
+        ['team/deploy', deploy.jti, 'derived', ['token:list:team/deploy']],
+      ],
+    );
+    const plain = runCli(['token', 'list'], { cwd, env });
+    const lines = tokens.map((t) => [t.jti, t.subject, t.kind, t.expires, t.scopes.join(' ')].join('\t'));
+    assert.equal(plain.stdout, `${lines.join('\n')}\n`, 'piped: one tab-separated line per token');
+    for (const output of [listed.stdout, plain.stdout]) {
+      assert.ok(!output.includes(build.token) && !output.includes(deploy.token), 'never a token');
+    }
+
+    const narrow = runCli(['token', 'list'], { cwd, env: { SECRETS_URL: server.url, SECRETS_TOKEN: deploy.token } });
+    assert.equal(narrow.status, 0, narrow.stderr);
+    assert.match(narrow.stdout, new RegExp(`^${deploy.jti}\tteam/deploy\t`), 'a token sees only the subjects it may list');
+    assert.equal(narrow.stdout.split('\n').length, 2);
+
+    assert.equal(runCli(['token', 'revoke', build.jti], { cwd, env }).status, 0);
+    const after = runCli(['token', 'list', 'team/build'], { cwd, env });
+    assert.equal(after.status, 0);
+    assert.equal(after.stdout, '');
+    assert.equal(after.stderr, 'no valid tokens you may list under team/build\n');
+  });
+
   it('audit verify is green on an untouched store, and red after an event is edited or deleted', async () => {
     const root = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
     for (let n = 0; n < 5; n++) await fetch(`${server.url}/v1/secret/ci/n${n}`, { headers: { Authorization: `Bearer ${root}` } });

@@ -99,6 +99,66 @@ describeEachDialect('tokens API', (dialect) => {
     });
   });
 
+  describe('GET /v1/tokens', () => {
+    const list = (token: string, query = '') => request(svc.app).get(`/v1/tokens${query}`).set('Authorization', `Bearer ${token}`);
+    type Listed = { jti: string; subject: string; kind: string; scopes?: string[]; parent: string | null; expires: string };
+
+    it('lists the valid tokens of the subjects the caller may list, with scopes and parent, never a token', async () => {
+      const issuer = svc.token(['secret:get:**', 'token:create:listed/**'], 'listed/issuer');
+      const first = (await derive(issuer, { subject: 'listed/a', scopes: ['secret:get:ci/**'], ttl: 600 })).body;
+      const second = (await derive(first.token, { scopes: ['secret:get:ci/b'], ttl: 300 })).body;
+      const other = (await derive(issuer, { subject: 'listed/b', scopes: [], ttl: 600 })).body;
+      const expiring = (await derive(issuer, { subject: 'listed/a', scopes: [], ttl: 1 })).body;
+      const dropped = (await derive(issuer, { subject: 'listed/a', scopes: [], ttl: 600 })).body;
+      assert.equal((await revoke(issuer, dropped.jti)).status, 204);
+      svc.clock.advance(1000);
+
+      const auditor = svc.token(['token:list:listed/a'], 'token-auditor');
+      const res = await list(auditor);
+      assert.equal(res.status, 200);
+      const tokens = res.body.tokens as Listed[];
+      assert.deepEqual(tokens.map((t) => t.jti).sort(), [first.jti, second.jti].sort(), 'only listed/a, unexpired, unrevoked');
+      const byJti = new Map(tokens.map((t) => [t.jti, t]));
+      assert.deepEqual(byJti.get(first.jti), {
+        jti: first.jti,
+        subject: 'listed/a',
+        kind: 'derived',
+        scopes: ['secret:get:ci/**'],
+        parent: claimsOf(issuer).jti,
+        created: new Date(svc.clock.now() - 1000).toISOString(),
+        expires: first.expires,
+      });
+      assert.equal(byJti.get(second.jti)?.parent, first.jti);
+      for (const token of [first, second, other, expiring]) assert.ok(!res.text.includes(token.token), 'no token in the listing');
+      assert.ok(!tokens.some((t) => t.jti === other.jti || t.jti === expiring.jti));
+
+      const everyone = (await list(svc.token(['token:list:listed/**']), '?subject=listed')).body.tokens as Listed[];
+      assert.deepEqual(everyone.map((t) => t.subject).sort(), ['listed/a', 'listed/a', 'listed/b']);
+
+      assert.equal((await revoke(issuer, first.jti)).status, 204);
+      assert.deepEqual((await list(auditor)).body.tokens, [], 'revoking a parent takes its children off the list');
+    });
+
+    it('shows a caller with no token:list scope nothing, and pages with a token bound to the subject', async () => {
+      const issuer = svc.token(['token:create:paged/**'], 'paged/issuer');
+      for (let n = 0; n < 3; n++) assert.equal((await derive(issuer, { subject: 'paged/x', scopes: [], ttl: 600 })).status, 201);
+      const none = await list(svc.token(['secret:*:**', 'token:create:**']));
+      assert.equal(none.status, 200);
+      assert.deepEqual(none.body.tokens, []);
+
+      const lister = svc.token(['token:list:paged/**']);
+      const first = await list(lister, '?subject=paged&limit=2');
+      assert.equal(first.body.tokens.length, 2);
+      assert.match(first.headers.link ?? '', /rel="next"/);
+      const second = await list(lister, `?subject=paged&limit=2&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
+      assert.equal(second.body.tokens.length, 1);
+      assert.equal(second.body.continuationToken, undefined);
+      const moved = await list(lister, `?subject=listed&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
+      assert.equal(moved.status, 400);
+      assert.equal(moved.body.code, 'InvalidContinuationToken');
+    });
+  });
+
   describe('revocation', () => {
     it('revoking the middle of three generations kills the youngest and spares the root', async () => {
       const root = svc.token(['secret:get:ci/**', 'token:create:**'], 'root-admin');

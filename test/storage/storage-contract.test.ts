@@ -277,8 +277,43 @@ describe('storage contract', async () => {
         assert.equal(verdict.ok && verdict.events, 2);
       });
 
+      it('lists issued tokens of a subject range, by subject then jti, after a position, unexpired only', async () => {
+        const issued = (jti: string, subject: string, expiresAt: number) => ({
+          jti,
+          subject,
+          kind: 'exchanged' as const,
+          scopes: [`secret:get:${subject}/**`],
+          ancestors: [],
+          createdAt: T0,
+          expiresAt,
+        });
+        for (const token of [
+          issued('b', 'ci/one', T0 + 1000),
+          issued('a', 'ci/one', T0 + 1000),
+          issued('c', 'ci/two', T0 + 1000),
+          issued('d', 'ci/gone', T0),
+          issued('e', 'prod/one', T0 + 1000),
+        ]) {
+          await storage.tokens.recordIssued(token, []);
+        }
+        const ci = { from: 'ci/', to: 'ci/~' };
+        const ids = (tokens: Array<{ subject: string; jti: string }>) => tokens.map((t) => `${t.subject}#${t.jti}`);
+        assert.deepEqual(ids(await storage.tokens.listIssued(ci, undefined, T0, 10)), ['ci/one#a', 'ci/one#b', 'ci/two#c']);
+        assert.deepEqual(ids(await storage.tokens.listIssued(ci, { subject: 'ci/one', jti: 'a' }, T0, 10)), ['ci/one#b', 'ci/two#c']);
+        assert.deepEqual(ids(await storage.tokens.listIssued(ci, undefined, T0, 1)), ['ci/one#a']);
+        assert.deepEqual((await storage.tokens.listIssued(ci, undefined, T0, 1))[0], issued('a', 'ci/one', T0 + 1000));
+      });
+
       it('records minted tokens, keeps revocations in force until exp and the leeway, then purges them', async () => {
-        const token = { jti: 'j-1', subject: 'alice', ancestors: ['j-0'], createdAt: T0, expiresAt: T0 + 1000 };
+        const token = {
+          jti: 'j-1',
+          subject: 'alice',
+          kind: 'derived' as const,
+          scopes: ['secret:get:ci/**'],
+          ancestors: ['j-0'],
+          createdAt: T0,
+          expiresAt: T0 + 1000,
+        };
         await storage.tokens.recordIssued(token, [event('token.create', 'j-1')]);
         assert.deepEqual(await storage.tokens.findIssued('j-1'), token);
         await storage.tokens.revoke({ jti: 'j-1', revokedAt: T0 + 10, expiresAt: T0 + 1000 }, [event('token.revoke', 'j-1', T0, 204)]);

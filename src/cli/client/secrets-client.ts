@@ -64,6 +64,22 @@ export interface DerivedToken {
   readonly expires: string;
 }
 
+/** A valid token as GET /v1/tokens lists it: never the token itself. */
+export interface ListedToken {
+  readonly jti: string;
+  readonly subject: string;
+  readonly kind: 'derived' | 'exchanged';
+  readonly scopes?: string[];
+  readonly parent: string | null;
+  readonly created: string;
+  readonly expires: string;
+}
+
+export interface TokenListPage {
+  readonly tokens: ListedToken[];
+  readonly continuationToken?: string;
+}
+
 export interface AuditEvent {
   readonly id: number;
   readonly time: string;
@@ -286,6 +302,19 @@ export class SecretsClient {
     do {
       const page = await this.listSecrets(prefix, { limit: 1000, continuationToken });
       yield* page.secrets;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+
+  /** Every valid token under a subject prefix that the caller may list, page after page. */
+  async *listTokens(subject: string): AsyncGenerator<ListedToken> {
+    let continuationToken: string | undefined;
+    do {
+      const query = new URLSearchParams({ limit: '1000' });
+      if (subject) query.set('subject', subject);
+      if (continuationToken) query.set('continuationToken', continuationToken);
+      const page = await this.request<TokenListPage>('GET', `/v1/tokens?${query.toString()}`);
+      yield* page.tokens;
       continuationToken = page.continuationToken;
     } while (continuationToken);
   }

@@ -1,10 +1,18 @@
-/** token create (offline, signed with the configured key), token derive and token revoke (through the API). */
+/** token derive, token list and token revoke, through the API (token create, on the server host, is token-create-command.ts). */
 import type { Command } from 'commander';
 import { grantedScopeProblem, scopeListProblem } from '../../scopes/grammar';
+import { AlignedTable } from '../aligned-table';
+import type { ListedToken } from '../client/secrets-client';
 import { addClientFlags, clientFor } from '../client-flags';
 import { CliError, EXIT_USAGE } from '../exit';
 import { printJson, warn, withExamples } from '../output';
 import { ttlSeconds } from '../ttl';
+
+const TOKEN_HEADER = ['JTI', 'SUBJECT', 'KIND', 'EXPIRES', 'SCOPES'];
+
+function tokenFields(token: ListedToken): string[] {
+  return [token.jti, token.subject, token.kind, token.expires, token.scopes === undefined ? '?' : token.scopes.join(' ')];
+}
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -44,6 +52,30 @@ export function registerTokenCommands(program: Command, serverHostCommands?: (to
       warn(`the token expires at ${derived.expires}, sooner than --ttl ${options.ttl} asked: capped by your token or the server's maximum`);
     if (options.json) printJson(derived);
     else process.stdout.write(`${derived.token}\n`);
+  });
+
+  withExamples(
+    addClientFlags(token.command('list'))
+      .description(
+        'list the valid tokens this server derived or exchanged, by subject: jti, subject, kind, expiry, scopes (needs token:list:<subject>; never prints a token)',
+      )
+      .argument('[subject]', 'only subjects under this prefix (whole segments)', '')
+      .option('--json', 'print a JSON array'),
+    'scoped-secrets token list',
+    'scoped-secrets token list ci --json',
+  ).action(async (subject: string, options: { json?: boolean }, command: Command) => {
+    const listed: ListedToken[] = [];
+    const table = !options.json && process.stdout.isTTY ? new AlignedTable(TOKEN_HEADER) : undefined;
+    let count = 0;
+    for await (const found of clientFor(command).listTokens(subject)) {
+      count++;
+      if (options.json) listed.push(found);
+      else if (table) table.add(tokenFields(found));
+      else process.stdout.write(`${tokenFields(found).join('\t')}\n`);
+    }
+    if (options.json) printJson(listed);
+    else if (count === 0) process.stderr.write(`no valid tokens you may list${subject ? ` under ${subject}` : ''}\n`);
+    else table?.flush();
   });
 
   withExamples(

@@ -16,6 +16,7 @@ const ACTIONS = [
   'secret.expired',
   'token.create',
   'token.revoke',
+  'token.list',
   'token.exchange',
   'trust.set',
   'trust.delete',

@@ -1,9 +1,12 @@
-/** POST /v1/tokens (derive) and POST /v1/tokens/revoke. */
+/** GET /v1/tokens (list), POST /v1/tokens (derive) and POST /v1/tokens/revoke. */
 import { Router } from 'express';
 import { formatTimestamp } from '../../common/clock';
 import type { Metrics } from '../metrics';
 import { deriveRequest, type DerivedToken, type TokenService } from '../../tokens/token-service';
+import type { IssuedTokenListing } from '../../tokens/issued-token-listing';
+import type { IssuedToken } from '../../tokens/token-storage';
 import { principalOf } from '../locals';
+import { setNextLink } from '../next-link';
 import { takeOrRefuse, type RateLimiter } from '../rate-limiter';
 import type { RequestAuditor } from '../request-auditor';
 import { secured } from '../secured-route';
@@ -20,14 +23,49 @@ export function issuedTokenBody(issued: DerivedToken) {
   };
 }
 
+function listedTokenBody(token: IssuedToken) {
+  return {
+    jti: token.jti,
+    subject: token.subject,
+    kind: token.kind,
+    ...(token.scopes === undefined ? {} : { scopes: token.scopes }),
+    parent: token.ancestors[token.ancestors.length - 1] ?? null,
+    created: formatTimestamp(token.createdAt),
+    expires: formatTimestamp(token.expiresAt),
+  };
+}
+
 export function tokenRoutes(deps: {
   tokens: TokenService;
+  tokenListing: IssuedTokenListing;
   metrics: Metrics;
   auditor: RequestAuditor;
   tokenLimiter: Pick<RateLimiter, 'take'>;
 }): Router {
-  const { tokens, metrics, auditor, tokenLimiter } = deps;
+  const { tokens, tokenListing, metrics, auditor, tokenLimiter } = deps;
   const router = Router({ caseSensitive: true, strict: true });
+
+  router.get(
+    '/v1/tokens',
+    secured({
+      audit: (req) => ['token.list', typeof req.query.subject === 'string' && req.query.subject !== '' ? req.query.subject : null],
+      parse: (req) => ({
+        subject: typeof req.query.subject === 'string' ? req.query.subject : '',
+        limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
+        continuationToken: req.query.continuationToken as string | undefined,
+      }),
+      // Any valid token may list: each token is shown only to a caller holding token:list for its subject.
+      scopes: () => [],
+      async handle(request, req, res) {
+        const page = await tokenListing.list({ ...request, grants: principalOf(res).grants });
+        setNextLink(req, res, page.continuationToken);
+        res.json({
+          tokens: page.tokens.map(listedTokenBody),
+          ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+        });
+      },
+    }),
+  );
 
   router.post(
     '/v1/tokens',

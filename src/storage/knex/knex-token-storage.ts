@@ -1,13 +1,24 @@
 /** The tokens feature's tables (issued_tokens, revocations) through knex: the same SQL on SQLite and PostgreSQL. */
 import type { Knex } from 'knex';
 import type { AuditEventInput } from '../../audit/audit-event';
-import { REVOCATION_GRACE_MS, type IssuedToken, type NewRevocation, type Revocation, type TokenStorage } from '../../tokens/token-storage';
+import type { KeyRange } from '../../secrets/listing-ranges';
+import {
+  REVOCATION_GRACE_MS,
+  type IssuedPosition,
+  type IssuedToken,
+  type NewRevocation,
+  type Revocation,
+  type TokenKind,
+  type TokenStorage,
+} from '../../tokens/token-storage';
 import { stageEvents } from './audit-outbox';
 import { inTransaction } from './transactions';
 
 interface IssuedRow {
   jti: string;
   subject: string;
+  kind: TokenKind;
+  scopes: string | null;
   ancestors: string;
   created_at: number;
   expires_at: number;
@@ -17,6 +28,8 @@ function rowToIssued(row: IssuedRow): IssuedToken {
   return {
     jti: row.jti,
     subject: row.subject,
+    kind: row.kind,
+    ...(row.scopes === null ? {} : { scopes: JSON.parse(row.scopes) as string[] }),
     ancestors: JSON.parse(row.ancestors) as string[],
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
@@ -40,6 +53,8 @@ export class KnexTokenStorage implements TokenStorage {
       await trx('issued_tokens').insert({
         jti: token.jti,
         subject: token.subject,
+        kind: token.kind,
+        scopes: token.scopes === undefined ? null : JSON.stringify(token.scopes),
         ancestors: JSON.stringify(token.ancestors),
         created_at: token.createdAt,
         expires_at: token.expiresAt,
@@ -58,6 +73,23 @@ export class KnexTokenStorage implements TokenStorage {
   async findIssued(jti: string): Promise<IssuedToken | undefined> {
     const row = await this.knex<IssuedRow>('issued_tokens').where({ jti }).first();
     return row ? rowToIssued(row) : undefined;
+  }
+
+  async listIssued(range: KeyRange, after: IssuedPosition | undefined, now: number, limit: number): Promise<IssuedToken[]> {
+    const query = this.knex<IssuedRow>('issued_tokens')
+      .where('subject', '>=', range.from)
+      .andWhere('subject', '<', range.to)
+      .andWhere('expires_at', '>', now)
+      .orderBy([{ column: 'subject' }, { column: 'jti' }])
+      .limit(limit);
+    if (after !== undefined) {
+      query.andWhere((where) => {
+        void where.where('subject', '>', after.subject).orWhere((same) => {
+          void same.where('subject', after.subject).andWhere('jti', '>', after.jti);
+        });
+      });
+    }
+    return (await query).map(rowToIssued);
   }
 
   async revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]> {

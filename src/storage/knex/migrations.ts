@@ -11,6 +11,7 @@ import * as auditOutbox from '../../../migrations/20261123000200_audit_outbox';
 import * as wraps from '../../../migrations/20261124000000_wraps';
 import * as federation from '../../../migrations/20261124000100_federation';
 import * as wrapsByCreator from '../../../migrations/20261207000000_wraps_by_creator';
+import * as issuedTokenScopes from '../../../migrations/20261207000100_issued_token_scopes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261124000000_wraps', wraps],
   ['20261124000100_federation', federation],
   ['20261207000000_wraps_by_creator', wrapsByCreator],
+  ['20261207000100_issued_token_scopes', issuedTokenScopes],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,6 +1,19 @@
 /** Minted tokens and revocations in memory. */
 import type { AuditEventInput } from '../../audit/audit-event';
-import { REVOCATION_GRACE_MS, type IssuedToken, type NewRevocation, type Revocation, type TokenStorage } from '../../tokens/token-storage';
+import type { KeyRange } from '../../secrets/listing-ranges';
+import {
+  REVOCATION_GRACE_MS,
+  type IssuedPosition,
+  type IssuedToken,
+  type NewRevocation,
+  type Revocation,
+  type TokenStorage,
+} from '../../tokens/token-storage';
+
+function byPosition(a: IssuedPosition, b: IssuedPosition): number {
+  if (a.subject !== b.subject) return a.subject < b.subject ? -1 : 1;
+  return a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0;
+}
 import type { MemoryAudit } from './memory-audit';
 
 export class MemoryTokens implements TokenStorage {
@@ -22,6 +35,19 @@ export class MemoryTokens implements TokenStorage {
 
   async findIssued(jti: string): Promise<IssuedToken | undefined> {
     return this.issued.get(jti);
+  }
+
+  async listIssued(range: KeyRange, after: IssuedPosition | undefined, now: number, limit: number): Promise<IssuedToken[]> {
+    return [...this.issued.values()]
+      .filter(
+        (token) =>
+          token.subject >= range.from &&
+          token.subject < range.to &&
+          token.expiresAt > now &&
+          (after === undefined || byPosition(token, after) > 0),
+      )
+      .sort(byPosition)
+      .slice(0, limit);
   }
 
   async revocationsInForce(now: number, afterJti: string | undefined, limit: number): Promise<Revocation[]> {

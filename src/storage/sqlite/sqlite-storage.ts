@@ -56,6 +56,7 @@ export async function openSqliteStorage(filename: string, chain: AuditChain, aud
       secrets: new SqliteSecretStorage(knex, reader, writer),
       tokens: {
         findIssued: (jti) => tokens.findIssued(jti),
+        listIssued: (range, after, now, limit) => tokens.listIssued(range, after, now, limit),
         revocationsInForce: (now, afterJti, limit) => tokens.revocationsInForce(now, afterJti, limit),
         revokedSince: (since) => tokens.revokedSince(since),
         recordIssued: (token, events) => writer.recordIssued(token, events),
