@@ -196,9 +196,12 @@ function variableProblem(name, value, source, allowed) {
   return void 0;
 }
 function buildEnvironment(fromKeys, bindings, values, choices = {}) {
-  const { naming = {}, allowed = /* @__PURE__ */ new Set() } = choices;
+  const { naming = {}, allowed = /* @__PURE__ */ new Set(), fromPrefix = /* @__PURE__ */ new Map() } = choices;
   const env = {};
   const problems = [];
+  const setBy = /* @__PURE__ */ new Map();
+  const boundByEnv = new Set(bindings.map((binding) => binding.name));
+  const described = (key) => fromPrefix.has(key) ? `${key} (from ${fromPrefix.get(key)})` : key;
   const set = (name, value, source) => {
     const problem = variableProblem(name, value, source, allowed);
     if (problem) problems.push(problem);
@@ -207,6 +210,15 @@ function buildEnvironment(fromKeys, bindings, values, choices = {}) {
   for (const key of fromKeys) {
     for (const [field, value] of Object.entries(values.get(key) ?? {})) {
       const name = `${naming.prefix ?? ""}${naming.uppercase ? field.toUpperCase() : field}`;
+      const earlier = setBy.get(name);
+      const clash = earlier !== void 0 && earlier !== key && (fromPrefix.has(key) || fromPrefix.has(earlier));
+      if (clash && !boundByEnv.has(name)) {
+        problems.push(
+          `${name} would come from both ${described(earlier)} and ${described(key)}: name the one you want with --env ${name}=KEY#FIELD, or read fewer keys`
+        );
+        continue;
+      }
+      setBy.set(name, key);
       set(name, exported(value), `field ${JSON.stringify(field)} of ${key}`);
     }
   }
@@ -406,6 +418,18 @@ var SecretsClient = class {
     do {
       const page = await this.listSecrets(prefix, { limit: 1e3, continuationToken });
       yield* page.secrets;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+  /** Every valid token under a subject prefix that the caller may list, page after page. */
+  async *listTokens(subject) {
+    let continuationToken;
+    do {
+      const query = new URLSearchParams({ limit: "1000" });
+      if (subject) query.set("subject", subject);
+      if (continuationToken) query.set("continuationToken", continuationToken);
+      const page = await this.request("GET", `/v1/tokens?${query.toString()}`);
+      yield* page.tokens;
       continuationToken = page.continuationToken;
     } while (continuationToken);
   }

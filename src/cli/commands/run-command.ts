@@ -4,7 +4,6 @@ import { GITHUB_OIDC_VARIABLES } from '../client/id-token-sources';
 import { SecretsClient, type ClientFlags } from '../client/secrets-client';
 import { exchangeOnce } from '../client/exchanged-token';
 import { addOidcFlags, exchangeClient, exchangeSource, type OidcOptions } from '../oidc-flags';
-import { keyProblem } from '../../secrets/secret-key';
 import {
   buildEnvironment,
   EnvironmentError,
@@ -17,6 +16,7 @@ import { CommandNotStarted, runChild } from '../run/run-child';
 import { addClientFlags, clientFor } from '../client-flags';
 import { CliError, EXIT_USAGE } from '../exit';
 import { fetchValues } from '../fetch-secrets';
+import { checkedKeysOrPrefixes, expandKeys } from '../key-prefixes';
 import { unwrapFrom } from './wrap-commands';
 import { withExamples } from '../output';
 
@@ -60,13 +60,6 @@ export function environmentOrExit(build: () => Record<string, string>, consequen
   }
 }
 
-export function checkedFromKeys(keys: readonly string[], flag: string): void {
-  for (const key of keys) {
-    const problem = keyProblem(key);
-    if (problem) throw new CliError(`${flag}${key}: ${problem}`, EXIT_USAGE);
-  }
-}
-
 /** The client `run` fetches with: a token exchanged for the CI job's ID token when asked, else the usual one. */
 async function clientFrom(command: Command, options: OidcOptions): Promise<SecretsClient> {
   const source = exchangeSource(options);
@@ -82,7 +75,12 @@ export function registerRunCommand(program: Command): void {
       addOidcFlags(addClientFlags(program.command('run')))
         .description('fetch secrets, then run a command with them as environment variables (masked in its output)')
         .option('--env <NAME=KEY[#FIELD]>', 'one variable: a field, or the whole value as JSON; repeatable', collect, [])
-        .option('--from <KEY>', 'every top-level field of KEY as a variable of that name; repeatable', collect, [])
+        .option(
+          '--from <KEY>',
+          'every top-level field of KEY as a variable of that name; KEY/** for every secret under KEY you may list; repeatable',
+          collect,
+          [],
+        )
         .option(
           '--wrapped <FILE>',
           'unwrap the wrap token in FILE and export its fields as --from does (it is spent); repeatable',
@@ -94,6 +92,7 @@ export function registerRunCommand(program: Command): void {
       .argument('<command...>', 'the command and its arguments, after --')
       .passThroughOptions(),
     'scoped-secrets run --from ci/deploy/aws -- ./deploy.sh',
+    "scoped-secrets run --from 'ci/deploy/**' -- ./deploy.sh",
     'scoped-secrets run --from ci/db --uppercase --prefix DB_ -- psql',
     'scoped-secrets run --wrapped /run/task/db.wrap -- ./migrate.sh',
     'scoped-secrets run --github-oidc --trust-rule gh/acme-widgets --from ci/acme/widgets/deploy -- ./deploy.sh',
@@ -112,21 +111,23 @@ export function registerRunCommand(program: Command): void {
       } catch (error) {
         throw new CliError((error as Error).message, EXIT_USAGE);
       }
-      checkedFromKeys(options.from, '--from ');
-      const choices = variableChoicesFrom(options);
-      const keys = [...new Set([...options.from, ...bindings.map((binding) => binding.key)])];
+      checkedKeysOrPrefixes(options.from, '--from ');
+      const naming = variableChoicesFrom(options);
       const client = await clientFrom(command, options);
+      const { keys: fromKeys, fromPrefix } = await expandKeys(client, options.from, '; the command was not started');
+      const choices = { ...naming, fromPrefix };
+      const keys = [...new Set([...fromKeys, ...bindings.map((binding) => binding.key)])];
       // Everything is fetched before the command starts: any failure means it never starts.
       const values = await fetchValues(client, keys, '; the command was not started');
       // Checked before unwrapping too: a refused variable must not cost a wrap token.
-      environmentOrExit(() => buildEnvironment(options.from, bindings, values, choices), '; the command was not started');
+      environmentOrExit(() => buildEnvironment(fromKeys, bindings, values, choices), '; the command was not started');
       // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
       const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
       for (const [index, file] of options.wrapped.entries()) {
         values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
       }
       const injected = environmentOrExit(
-        () => buildEnvironment([...options.from, ...wrappedLabels], bindings, values, choices),
+        () => buildEnvironment([...fromKeys, ...wrappedLabels], bindings, values, choices),
         '; the command was not started',
       );
       const env: NodeJS.ProcessEnv = { ...process.env, ...injected };

@@ -54,6 +54,13 @@ export interface EnvironmentChoices {
   readonly naming?: FieldNaming;
   /** Variables named by --allow-env: injected even though they steer how programs start. */
   readonly allowed?: ReadonlySet<string>;
+  /**
+   * The `--from` keys that a prefix pattern brought in, with the pattern.
+   * Between plain keys a later key wins, as the user ordered them; a
+   * variable that a prefix's key would share with another key is refused,
+   * since no one chose which of them wins.
+   */
+  readonly fromPrefix?: ReadonlyMap<string, string>;
 }
 
 /** Why `name` may not carry `value` from `source`, or undefined. */
@@ -72,9 +79,12 @@ export function buildEnvironment(
   values: ReadonlyMap<string, Record<string, unknown>>,
   choices: EnvironmentChoices = {},
 ): Record<string, string> {
-  const { naming = {}, allowed = new Set<string>() } = choices;
+  const { naming = {}, allowed = new Set<string>(), fromPrefix = new Map<string, string>() } = choices;
   const env: Record<string, string> = {};
   const problems: string[] = [];
+  const setBy = new Map<string, string>();
+  const boundByEnv = new Set(bindings.map((binding) => binding.name));
+  const described = (key: string) => (fromPrefix.has(key) ? `${key} (from ${fromPrefix.get(key)})` : key);
   const set = (name: string, value: string, source: string) => {
     const problem = variableProblem(name, value, source, allowed);
     if (problem) problems.push(problem);
@@ -83,6 +93,15 @@ export function buildEnvironment(
   for (const key of fromKeys) {
     for (const [field, value] of Object.entries(values.get(key) ?? {})) {
       const name = `${naming.prefix ?? ''}${naming.uppercase ? field.toUpperCase() : field}`;
+      const earlier = setBy.get(name);
+      const clash = earlier !== undefined && earlier !== key && (fromPrefix.has(key) || fromPrefix.has(earlier));
+      if (clash && !boundByEnv.has(name)) {
+        problems.push(
+          `${name} would come from both ${described(earlier)} and ${described(key)}: name the one you want with --env ${name}=KEY#FIELD, or read fewer keys`,
+        );
+        continue;
+      }
+      setBy.set(name, key);
       set(name, exported(value), `field ${JSON.stringify(field)} of ${key}`);
     }
   }
