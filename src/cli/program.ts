@@ -11,6 +11,7 @@ import { registerAuditCommands } from './commands/audit-commands';
 import { registerClientCommands } from './commands/client-commands';
 import { registerCompletionCommand } from './commands/completion-command';
 import { registerExportCommand } from './commands/export-command';
+import { registerInjectCommand } from './commands/inject-command';
 import { registerProxyCommand } from './commands/proxy-command';
 import { registerRunCommand } from './commands/run-command';
 import { registerTokenCommands } from './commands/token-commands';
@@ -43,6 +44,7 @@ export function createProgram(serverHost?: ServerHostCommands): Command {
   registerTrustCommands(program);
   registerClientCommands(program);
   registerExportCommand(program);
+  registerInjectCommand(program);
   registerWrapCommands(program);
   registerRunCommand(program);
   registerProxyCommand(program);
