@@ -588,6 +588,40 @@ async function fetchValues(client, keys, consequence = "") {
   return new Map(settled.flatMap((result) => result.status === "fulfilled" ? [result.value] : []));
 }
 
+// src/cli/key-prefixes.ts
+var EVERY_KEY = "**";
+var UNDER = "/**";
+function prefixOf(pattern) {
+  if (pattern === EVERY_KEY) return "";
+  return pattern.endsWith(UNDER) ? pattern.slice(0, -UNDER.length) : void 0;
+}
+function keyOrPrefixProblem(text) {
+  const prefix = prefixOf(text);
+  if (prefix === "") return void 0;
+  const problem = keyProblem(prefix ?? text);
+  if (problem && text.includes("*")) return `only a whole prefix can be read, as ci/deploy/** (a trailing /**), not ${text}`;
+  return problem;
+}
+async function expandKeys(client, patterns, consequence) {
+  const keys = /* @__PURE__ */ new Set();
+  const fromPrefix = /* @__PURE__ */ new Map();
+  for (const pattern of patterns) {
+    const prefix = prefixOf(pattern);
+    if (prefix === void 0) {
+      keys.add(pattern);
+      continue;
+    }
+    let found = 0;
+    for await (const secret of client.listAll(prefix)) {
+      found++;
+      if (!keys.has(secret.key)) fromPrefix.set(secret.key, pattern);
+      keys.add(secret.key);
+    }
+    if (found === 0) throw new CliError(`${pattern}: no secrets you may list under ${prefix || "the root"}${consequence}`, EXIT_NOT_FOUND);
+  }
+  return { keys: [...keys], fromPrefix };
+}
+
 // src/cli/action/action-inputs.ts
 var InputError = class extends Error {
 };
@@ -601,13 +635,15 @@ function secretLine(line, number, fromKeys, bindings) {
   if (rest.length > 0) throw new InputError(`${where}: one | at most (KEY FIELD | NAME)`);
   const [key = "", field, ...more] = left.split(/\s+/);
   if (more.length > 0) throw new InputError(`${where}: expected KEY, KEY FIELD | NAME or KEY | NAME`);
-  const problem = keyProblem(key);
-  if (problem) throw new InputError(`${where}: ${problem}`);
   if (name === void 0) {
     if (field !== void 0) throw new InputError(`${where}: name the variable for field ${field} (KEY FIELD | NAME)`);
+    const problem2 = keyOrPrefixProblem(key);
+    if (problem2) throw new InputError(`${where}: ${problem2}`);
     fromKeys.push(key);
     return;
   }
+  const problem = keyProblem(key);
+  if (problem) throw new InputError(`${where}: ${problem}`);
   if (!VARIABLE_NAME.test(name)) throw new InputError(`${where}: ${JSON.stringify(name)} is not a variable name`);
   bindings.push({ name, key, field });
 }
@@ -671,12 +707,14 @@ async function runAction(env, write2) {
     token = (await exchangeOnce(new SecretsClient({ url, token: "" }), { idToken, rule: inputs.trustRule })).token;
   }
   addMask(token, write2);
-  const keys = [.../* @__PURE__ */ new Set([...inputs.fromKeys, ...inputs.bindings.map((binding) => binding.key)])];
-  const values = await fetchValues(new SecretsClient({ url, token }), keys, "; no variable was set");
+  const client = new SecretsClient({ url, token });
+  const { keys: fromKeys, fromPrefix } = await expandKeys(client, inputs.fromKeys, "; no variable was set");
+  const keys = [.../* @__PURE__ */ new Set([...fromKeys, ...inputs.bindings.map((binding) => binding.key)])];
+  const values = await fetchValues(client, keys, "; no variable was set");
   for (const text of maskableValues(values.values(), {})) addMask(text, write2);
   let variables;
   try {
-    variables = buildEnvironment(inputs.fromKeys, inputs.bindings, values, { allowed: inputs.allowEnv });
+    variables = buildEnvironment(fromKeys, inputs.bindings, values, { allowed: inputs.allowEnv, fromPrefix });
   } catch (error) {
     if (error instanceof EnvironmentError)
       throw new EnvironmentError(`${error.message.replace(/--allow-env/g, "allow-env")}; no variable was set`);

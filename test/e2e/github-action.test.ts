@@ -79,6 +79,8 @@ describe('the GitHub Action', () => {
     put('ci/acme/widgets/db', { user: 'deployer', password: PASSWORD });
     put('ci/acme/widgets/forged', { note: FORGED });
     put('ci/acme/widgets/steering', { PATH: '/tmp/evil' });
+    put('ci/acme/tools/lint', { LINT_TOKEN: 'lint-token-value' });
+    put('ci/acme/tools/publish', { NPM_TOKEN: 'npm-token-value' });
     fs.writeFileSync(
       path.join(cwd, 'rule.json'),
       JSON.stringify({ issuer: 'github', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/{repository}/**'], ttl: 600 }),
@@ -141,6 +143,20 @@ describe('the GitHub Action', () => {
     assert.equal(result.env.get('note'), FORGED);
     assert.deepEqual([...result.output.keys()], ['note']);
     assert.ok(result.stdout.includes(`::add-mask::${FORGED.replace(/\n/g, '%0A')}`), 'masked whole, escaped');
+  });
+
+  it('sets every field of every secret under a prefix given as KEY/**', async () => {
+    const result = await step({ url: server.url, secrets: 'ci/acme/tools/**', token: rootToken });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.deepEqual(
+      result.env,
+      new Map([
+        ['LINT_TOKEN', 'lint-token-value'],
+        ['NPM_TOKEN', 'npm-token-value'],
+      ]),
+    );
+    const glob = await step({ url: server.url, secrets: 'ci/*/tools', token: rootToken });
+    assert.match(glob.stdout, /^::error::scoped-secrets: secrets, line 1: only a whole prefix can be read/m);
   });
 
   it('fails the step with one ::error:: line when a secret is missing, and sets nothing', async () => {

@@ -6,6 +6,7 @@
  * `KEY | NAME` for the whole value as JSON.
  */
 import { keyProblem } from '../../secrets/secret-key';
+import { keyOrPrefixProblem } from '../key-prefixes';
 import { VARIABLE_NAME, type EnvBinding } from '../run/environment';
 
 export class InputError extends Error {}
@@ -31,13 +32,15 @@ function secretLine(line: string, number: number, fromKeys: string[], bindings: 
   if (rest.length > 0) throw new InputError(`${where}: one | at most (KEY FIELD | NAME)`);
   const [key = '', field, ...more] = left.split(/\s+/);
   if (more.length > 0) throw new InputError(`${where}: expected KEY, KEY FIELD | NAME or KEY | NAME`);
-  const problem = keyProblem(key);
-  if (problem) throw new InputError(`${where}: ${problem}`);
   if (name === undefined) {
     if (field !== undefined) throw new InputError(`${where}: name the variable for field ${field} (KEY FIELD | NAME)`);
+    const problem = keyOrPrefixProblem(key);
+    if (problem) throw new InputError(`${where}: ${problem}`);
     fromKeys.push(key);
     return;
   }
+  const problem = keyProblem(key);
+  if (problem) throw new InputError(`${where}: ${problem}`);
   if (!VARIABLE_NAME.test(name)) throw new InputError(`${where}: ${JSON.stringify(name)} is not a variable name`);
   bindings.push({ name, key, field });
 }

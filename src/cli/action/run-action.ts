@@ -9,6 +9,7 @@ import { exchangeOnce } from '../client/exchanged-token';
 import { idTokenFromGitHub } from '../client/id-token-sources';
 import { SecretsClient, serviceUrl } from '../client/secrets-client';
 import { fetchValues } from '../fetch-secrets';
+import { expandKeys } from '../key-prefixes';
 import { readInputs } from './action-inputs';
 import { addMask, appendEntries } from './workflow-commands';
 
@@ -21,13 +22,15 @@ export async function runAction(env: NodeJS.ProcessEnv, write: (text: string) =>
     token = (await exchangeOnce(new SecretsClient({ url, token: '' }), { idToken, rule: inputs.trustRule })).token;
   }
   addMask(token, write);
-  const keys = [...new Set([...inputs.fromKeys, ...inputs.bindings.map((binding) => binding.key)])];
-  const values = await fetchValues(new SecretsClient({ url, token }), keys, '; no variable was set');
+  const client = new SecretsClient({ url, token });
+  const { keys: fromKeys, fromPrefix } = await expandKeys(client, inputs.fromKeys, '; no variable was set');
+  const keys = [...new Set([...fromKeys, ...inputs.bindings.map((binding) => binding.key)])];
+  const values = await fetchValues(client, keys, '; no variable was set');
   // Every value is masked before anything can print one, even the variables that are then refused.
   for (const text of maskableValues(values.values(), {})) addMask(text, write);
   let variables: Record<string, string>;
   try {
-    variables = buildEnvironment(inputs.fromKeys, inputs.bindings, values, { allowed: inputs.allowEnv });
+    variables = buildEnvironment(fromKeys, inputs.bindings, values, { allowed: inputs.allowEnv, fromPrefix });
   } catch (error) {
     if (error instanceof EnvironmentError)
       throw new EnvironmentError(`${error.message.replace(/--allow-env/g, 'allow-env')}; no variable was set`);
