@@ -17,7 +17,8 @@ import { inTransaction } from './transactions';
 interface IssuedRow {
   jti: string;
   subject: string;
-  kind: TokenKind;
+  /** Null when a replica of an earlier version recorded the token during a rolling upgrade. */
+  kind: TokenKind | null;
   scopes: string | null;
   ancestors: string;
   created_at: number;
@@ -25,12 +26,14 @@ interface IssuedRow {
 }
 
 function rowToIssued(row: IssuedRow): IssuedToken {
+  const ancestors = JSON.parse(row.ancestors) as string[];
   return {
     jti: row.jti,
     subject: row.subject,
-    kind: row.kind,
+    // As the migration fills it in: exchanged tokens have no parent.
+    kind: row.kind ?? (ancestors.length === 0 ? 'exchanged' : 'derived'),
     ...(row.scopes === null ? {} : { scopes: JSON.parse(row.scopes) as string[] }),
-    ancestors: JSON.parse(row.ancestors) as string[],
+    ancestors,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };
