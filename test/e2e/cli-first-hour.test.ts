@@ -220,11 +220,19 @@ describe('the command line for a newcomer', () => {
       ]);
     });
 
-    it('audit list prints one line per event, newest first unless --oldest-first, and stops at --limit', () => {
+    it('audit list prints one line per event, newest first unless --oldest-first, and stops at --limit', async () => {
       assert.equal(cli(['get', 'ci/db']).status, 0);
-      const newest = cli(['audit', 'list', '--key', 'ci/db', '--limit', '2']).stdout.trimEnd().split('\n');
+      // A read's event is written when its response has finished: wait for it to be the newest.
+      const read = /^\d{4}-\S+\tsecret\.read\t200\troot\tci\/db\t127\.0\.0\.1$/;
+      const newest = await waitFor(
+        async () => {
+          const lines = cli(['audit', 'list', '--key', 'ci/db', '--limit', '2']).stdout.trimEnd().split('\n');
+          return read.test(lines[0] ?? '') ? lines : undefined;
+        },
+        10_000,
+        'the read as the newest event',
+      );
       assert.equal(newest.length, 2);
-      assert.match(newest[0] ?? '', /^\d{4}-\S+\tsecret\.read\t200\troot\tci\/db\t127\.0\.0\.1$/);
       const oldest = cli(['audit', 'list', '--key', 'ci/db', '--limit', '2', '--oldest-first']).stdout.trimEnd().split('\n');
       assert.equal(oldest.length, 2);
       assert.match(oldest[0] ?? '', /^\d{4}-\S+\tsecret\.write\t201\troot\tci\/db\t127\.0\.0\.1$/);
@@ -285,7 +293,7 @@ describe('the command line for a newcomer', () => {
       assert.deepEqual(JSON.parse(cli(['get', 'ci/odd-copy']).stdout), { quote: "it's", lines: 'a\nb', dollar: '$HOME "x"', port: '5432' });
       const missing = cli(['export', 'ci/nope', 'ci/db', 'ci/gone']);
       assert.equal(missing.status, 3, 'not found has an exit code of its own');
-      assertOneLine(missing, 'scoped-secrets: no secret at ci/nope; no secret at ci/gone');
+      assertOneLine(missing, 'scoped-secrets: no secret at ci/nope; no secret at ci/gone; nothing was printed');
     });
 
     it('completes commands and options in bash', () => {

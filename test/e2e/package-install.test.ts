@@ -53,7 +53,18 @@ describe('the npm package', () => {
     packed = report.files.map((file) => file.path);
     const prebuilds = { npm_config_better_sqlite3_local_prebuilds: localPrebuilds(path.join(work, 'prebuilds')) };
     const install = npm(
-      ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', path.join(work, report.filename)],
+      [
+        'install',
+        '-g',
+        '--prefix',
+        prefix,
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        // npm 11 runs a dependency's install script only when allowed: these two bring the native addons.
+        '--allow-scripts=better-sqlite3,pkcs11js',
+        path.join(work, report.filename),
+      ],
       work,
       prebuilds,
     );

@@ -162,6 +162,7 @@ describe('the README, run top to bottom', () => {
     // Spot checks that the blocks did what the README says they do.
     assert.match(result.stdout, /^deploying with key \*\*\* and a password of 20 characters$/m, 'run masks the values');
     assert.match(result.stdout, /^ETag: "1"\r?$/im, 'the tour shows the ETag');
+    assert.match(result.stdout, /^304$/m, 'a conditional read of the current version is 304');
     assert.match(result.stdout, /^ss\.mjs: OK$/m, 'the downloaded client matches its ETag');
     assert.match(result.stdout, /^staple-battery-horse$/m, 'get --field prints the prompted password');
     assert.match(result.stdout, /^task\.token is refused from now on$/m, 'the revoked task token is refused');
