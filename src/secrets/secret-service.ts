@@ -2,7 +2,6 @@
  * The rules of secrets: versions, expiry, preconditions, history and
  * listing. Storage is behind SecretReads; sealing behind Envelope.
  */
-import { performance } from 'node:perf_hooks';
 import type { Actor } from '../audit/audit-storage';
 import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../common/clock';
@@ -11,6 +10,7 @@ import { InvalidRequest, SecretExpired, SecretNotFound, Unavailable } from '../e
 import type { GrantSet } from '../scopes/grant-set';
 import type { ContinuationTokens } from './continuation-tokens';
 import { listableRanges } from './listing-ranges';
+import { walkRanges } from './range-walk';
 import { checkPreconditions, type Preconditions } from './preconditions';
 import type { EncryptedSecret, Expected, SecretRecord, SecretStorage } from './secret-storage';
 
@@ -142,33 +142,22 @@ export class SecretService {
    */
   async list(request: ListRequest): Promise<ListPage> {
     const { prefix, limit, grants } = request;
-    let after = request.continuationToken === undefined ? undefined : this.continuation.resume(request.continuationToken, prefix);
-    const ranges = listableRanges(prefix, grants.targetsFor('secret', 'list')).filter((range) => after === undefined || after < range.to);
+    const after = request.continuationToken === undefined ? undefined : this.continuation.resume(request.continuationToken, prefix);
     const now = this.clock.now();
-    const deadline = performance.now() + LIST_TIME_BUDGET_MS;
-    const batchSize = Math.min(MAX_LIST_BATCH, Math.max(limit + 1, MIN_LIST_BATCH));
-    const secrets: SecretRecord[] = [];
-    for (const [rangeIndex, range] of ranges.entries()) {
-      for (;;) {
-        if (after !== undefined && performance.now() > deadline) {
-          return { secrets, continuationToken: this.continuation.issue(prefix, after) };
-        }
-        const rows = await this.storage.listRange(range, after, batchSize);
-        for (const [index, row] of rows.entries()) {
-          after = row.key;
-          if (row.expiresAt <= now || !grants.allows('secret', 'list', row.key)) continue;
-          secrets.push(row);
-          if (secrets.length === limit) {
-            const mayHaveMore = index < rows.length - 1 || rows.length === batchSize || rangeIndex < ranges.length - 1;
-            return mayHaveMore ? { secrets, continuationToken: this.continuation.issue(prefix, after) } : { secrets };
-          }
-        }
-        if (rows.length < batchSize) break;
-        // Let other requests run between batches: a backend may read on the event loop itself.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    return { secrets };
+    const page = await walkRanges({
+      ranges: listableRanges(prefix, grants.targetsFor('secret', 'list')).filter((range) => after === undefined || after < range.to),
+      after,
+      limit,
+      batchSize: Math.min(MAX_LIST_BATCH, Math.max(limit + 1, MIN_LIST_BATCH)),
+      budgetMs: LIST_TIME_BUDGET_MS,
+      read: (range, from, batch) => this.storage.listRange(range, from, batch),
+      positionOf: (row) => row.key,
+      keep: (row) => row.expiresAt > now && grants.allows('secret', 'list', row.key),
+    });
+    const resumeAfter = page.resumeAfter;
+    return resumeAfter === undefined
+      ? { secrets: page.rows }
+      : { secrets: page.rows, continuationToken: this.continuation.issue(prefix, resumeAfter) };
   }
 
   private async open(found: EncryptedSecret): Promise<SecretWithValue> {

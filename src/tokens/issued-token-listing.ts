@@ -10,6 +10,7 @@ import type { Clock } from '../common/clock';
 import type { GrantSet } from '../scopes/grant-set';
 import type { ContinuationTokens } from '../secrets/continuation-tokens';
 import { listableRanges } from '../secrets/listing-ranges';
+import { walkRanges } from '../secrets/range-walk';
 import type { RevocationList } from './revocation-list';
 import type { IssuedPosition, IssuedToken, TokenStorage } from './token-storage';
 
@@ -43,36 +44,27 @@ export class IssuedTokenListing {
     const { storage, revocations, clock, continuation } = this.deps;
     const { subject, limit, grants } = request;
     const binding = JSON.stringify(['tokens', subject]);
-    let after =
+    const after =
       request.continuationToken === undefined
         ? undefined
         : (JSON.parse(continuation.resume(request.continuationToken, binding)) as IssuedPosition);
-    const resumeFrom = after;
-    const ranges = listableRanges(subject, grants.targetsFor('token', 'list')).filter(
-      (range) => resumeFrom === undefined || resumeFrom.subject < range.to,
-    );
     const now = clock.now();
-    const deadline = performance.now() + LIST_TIME_BUDGET_MS;
-    const tokens: IssuedToken[] = [];
-    const pageAfter = (position: IssuedPosition) => continuation.issue(binding, JSON.stringify(position));
-    for (const [rangeIndex, range] of ranges.entries()) {
-      for (;;) {
-        if (after !== undefined && performance.now() > deadline) return { tokens, continuationToken: pageAfter(after) };
-        const rows = await storage.listIssued(range, after, now, BATCH);
-        for (const [index, row] of rows.entries()) {
-          after = { subject: row.subject, jti: row.jti };
-          const revoked = revocations.isRevoked(row.jti) || row.ancestors.some((jti) => revocations.isRevoked(jti));
-          if (revoked || !grants.allows('token', 'list', row.subject)) continue;
-          tokens.push(row);
-          if (tokens.length === limit) {
-            const mayHaveMore = index < rows.length - 1 || rows.length === BATCH || rangeIndex < ranges.length - 1;
-            return mayHaveMore ? { tokens, continuationToken: pageAfter(after) } : { tokens };
-          }
-        }
-        if (rows.length < BATCH) break;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    return { tokens };
+    const revoked = (token: IssuedToken) => revocations.isRevoked(token.jti) || token.ancestors.some((jti) => revocations.isRevoked(jti));
+    const page = await walkRanges<IssuedToken, IssuedPosition>({
+      ranges: listableRanges(subject, grants.targetsFor('token', 'list')).filter(
+        (range) => after === undefined || after.subject < range.to,
+      ),
+      after,
+      limit,
+      batchSize: BATCH,
+      budgetMs: LIST_TIME_BUDGET_MS,
+      read: (range, from, batch) => storage.listIssued(range, from, now, batch),
+      positionOf: (row) => ({ subject: row.subject, jti: row.jti }),
+      keep: (row) => !revoked(row) && grants.allows('token', 'list', row.subject),
+    });
+    const resumeAfter = page.resumeAfter;
+    return resumeAfter === undefined
+      ? { tokens: page.rows }
+      : { tokens: page.rows, continuationToken: continuation.issue(binding, JSON.stringify(resumeAfter)) };
   }
 }
