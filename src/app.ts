@@ -22,6 +22,7 @@ import { takeConditionalHeaders } from './http/conditional-get';
 import { headAsGet } from './http/head-as-get';
 import { auditRoutes } from './http/routes/audit';
 import { secretRoutes } from './http/routes/secrets';
+import { jwksRoutes } from './http/routes/jwks';
 import { tokenRoutes } from './http/routes/tokens';
 import { wrapRoutes } from './http/routes/wraps';
 import { trustRoutes } from './http/routes/trust';
@@ -35,6 +36,7 @@ import type { AuditStorage } from './audit/audit-storage';
 import type { ContinuationTokens } from './secrets/continuation-tokens';
 import type { SecretService } from './secrets/secret-service';
 import type { IssuedTokenListing } from './tokens/issued-token-listing';
+import type { VerificationKey } from './tokens/signing-keys';
 import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';
 import type { WrapService } from './wraps/wrap-service';
@@ -44,6 +46,8 @@ export interface AppDeps {
   readonly secrets: SecretService;
   readonly tokens: TokenService;
   readonly tokenListing: IssuedTokenListing;
+  readonly verificationKeys: readonly VerificationKey[];
+  readonly jwtIssuer?: string;
   readonly wraps: WrapService;
   readonly trust: TrustService;
   readonly auditor: RequestAuditor;
@@ -80,6 +84,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(unlessSecretPath(operationsRoutes(deps)));
   app.use(unlessSecretPath(consoleRoutes()));
   app.use(unlessSecretPath(clientDownloadRoutes()));
+  app.use(unlessSecretPath(jwksRoutes({ verificationKeys: deps.verificationKeys, issuer: deps.jwtIssuer })));
   app.use(
     pipeline(
       under('/v1', pipeline(authenticate(deps), writesGate(deps.writesAvailable ?? (() => true)), headAsGet)),

@@ -33,6 +33,7 @@ import { Sweeper } from './sweeper/sweeper';
 import { expiredRevocationsJob } from './tokens/expired-revocations';
 import { IssuedTokenListing } from './tokens/issued-token-listing';
 import { RevocationList } from './tokens/revocation-list';
+import type { VerificationKey } from './tokens/signing-keys';
 import { tokenKeys } from './tokens/token-keys';
 import { TokenService } from './tokens/token-service';
 import { TokenVerifier } from './tokens/token-verifier';
@@ -50,6 +51,10 @@ export interface ServiceDeps {
   /** The trust rules this replica matches exchanges against; `start` keeps them fresh. */
   readonly trustRules: TrustRuleSet;
   readonly verifier: TokenVerifier;
+  /** What verifies tokens, published at /.well-known/jwks.json (the public keys only). */
+  readonly verificationKeys: readonly VerificationKey[];
+  /** SECRETS_JWT_ISSUER: the issuer tokens name, and the discovery document's. */
+  readonly jwtIssuer?: string;
   readonly revocations: RevocationList;
   readonly audit: AuditLog;
   readonly auditStore: AuditStorage;
@@ -182,6 +187,8 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       trust,
       trustRules,
       verifier,
+      verificationKeys: keys.verification,
+      jwtIssuer: config.jwtIssuer,
       revocations,
       audit,
       auditStore: storage.audit,

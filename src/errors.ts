@@ -156,8 +156,8 @@ export class WrapTooLarge extends AppError {
 }
 
 export class NotFound extends AppError {
-  constructor() {
-    super(404, 'NotFound', 'no such route');
+  constructor(message = 'no such route') {
+    super(404, 'NotFound', message);
   }
 }
 

@@ -1,8 +1,8 @@
 /** EdDSA (Ed25519) JWS, which jsonwebtoken does not implement; node:crypto does the signing. */
 import { sign, verify, type KeyObject } from 'node:crypto';
 
-export function signEdDsa(payload: object, privateKey: KeyObject): string {
-  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT' })).toString('base64url');
+export function signEdDsa(payload: object, privateKey: KeyObject, kid?: string): string {
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', ...(kid === undefined ? {} : { kid }) })).toString('base64url');
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   const signature = sign(null, Buffer.from(`${header}.${body}`), privateKey).toString('base64url');
   return `${header}.${body}.${signature}`;

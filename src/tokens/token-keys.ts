@@ -3,11 +3,18 @@
  * database is opened: a bad key stops start-up with one line naming its
  * variable.
  */
-import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import type { Clock } from '../common/clock';
 import { ConfigError, type Config } from '../config';
-import { hmacKey, KeyFileError, parsePrivateKey, parsePublicKeys, type SigningKey, type VerificationKey } from './signing-keys';
+import {
+  hmacKey,
+  KeyFileError,
+  parsePrivateKey,
+  parsePublicKeys,
+  publicHalfAmong,
+  type SigningKey,
+  type VerificationKey,
+} from './signing-keys';
 import { TokenSigner } from './token-signer';
 
 /** Verification keys from the configuration; at least one is required. */
@@ -30,11 +37,15 @@ export function verificationKeys(config: Config): VerificationKey[] {
 export function signingKey(config: Config): SigningKey {
   if (config.jwtPrivateKey !== undefined) {
     const pem = config.jwtPrivateKey.includes('-----BEGIN') ? config.jwtPrivateKey : readKeyFile(config.jwtPrivateKey);
+    let key: SigningKey;
     try {
-      return parsePrivateKey(pem);
+      key = parsePrivateKey(pem);
     } catch (error) {
       throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', (error as Error).message);
     }
+    // A JWKS may name the public half with a kid of its own: tokens carry that one.
+    const published = config.jwtPublicKeysFile === undefined ? undefined : publicHalfAmong(key, verificationKeys(config));
+    return published?.kid === undefined ? key : { ...key, kid: published.kid };
   }
   if (config.jwtSecret !== undefined) return hmacKey(config.jwtSecret);
   throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'set it, or SECRETS_JWT_SECRET, to sign tokens');
@@ -56,12 +67,8 @@ export function createSigner(config: Config, clock: Clock, key: SigningKey = sig
 export function derivationSigner(config: Config, clock: Clock, keys: readonly VerificationKey[]): TokenSigner | undefined {
   if (config.jwtPrivateKey === undefined && config.jwtSecret === undefined) return undefined;
   const key = signingKey(config);
-  if (config.jwtPrivateKey !== undefined) {
-    const publicDer = createPublicKey(key.key).export({ format: 'der', type: 'spki' });
-    const known = keys.some(
-      (verification) => verification.key.type === 'public' && verification.key.export({ format: 'der', type: 'spki' }).equals(publicDer),
-    );
-    if (!known) throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
+  if (config.jwtPrivateKey !== undefined && publicHalfAmong(key, keys) === undefined) {
+    throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
   }
   return createSigner(config, clock, key);
 }

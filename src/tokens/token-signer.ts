@@ -40,8 +40,11 @@ export class TokenSigner {
       ...(this.claims.issuer ? { iss: this.claims.issuer } : {}),
       ...(this.claims.audience ? { aud: this.claims.audience } : {}),
     };
-    const { algorithm, key } = this.signingKey;
-    const token = algorithm === 'EdDSA' ? signEdDsa(payload, key) : jwt.sign(payload, key, { algorithm });
+    const { algorithm, key, kid } = this.signingKey;
+    const token =
+      algorithm === 'EdDSA'
+        ? signEdDsa(payload, key, kid)
+        : jwt.sign(payload, key, { algorithm, ...(kid === undefined ? {} : { keyid: kid }) });
     return { token, jti, expiresAt: exp * 1000 };
   }
 }
