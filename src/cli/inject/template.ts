@@ -21,35 +21,52 @@ export type TemplatePart = string | SecretReference;
 export class TemplateError extends Error {}
 
 const OPENING = /\{\{\s*secret\b/g;
+// Sticky: each reads at one position of the template, never a copy of the rest of it.
+const SPACE = /\s*/y;
 // A double-quoted string, with \" and \\ as its only escapes.
-const QUOTED = /^"((?:[^"\\]|\\["\\])*)"\s*/;
-const CLOSING = /^\}\}/;
+const QUOTED = /"((?:[^"\\]|\\["\\])*)"\s*/y;
+const CLOSING = /\}\}/y;
 
 function unquote(text: string): string {
   return text.replace(/\\(["\\])/g, '$1');
 }
 
-function lineAt(text: string, index: number): number {
+/** Line numbers for positions met in increasing order, counting each newline once. */
+function lineCounter(text: string): (index: number) => number {
   let line = 1;
-  for (let at = text.indexOf('\n'); at !== -1 && at < index; at = text.indexOf('\n', at + 1)) line++;
-  return line;
+  let counted = 0;
+  return (index) => {
+    for (let at = text.indexOf('\n', counted); at !== -1 && at < index; at = text.indexOf('\n', counted)) {
+      line++;
+      counted = at + 1;
+    }
+    return line;
+  };
+}
+
+/** Runs a sticky pattern at `at`: the match and where it ends, or undefined. */
+function readAt(pattern: RegExp, text: string, at: number): { match: RegExpExecArray; end: number } | undefined {
+  pattern.lastIndex = at;
+  const match = pattern.exec(text);
+  return match ? { match, end: pattern.lastIndex } : undefined;
 }
 
 /** The template as text and references in order; a malformed or invalid reference is a TemplateError naming its line. */
 export function parseTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
+  const lineOf = lineCounter(text);
   let done = 0;
   for (const opening of text.matchAll(OPENING)) {
     const start = opening.index;
     if (start < done) continue;
-    const line = lineAt(text, start);
-    let rest = text.slice(start + opening[0].length).replace(/^\s*/, '');
+    const line = lineOf(start);
+    let at = readAt(SPACE, text, start + opening[0].length)?.end ?? start + opening[0].length;
     const args: string[] = [];
-    for (let match = QUOTED.exec(rest); match; match = QUOTED.exec(rest)) {
-      args.push(unquote(match[1] ?? ''));
-      rest = rest.slice(match[0].length);
+    for (let quoted = readAt(QUOTED, text, at); quoted; quoted = readAt(QUOTED, text, at)) {
+      args.push(unquote(quoted.match[1] ?? ''));
+      at = quoted.end;
     }
-    const closing = CLOSING.exec(rest);
+    const closing = readAt(CLOSING, text, at);
     if (!closing || args.length < 1 || args.length > 2) {
       throw new TemplateError(`line ${line}: expected {{ secret "KEY" }} or {{ secret "KEY" "FIELD" }}`);
     }
@@ -59,7 +76,7 @@ export function parseTemplate(text: string): TemplatePart[] {
     if (field === '') throw new TemplateError(`line ${line}: the field of ${key} is empty`);
     if (start > done) parts.push(text.slice(done, start));
     parts.push(field === undefined ? { key, line } : { key, field, line });
-    done = text.length - rest.length + closing[0].length;
+    done = closing.end;
   }
   if (done < text.length) parts.push(text.slice(done));
   return parts;
