@@ -156,6 +156,11 @@ describeEachDialect('tokens API', (dialect) => {
       const moved = await list(lister, `?subject=listed&continuationToken=${encodeURIComponent(first.body.continuationToken)}`);
       assert.equal(moved.status, 400);
       assert.equal(moved.body.code, 'InvalidContinuationToken');
+      for (const subject of ['paged/', '../x', 'a b', 'paged/**']) {
+        const bad = await list(lister, `?subject=${encodeURIComponent(subject)}`);
+        assert.equal(bad.status, 400, subject);
+        assert.equal(bad.body.code, 'InvalidKey', subject);
+      }
     });
   });
 

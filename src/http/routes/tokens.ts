@@ -7,6 +7,8 @@ import type { IssuedTokenListing } from '../../tokens/issued-token-listing';
 import type { IssuedToken } from '../../tokens/token-storage';
 import { principalOf } from '../locals';
 import { setNextLink } from '../next-link';
+import { InvalidKey } from '../../errors';
+import { keyProblem } from '../../secrets/secret-key';
 import { takeOrRefuse, type RateLimiter } from '../rate-limiter';
 import type { RequestAuditor } from '../request-auditor';
 import { secured } from '../secured-route';
@@ -49,11 +51,16 @@ export function tokenRoutes(deps: {
     '/v1/tokens',
     secured({
       audit: (req) => ['token.list', typeof req.query.subject === 'string' && req.query.subject !== '' ? req.query.subject : null],
-      parse: (req) => ({
-        subject: typeof req.query.subject === 'string' ? req.query.subject : '',
-        limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
-        continuationToken: req.query.continuationToken as string | undefined,
-      }),
+      parse: (req) => {
+        const subject = typeof req.query.subject === 'string' ? req.query.subject : '';
+        const problem = subject === '' ? undefined : keyProblem(subject);
+        if (problem) throw new InvalidKey(`subject: ${problem}`);
+        return {
+          subject,
+          limit: req.query.limit === undefined ? 100 : Number(req.query.limit),
+          continuationToken: req.query.continuationToken as string | undefined,
+        };
+      },
       // Any valid token may list: each token is shown only to a caller holding token:list for its subject.
       scopes: () => [],
       async handle(request, req, res) {
