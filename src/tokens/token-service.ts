@@ -11,7 +11,7 @@ import { keyProblem } from '../secrets/secret-key';
 import { uncoveredScopes } from '../scopes/coverage';
 import { grantedScopeProblem, scopeListProblem } from '../scopes/grammar';
 import type { RevocationList } from './revocation-list';
-import type { TokenSigner } from './token-signer';
+import type { TokenMinter } from './token-signer';
 import type { TokenStorage } from './token-storage';
 import type { Principal } from './token-verifier';
 
@@ -46,7 +46,7 @@ export interface DerivedToken {
 
 export class TokenService {
   /** Absent when only public keys are configured: then nothing can be derived. */
-  private readonly signer?: Pick<TokenSigner, 'sign'>;
+  private readonly signer?: TokenMinter;
   private readonly storage: Pick<TokenStorage, 'findIssued' | 'recordIssued' | 'revoke'>;
   private readonly audit: Pick<AuditLog, 'kick'>;
   private readonly revocations: Pick<RevocationList, 'add'>;
@@ -54,7 +54,7 @@ export class TokenService {
   private readonly maxTtlSeconds: number;
 
   constructor(deps: {
-    signer: Pick<TokenSigner, 'sign'> | undefined;
+    signer: TokenMinter | undefined;
     storage: Pick<TokenStorage, 'findIssued' | 'recordIssued' | 'revoke'>;
     revocations: Pick<RevocationList, 'add'>;
     clock: Clock;
@@ -84,9 +84,9 @@ export class TokenService {
     const ttlSeconds = Math.min(request.ttlSeconds, this.maxTtlSeconds, parentLeft);
     if (ttlSeconds < 1) throw new InvalidRequest("the caller's token expires too soon to derive from");
 
-    if (!this.signer) throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY or SECRETS_JWT_SECRET');
+    if (!this.signer) throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER=awskms');
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
-    const signed = this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
+    const signed = await this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
     const record = { jti: signed.jti, subject, kind: 'derived' as const, scopes: [...request.scopes], ancestors, createdAt: now };
     await this.storage.recordIssued({ ...record, expiresAt: signed.expiresAt }, [
@@ -106,9 +106,9 @@ export class TokenService {
     actor: Actor,
     detail: string,
   ): Promise<DerivedToken> {
-    if (!this.signer) throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY or SECRETS_JWT_SECRET');
+    if (!this.signer) throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER=awskms');
     const ttlSeconds = Math.min(grant.ttlSeconds, this.maxTtlSeconds);
-    const signed = this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
+    const signed = await this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
     const now = this.clock.now();
     await this.storage.recordIssued(
       {

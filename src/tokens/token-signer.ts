@@ -1,4 +1,4 @@
-/** Signs tokens with the configured key: offline root tokens, and (later) derived ones. */
+/** Signs tokens with a key held here: offline root tokens, and derived and exchanged ones unless an HSM or KMS signs them. */
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../common/clock';
@@ -18,7 +18,35 @@ export interface SignedToken {
   readonly expiresAt: number;
 }
 
-export class TokenSigner {
+/** What signs the tokens the service mints: a key held here, or one in AWS KMS. */
+export interface TokenMinter {
+  sign(request: TokenRequest): SignedToken | Promise<SignedToken>;
+}
+
+/** The claims of a new token, with its fresh jti and its expiry in milliseconds. */
+export function tokenPayload(
+  request: TokenRequest,
+  nowMs: number,
+  claims: { issuer?: string; audience?: string },
+): { payload: Record<string, unknown>; jti: string; expiresAt: number } {
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + request.ttlSeconds;
+  // Hex, so that a jti never begins with '-' and reads as an option on a command line (token revoke JTI).
+  const jti = randomBytes(16).toString('hex');
+  const payload = {
+    sub: request.subject,
+    scopes: [...request.scopes],
+    iat,
+    exp,
+    jti,
+    ...(request.ancestors && request.ancestors.length > 0 ? { anc: [...request.ancestors] } : {}),
+    ...(claims.issuer ? { iss: claims.issuer } : {}),
+    ...(claims.audience ? { aud: claims.audience } : {}),
+  };
+  return { payload, jti, expiresAt: exp * 1000 };
+}
+
+export class TokenSigner implements TokenMinter {
   constructor(
     private readonly signingKey: SigningKey,
     private readonly clock: Clock,
@@ -26,25 +54,12 @@ export class TokenSigner {
   ) {}
 
   sign(request: TokenRequest): SignedToken {
-    const iat = Math.floor(this.clock.now() / 1000);
-    const exp = iat + request.ttlSeconds;
-    // Hex, so that a jti never begins with '-' and reads as an option on a command line (token revoke JTI).
-    const jti = randomBytes(16).toString('hex');
-    const payload = {
-      sub: request.subject,
-      scopes: [...request.scopes],
-      iat,
-      exp,
-      jti,
-      ...(request.ancestors && request.ancestors.length > 0 ? { anc: [...request.ancestors] } : {}),
-      ...(this.claims.issuer ? { iss: this.claims.issuer } : {}),
-      ...(this.claims.audience ? { aud: this.claims.audience } : {}),
-    };
+    const { payload, jti, expiresAt } = tokenPayload(request, this.clock.now(), this.claims);
     const { algorithm, key, kid } = this.signingKey;
     const token =
       algorithm === 'EdDSA'
         ? signEdDsa(payload, key, kid)
         : jwt.sign(payload, key, { algorithm, ...(kid === undefined ? {} : { keyid: kid }) });
-    return { token, jti, expiresAt: exp * 1000 };
+    return { token, jti, expiresAt };
   }
 }
