@@ -42,6 +42,12 @@ export interface Config {
   /** PEM text, or the path of a PEM file. */
   readonly jwtPrivateKey?: string;
   readonly jwtLeewaySeconds: number;
+  /**
+   * SECRETS_SIGNER: what signs derived and exchanged tokens. `keyring` (the
+   * default) is the configured key or secret; `awskms` a key in AWS KMS,
+   * SECRETS_SIGNER_AWSKMS_KEY_ID, whose private half never leaves it.
+   */
+  readonly signer: { readonly provider: 'keyring' } | { readonly provider: 'awskms'; readonly keyId: string };
   readonly keyringFile: string;
   /** SECRETS_SEAL: absent for `none`, the keyring file then holding its keys in plaintext. */
   readonly seal?: SealSettings;
@@ -74,6 +80,18 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DATA_DIR = './data';
+
+const SIGNERS = ['keyring', 'awskms'] as const;
+
+function loadSigner(read: (name: string) => string | undefined): Config['signer'] {
+  const provider = read('SECRETS_SIGNER') ?? 'keyring';
+  if (!(SIGNERS as readonly string[]).includes(provider)) throw new ConfigError('SECRETS_SIGNER', `must be ${SIGNERS.join(' or ')}`);
+  if (provider === 'keyring') return { provider };
+  const keyId = read('SECRETS_SIGNER_AWSKMS_KEY_ID');
+  if (keyId === undefined || keyId === '')
+    throw new ConfigError('SECRETS_SIGNER_AWSKMS_KEY_ID', 'must be set when SECRETS_SIGNER is awskms');
+  return { provider: 'awskms', keyId };
+}
 
 export function loadConfig(env: Env): Config {
   const read = (name: string): string | undefined => {
@@ -132,6 +150,7 @@ export function loadConfig(env: Env): Config {
     jwtAudience: read('SECRETS_JWT_AUDIENCE'),
     jwtPrivateKey: read('SECRETS_JWT_PRIVATE_KEY'),
     jwtLeewaySeconds: integer('SECRETS_JWT_LEEWAY', 0, 0, 60),
+    signer: loadSigner(read),
     keyringFile: read('SECRETS_KEYRING_FILE') ?? `${DATA_DIR}/keyring.json`,
     seal: loadSeal(env),
     oidcIssuersFile: read('SECRETS_OIDC_ISSUERS'),

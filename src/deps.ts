@@ -34,7 +34,7 @@ import { expiredRevocationsJob } from './tokens/expired-revocations';
 import { IssuedTokenListing } from './tokens/issued-token-listing';
 import { RevocationList } from './tokens/revocation-list';
 import type { VerificationKey } from './tokens/signing-keys';
-import { tokenKeys } from './tokens/token-keys';
+import { mintingKeys } from './tokens/minting-keys';
 import { TokenService } from './tokens/token-service';
 import { TokenVerifier } from './tokens/token-verifier';
 import { expiredWrapsJob } from './wraps/expired-wraps';
@@ -79,7 +79,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
   const resources = new Resources();
   const keyring = resources.add(opened, (k) => k.close()).keyring;
   try {
-    const keys = tokenKeys(config, clock);
+    const keys = await mintingKeys(config, clock);
     const auditChain = new AuditChain(keyring.auditKey);
     const storage = resources.add(await openStorage(config.db, auditChain, keyring.auditKey, logger), (st) => st.close());
     const metrics = new Metrics(() => storage.secrets.countLive(clock.now()));

@@ -1,14 +1,18 @@
 /**
  * A local stand-in for AWS KMS, speaking its JSON protocol (awsJson1_1:
  * `X-Amz-Target: TrentService.<Operation>`) for Encrypt, Decrypt and
- * DescribeKey, with keys, aliases, encryption contexts and injected faults
+ * DescribeKey, and for asymmetric signing keys CreateKey (ECC_NIST_P256,
+ * SIGN_VERIFY), CreateAlias, GetPublicKey, Sign (ECDSA_SHA_256 over a
+ * digest, answered in DER as KMS answers) and ScheduleKeyDeletion, with
+ * keys, aliases, encryption contexts and injected faults
  * (ThrottlingException, HTTP 5xx, or no listener at all). The real AWS SDK
  * talks to it through AWS_ENDPOINT_URL_KMS. It is not AWS: it checks that a
  * SigV4 Authorization header is present, not that it is valid.
  */
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { signDigestP256 } from './ecdsa-p256-digest';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
@@ -17,7 +21,10 @@ interface StandInKey {
   readonly id: string;
   readonly arn: string;
   readonly material: Buffer;
+  /** For ECC_NIST_P256 SIGN_VERIFY keys: the key pair, whose private half no answer ever holds. */
+  readonly signing?: { readonly privateKey: KeyObject; readonly publicKey: KeyObject };
   enabled: boolean;
+  deletionScheduled?: boolean;
 }
 
 export interface KmsCall {
@@ -88,6 +95,25 @@ export class KmsStandIn {
     const key = { id, arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`, material: randomBytes(32), enabled: true };
     this.keys.set(id, key);
     return { id, arn: key.arn };
+  }
+
+  /** An asymmetric ECC_NIST_P256 key with SIGN_VERIFY usage. */
+  createSigningKey(): { id: string; arn: string } {
+    const id = randomUUID();
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    this.keys.set(id, { id, arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`, material: randomBytes(32), signing: pair, enabled: true });
+    return { id, arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}` };
+  }
+
+  /** The public half of a signing key, as a test verifies with it. */
+  publicKeyOf(keyId: string): KeyObject {
+    const signing = this.resolve(keyId).signing;
+    if (!signing) throw new Error(`${keyId} is not a signing key`);
+    return signing.publicKey;
+  }
+
+  isDeletionScheduled(keyId: string): boolean {
+    return this.resolve(keyId).deletionScheduled === true;
   }
 
   /** Points `alias/<name>` at a key, creating or moving the alias. */
@@ -172,6 +198,63 @@ export class KmsStandIn {
     };
   }
 
+  private signingKey(keyId: unknown): StandInKey & { signing: NonNullable<StandInKey['signing']> } {
+    const key = this.enabled(this.resolve(keyId));
+    if (!key.signing)
+      throw new KmsFailure('InvalidKeyUsageException', `${key.arn} key usage is ENCRYPT_DECRYPT which is not valid for Sign.`);
+    return key as StandInKey & { signing: NonNullable<StandInKey['signing']> };
+  }
+
+  private createKeyCall(body: { KeySpec?: unknown; KeyUsage?: unknown }): object {
+    if (body.KeySpec !== 'ECC_NIST_P256' || body.KeyUsage !== 'SIGN_VERIFY') {
+      throw new KmsFailure('ValidationException', 'the stand-in creates ECC_NIST_P256 SIGN_VERIFY keys only');
+    }
+    const { id, arn } = this.createSigningKey();
+    return { KeyMetadata: { KeyId: id, Arn: arn, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Enabled: true, KeyState: 'Enabled' } };
+  }
+
+  private createAlias(body: { AliasName?: unknown; TargetKeyId?: unknown }): object {
+    if (typeof body.AliasName !== 'string' || !body.AliasName.startsWith('alias/'))
+      throw new KmsFailure('ValidationException', 'AliasName');
+    if (this.aliases.has(body.AliasName))
+      throw new KmsFailure('AlreadyExistsException', `An alias with the name ${body.AliasName} already exists`);
+    this.aliases.set(body.AliasName, this.resolve(body.TargetKeyId).id);
+    return {};
+  }
+
+  private getPublicKey(body: { KeyId?: unknown }): object {
+    const key = this.signingKey(body.KeyId);
+    return {
+      KeyId: key.arn,
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+      PublicKey: key.signing.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    };
+  }
+
+  private sign(body: { KeyId?: unknown; Message?: unknown; MessageType?: unknown; SigningAlgorithm?: unknown }): object {
+    const key = this.signingKey(body.KeyId);
+    if (body.SigningAlgorithm !== 'ECDSA_SHA_256')
+      throw new KmsFailure('InvalidKeyUsageException', 'SigningAlgorithm must be ECDSA_SHA_256');
+    const message = Buffer.from(typeof body.Message === 'string' ? body.Message : '', 'base64');
+    if (body.MessageType !== 'DIGEST' || message.length !== 32) {
+      throw new KmsFailure('ValidationException', 'the stand-in signs 32-byte SHA-256 digests (MessageType DIGEST) only');
+    }
+    return {
+      KeyId: key.arn,
+      Signature: signDigestP256(message, key.signing.privateKey).toString('base64'),
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    };
+  }
+
+  private scheduleDeletion(body: { KeyId?: unknown; PendingWindowInDays?: unknown }): object {
+    const key = this.resolve(body.KeyId);
+    key.deletionScheduled = true;
+    key.enabled = false;
+    return { KeyId: key.arn, KeyState: 'PendingDeletion', PendingWindowInDays: body.PendingWindowInDays ?? 30 };
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -197,6 +280,11 @@ export class KmsStandIn {
       if (operation === 'Encrypt') return reply(200, this.encrypt(body));
       if (operation === 'Decrypt') return reply(200, this.decrypt(body));
       if (operation === 'DescribeKey') return reply(200, this.describe(body));
+      if (operation === 'CreateKey') return reply(200, this.createKeyCall(body));
+      if (operation === 'CreateAlias') return reply(200, this.createAlias(body));
+      if (operation === 'GetPublicKey') return reply(200, this.getPublicKey(body));
+      if (operation === 'Sign') return reply(200, this.sign(body));
+      if (operation === 'ScheduleKeyDeletion') return reply(200, this.scheduleDeletion(body));
       throw new KmsFailure('UnknownOperationException', `the stand-in does not do ${operation}`);
     } catch (error) {
       if (!(error instanceof KmsFailure)) throw error;
