@@ -5,8 +5,8 @@
  * that a new key under another label can take over with `keys reseal`.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import * as pkcs11js from 'pkcs11js';
+import { closePkcs11Session, cryptokiName, isTrue, openPkcs11Session } from './pkcs11-session';
 import type { Pkcs11Settings } from './seal-config';
 import { SealError, type Seal, type SealContext, type SealedEntry } from './seal';
 
@@ -70,10 +70,6 @@ function gcm(iv: Buffer, context: SealContext): pkcs11js.Mechanism {
     mechanism: pkcs11js.CKM_AES_GCM,
     parameter: { type: pkcs11js.CK_PARAMS_AES_GCM, iv, aad: aad(context), ivBits: IV_BYTES * 8, tagBits: TAG_BYTES * 8 } as pkcs11js.AesGCM,
   };
-}
-
-function cryptokiName(error: unknown): string | undefined {
-  return error instanceof pkcs11js.Pkcs11Error ? error.message : undefined;
 }
 
 interface Session {
@@ -161,57 +157,12 @@ export class Pkcs11Seal implements Seal {
 
   private openSession(sealKey: string): Session {
     if (this.session) return this.session;
-    const module = new pkcs11js.PKCS11();
-    try {
-      module.load(this.settings.module);
-    } catch (error) {
-      throw this.failure(
-        sealKey,
-        `cannot load the PKCS#11 module ${this.settings.module} (SECRETS_PKCS11_MODULE): ${(error as Error).message}`,
-      );
-    }
-    let handle: pkcs11js.Handle | undefined;
-    try {
-      try {
-        module.C_Initialize();
-      } catch (error) {
-        if (cryptokiName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw error;
-      }
-      const slot = this.findSlot(module, sealKey);
-      handle = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | (this.options.createKey ? pkcs11js.CKF_RW_SESSION : 0));
-      try {
-        module.C_Login(handle, pkcs11js.CKU_USER, this.readPin(sealKey));
-      } catch (error) {
-        if (cryptokiName(error) !== 'CKR_USER_ALREADY_LOGGED_IN') throw error;
-      }
-    } catch (error) {
-      closeQuietly(module, handle);
-      throw error;
-    }
-    const session: Session = { module, handle, keys: new Map() };
+    const opened = openPkcs11Session(this.settings, { readWrite: this.options.createKey === true }, (reason) =>
+      this.failure(sealKey, reason),
+    );
+    const session: Session = { ...opened, keys: new Map() };
     this.session = session;
     return session;
-  }
-
-  private findSlot(module: pkcs11js.PKCS11, sealKey: string): pkcs11js.Handle {
-    const labels: string[] = [];
-    for (const slot of module.C_GetSlotList(true)) {
-      const label = module.C_GetTokenInfo(slot).label.trim();
-      if (label === this.settings.tokenLabel) return slot;
-      if (label !== '') labels.push(label);
-    }
-    const present = labels.length === 0 ? 'no initialized token is present' : `the tokens present are ${labels.join(', ')}`;
-    throw this.failure(sealKey, `no token labelled ${this.settings.tokenLabel} (SECRETS_PKCS11_TOKEN_LABEL): ${present}`);
-  }
-
-  private readPin(sealKey: string): string {
-    const { pin } = this.settings;
-    if ('value' in pin) return pin.value;
-    try {
-      return fs.readFileSync(pin.file, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw this.failure(sealKey, `cannot read SECRETS_PKCS11_PIN_FILE ${pin.file} (${(error as NodeJS.ErrnoException).code})`);
-    }
   }
 
   private findKeys(session: Session, template: pkcs11js.Template): pkcs11js.Handle[] {
@@ -295,22 +246,7 @@ export class Pkcs11Seal implements Seal {
   }
 
   private dropSession(): void {
-    if (this.session) closeQuietly(this.session.module, this.session.handle);
+    if (this.session) closePkcs11Session(this.session);
     this.session = undefined;
   }
-}
-
-function closeQuietly(module: pkcs11js.PKCS11, session: pkcs11js.Handle | undefined): void {
-  const steps = session === undefined ? [] : [() => module.C_Logout(session), () => module.C_CloseSession(session)];
-  for (const step of [...steps, () => module.C_Finalize(), () => module.close()]) {
-    try {
-      step();
-    } catch {
-      // Closing what the device already lost: nothing left to release.
-    }
-  }
-}
-
-function isTrue(value: unknown): boolean {
-  return Buffer.isBuffer(value) ? value.length > 0 && value[0] !== 0 : value === true;
 }
