@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { ConfigError } from './config-error';
 import { parseDuration } from './common/durations';
-import { loadSeal, type SealSettings } from './seal/seal-config';
+import { loadPkcs11Token, loadSeal, type SealSettings } from './seal/seal-config';
+import type { Pkcs11SignerSettings } from './tokens/pkcs11-token-signer';
 
 export type DatabaseConfig =
   | { readonly client: 'sqlite'; readonly filename: string }
@@ -44,10 +45,15 @@ export interface Config {
   readonly jwtLeewaySeconds: number;
   /**
    * SECRETS_SIGNER: what signs derived and exchanged tokens. `keyring` (the
-   * default) is the configured key or secret; `awskms` a key in AWS KMS,
-   * SECRETS_SIGNER_AWSKMS_KEY_ID, whose private half never leaves it.
+   * default) is the configured key or secret; `pkcs11` an EC key pair in
+   * an HSM, SECRETS_SIGNER_PKCS11_KEY_LABEL on the PKCS#11 token; `awskms`
+   * a key in AWS KMS, SECRETS_SIGNER_AWSKMS_KEY_ID. Their private halves
+   * never leave the HSM or KMS.
    */
-  readonly signer: { readonly provider: 'keyring' } | { readonly provider: 'awskms'; readonly keyId: string };
+  readonly signer:
+    | { readonly provider: 'keyring' }
+    | { readonly provider: 'awskms'; readonly keyId: string }
+    | ({ readonly provider: 'pkcs11' } & Pkcs11SignerSettings);
   readonly keyringFile: string;
   /** SECRETS_SEAL: absent for `none`, the keyring file then holding its keys in plaintext. */
   readonly seal?: SealSettings;
@@ -81,16 +87,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DATA_DIR = './data';
 
-const SIGNERS = ['keyring', 'awskms'] as const;
+const SIGNERS = ['keyring', 'pkcs11', 'awskms'] as const;
 
-function loadSigner(read: (name: string) => string | undefined): Config['signer'] {
+function loadSigner(env: Env, read: (name: string) => string | undefined): Config['signer'] {
   const provider = read('SECRETS_SIGNER') ?? 'keyring';
-  if (!(SIGNERS as readonly string[]).includes(provider)) throw new ConfigError('SECRETS_SIGNER', `must be ${SIGNERS.join(' or ')}`);
+  if (!(SIGNERS as readonly string[]).includes(provider)) throw new ConfigError('SECRETS_SIGNER', `must be ${SIGNERS.join(', ')}`);
   if (provider === 'keyring') return { provider };
-  const keyId = read('SECRETS_SIGNER_AWSKMS_KEY_ID');
-  if (keyId === undefined || keyId === '')
-    throw new ConfigError('SECRETS_SIGNER_AWSKMS_KEY_ID', 'must be set when SECRETS_SIGNER is awskms');
-  return { provider: 'awskms', keyId };
+  const keyVariable = provider === 'awskms' ? 'SECRETS_SIGNER_AWSKMS_KEY_ID' : 'SECRETS_SIGNER_PKCS11_KEY_LABEL';
+  const key = read(keyVariable);
+  if (key === undefined) throw new ConfigError(keyVariable, `must be set when SECRETS_SIGNER is ${provider}`);
+  if (provider === 'awskms') return { provider, keyId: key };
+  return { provider: 'pkcs11', ...loadPkcs11Token(env, 'the pkcs11 signer'), keyLabel: key };
 }
 
 export function loadConfig(env: Env): Config {
@@ -150,7 +157,7 @@ export function loadConfig(env: Env): Config {
     jwtAudience: read('SECRETS_JWT_AUDIENCE'),
     jwtPrivateKey: read('SECRETS_JWT_PRIVATE_KEY'),
     jwtLeewaySeconds: integer('SECRETS_JWT_LEEWAY', 0, 0, 60),
-    signer: loadSigner(read),
+    signer: loadSigner(env, read),
     keyringFile: read('SECRETS_KEYRING_FILE') ?? `${DATA_DIR}/keyring.json`,
     seal: loadSeal(env),
     oidcIssuersFile: read('SECRETS_OIDC_ISSUERS'),

@@ -79,7 +79,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
   const resources = new Resources();
   const keyring = resources.add(opened, (k) => k.close()).keyring;
   try {
-    const keys = await mintingKeys(config, clock);
+    const keys = resources.add(await mintingKeys(config, clock), (k) => k.close?.());
     const auditChain = new AuditChain(keyring.auditKey);
     const storage = resources.add(await openStorage(config.db, auditChain, keyring.auditKey, logger), (st) => st.close());
     const metrics = new Metrics(() => storage.secrets.countLive(clock.now()));

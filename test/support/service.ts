@@ -37,6 +37,17 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+/** The error a service start fails with; a service that starts after all is closed again, and the test fails. */
+export async function startFailure(db: TestDatabase, env: Record<string, string>): Promise<Error> {
+  const started = await startTestService(db, env).then(
+    (service) => service,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  if (started instanceof Error) return started;
+  await started.close();
+  throw new Error('the service started, where it should have refused to');
+}
+
 export async function startTestService(db: TestDatabase, env: Record<string, string> = {}): Promise<TestService> {
   const dir = tempDir();
   const keyringFile = path.join(dir, 'keyring.json');
