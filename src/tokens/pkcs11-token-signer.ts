@@ -125,7 +125,7 @@ export class Pkcs11TokenSigner implements TokenMinter {
       const [publicObject] = ecKeys(session, pkcs11js.CKO_PUBLIC_KEY, settings.keyLabel);
       if (publicObject === undefined) throw fail(`no EC public key labelled ${settings.keyLabel} beside the private key`);
       const [point] = session.module.C_GetAttributeValue(session.handle, publicObject, [{ type: pkcs11js.CKA_EC_POINT }]);
-      const key = publicKeyFromPoint(Buffer.from((point?.value) ?? []));
+      const key = publicKeyFromPoint(Buffer.from(point?.value ?? []));
       const signer = new Pkcs11TokenSigner(settings, { algorithm: 'ES256', key, kid: jwkThumbprint(key) }, clock, claims);
       signer.session = session;
       signer.privateKey = privateKey;
