@@ -8,7 +8,14 @@
  * reach, minting answers 503; nothing falls back to a key on disk.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  GetPublicKeyCommand,
+  KMSClient,
+  ScheduleKeyDeletionCommand,
+  SignCommand,
+} from '@aws-sdk/client-kms';
 import type { Clock } from '../common/clock';
 import { ConfigError } from '../config-error';
 import { Unavailable } from '../errors';
@@ -25,6 +32,37 @@ function kmsClient(): KMSClient {
 
 function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * Makes an ECC_NIST_P256 SIGN_VERIFY key and points `alias` (alias/<name>,
+ * its prefix keeping deployments in one account apart) at it; its ARN.
+ */
+export async function createAwsKmsSigningKey(alias: string): Promise<string> {
+  if (!alias.startsWith('alias/')) throw new ConfigError(KEY_VARIABLE, 'name the key to create as alias/<name>');
+  const client = kmsClient();
+  const failed = (error: unknown) =>
+    error instanceof ConfigError
+      ? error
+      : new ConfigError(KEY_VARIABLE, `cannot create ${alias}: ${(error as Error).name}: ${(error as Error).message}`);
+  let arn: string | undefined;
+  try {
+    const created = await client.send(
+      new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: `scoped-secrets token signer ${alias}` }),
+    );
+    arn = created.KeyMetadata?.Arn;
+    if (!arn) throw new ConfigError(KEY_VARIABLE, 'KMS created a key but named none');
+  } catch (error) {
+    throw failed(error);
+  }
+  try {
+    await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }));
+    return arn;
+  } catch (error) {
+    // A key nobody can find by its alias is only a cost: schedule it for deletion, with KMS's shortest wait.
+    await client.send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 7 })).catch(() => undefined);
+    throw failed(error);
+  }
 }
 
 export class AwsKmsTokenSigner implements TokenMinter {

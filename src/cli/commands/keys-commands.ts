@@ -7,6 +7,7 @@ import type { Config } from '../../config';
 import { CliError, EXIT_USAGE } from '../exit';
 import { plural, printJson, withExamples } from '../output';
 import { registerSealCommands } from './seal-commands';
+import { registerSignerCommands } from './signer-commands';
 import { SERVER_HOST_NOTE, withInstallation } from '../server-host';
 
 async function withKeyRotationStorage<T>(work: (store: KeyRotationStorage, config: Config) => Promise<T>): Promise<T> {
@@ -103,4 +104,5 @@ export function registerKeysCommands(program: Command): void {
   );
 
   registerSealCommands(keys);
+  registerSignerCommands(keys);
 }
