@@ -21,17 +21,13 @@ import { ConfigError } from '../config-error';
 import { Unavailable } from '../errors';
 import { derToJose, SignatureFormatError } from './ecdsa-der';
 import { jwkThumbprint, type VerificationKey } from './signing-keys';
-import { tokenPayload, type SignedToken, type TokenMinter, type TokenRequest } from './token-signer';
+import { es256SigningInput, tokenPayload, type SignedToken, type TokenMinter, type TokenRequest } from './token-signer';
 
 const KEY_VARIABLE = 'SECRETS_SIGNER_AWSKMS_KEY_ID';
 
 function kmsClient(): KMSClient {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new KMSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } });
-}
-
-function base64url(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 /**
@@ -93,7 +89,7 @@ export class AwsKmsTokenSigner implements TokenMinter {
 
   async sign(request: TokenRequest): Promise<SignedToken> {
     const { payload, jti, expiresAt } = tokenPayload(request, this.clock.now(), this.claims);
-    const input = `${base64url({ alg: 'ES256', typ: 'JWT', kid: this.verification.kid })}.${base64url(payload)}`;
+    const input = es256SigningInput(this.verification.kid, payload);
     let signature: Uint8Array | undefined;
     try {
       const answer = await this.client.send(

@@ -15,7 +15,7 @@ import { ConfigError } from '../config-error';
 import { Unavailable } from '../errors';
 import { closePkcs11Session, cryptokiName, isTrue, openPkcs11Session, type Pkcs11Session, type Pkcs11Token } from '../seal/pkcs11-session';
 import { jwkThumbprint, type VerificationKey } from './signing-keys';
-import { tokenPayload, type SignedToken, type TokenMinter, type TokenRequest } from './token-signer';
+import { es256SigningInput, tokenPayload, type SignedToken, type TokenMinter, type TokenRequest } from './token-signer';
 
 const KEY_VARIABLE = 'SECRETS_SIGNER_PKCS11_KEY_LABEL';
 /** The DER of the P-256 curve's OID, as CKA_EC_PARAMS holds it. */
@@ -25,10 +25,6 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 
 export interface Pkcs11SignerSettings extends Pkcs11Token {
   readonly keyLabel: string;
-}
-
-function base64url(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 function findObjects(session: Pkcs11Session, template: pkcs11js.Template): pkcs11js.Handle[] {
@@ -139,7 +135,7 @@ export class Pkcs11TokenSigner implements TokenMinter {
 
   sign(request: TokenRequest): Promise<SignedToken> {
     const { payload, jti, expiresAt } = tokenPayload(request, this.clock.now(), this.claims);
-    const input = `${base64url({ alg: 'ES256', typ: 'JWT', kid: this.verification.kid })}.${base64url(payload)}`;
+    const input = es256SigningInput(this.verification.kid, payload);
     const digest = createHash('sha256').update(input).digest();
     const run = this.queue.then(async () => {
       const signature = await this.signDigest(digest);

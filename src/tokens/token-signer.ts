@@ -46,6 +46,12 @@ export function tokenPayload(
   return { payload, jti, expiresAt: exp * 1000 };
 }
 
+/** The JWS signing input (`header.payload`) of an ES256 token whose signature an HSM or KMS makes. */
+export function es256SigningInput(kid: string | undefined, payload: Record<string, unknown>): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'ES256', typ: 'JWT', ...(kid === undefined ? {} : { kid }) })}.${encode(payload)}`;
+}
+
 export class TokenSigner implements TokenMinter {
   constructor(
     private readonly signingKey: SigningKey,
