@@ -84,7 +84,8 @@ export class TokenService {
     const ttlSeconds = Math.min(request.ttlSeconds, this.maxTtlSeconds, parentLeft);
     if (ttlSeconds < 1) throw new InvalidRequest("the caller's token expires too soon to derive from");
 
-    if (!this.signer) throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER=awskms');
+    if (!this.signer)
+      throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER (pkcs11, awskms)');
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = await this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
@@ -106,7 +107,8 @@ export class TokenService {
     actor: Actor,
     detail: string,
   ): Promise<DerivedToken> {
-    if (!this.signer) throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER=awskms');
+    if (!this.signer)
+      throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER (pkcs11, awskms)');
     const ttlSeconds = Math.min(grant.ttlSeconds, this.maxTtlSeconds);
     const signed = await this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
     const now = this.clock.now();
