@@ -7,6 +7,8 @@
  * signatures on requests or IAM policies.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
@@ -71,6 +73,28 @@ describe('tokens signed in AWS KMS, against the local KMS stand-in', () => {
       await kms.up();
     }
     assert.equal((await derive()).status, 201, 'minting is back with KMS');
+  });
+
+  it('writes the private key to no file: the database, its WAL and the keyring hold none of its forms', async () => {
+    for (let n = 0; n < 5; n++) assert.equal((await derive()).status, 201);
+    await svc.auditWritten();
+    const d = Buffer.from(kms.privateKeyOf(keyId).export({ format: 'jwk' }).d ?? '', 'base64url');
+    assert.equal(d.length, 32);
+    const forms = [d, Buffer.from(d.toString('hex')), Buffer.from(d.toString('base64')), Buffer.from(d.toString('base64url'))];
+    const { db } = svc.config;
+    assert.ok(db.client === 'sqlite');
+    const folders = [path.dirname(svc.config.keyringFile), path.dirname(db.filename)];
+    let files = 0;
+    for (const folder of new Set(folders)) {
+      for (const name of fs.readdirSync(folder)) {
+        const file = path.join(folder, name);
+        if (!fs.statSync(file).isFile()) continue;
+        files++;
+        const bytes = fs.readFileSync(file);
+        for (const form of forms) assert.equal(bytes.indexOf(form), -1, `${name} holds the private key`);
+      }
+    }
+    assert.ok(files >= 2, `${files} files read`);
   });
 
   it('refuses to start with a key that cannot sign ES256 tokens, naming the variable', async () => {

@@ -112,6 +112,13 @@ export class KmsStandIn {
     return signing.publicKey;
   }
 
+  /** The private half of a signing key: the test's way to look for it where it must never be. */
+  privateKeyOf(keyId: string): KeyObject {
+    const signing = this.resolve(keyId).signing;
+    if (!signing) throw new Error(`${keyId} is not a signing key`);
+    return signing.privateKey;
+  }
+
   isDeletionScheduled(keyId: string): boolean {
     return this.resolve(keyId).deletionScheduled === true;
   }
