@@ -33,8 +33,12 @@ export function verificationKeys(config: Config): VerificationKey[] {
   return keys;
 }
 
-/** The key that signs tokens: SECRETS_JWT_PRIVATE_KEY (PEM text or a file) when set, else the HS256 secret. */
-export function signingKey(config: Config): SigningKey {
+/**
+ * The key that signs tokens: SECRETS_JWT_PRIVATE_KEY (PEM text or a file)
+ * when set, else the HS256 secret. `published` are the verification keys,
+ * when the caller has read them already.
+ */
+export function signingKey(config: Config, published?: readonly VerificationKey[]): SigningKey {
   if (config.jwtPrivateKey !== undefined) {
     const pem = config.jwtPrivateKey.includes('-----BEGIN') ? config.jwtPrivateKey : readKeyFile(config.jwtPrivateKey);
     let key: SigningKey;
@@ -44,8 +48,9 @@ export function signingKey(config: Config): SigningKey {
       throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', (error as Error).message);
     }
     // A JWKS may name the public half with a kid of its own: tokens carry that one.
-    const published = config.jwtPublicKeysFile === undefined ? undefined : publicHalfAmong(key, verificationKeys(config));
-    return published?.kid === undefined ? key : { ...key, kid: published.kid };
+    const keys = published ?? (config.jwtPublicKeysFile === undefined ? [] : verificationKeys(config));
+    const publicHalf = publicHalfAmong(key, keys);
+    return publicHalf?.kid === undefined ? key : { ...key, kid: publicHalf.kid };
   }
   if (config.jwtSecret !== undefined) return hmacKey(config.jwtSecret);
   throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'set it, or SECRETS_JWT_SECRET, to sign tokens');
@@ -66,7 +71,7 @@ export function createSigner(config: Config, clock: Clock, key: SigningKey = sig
 /** The signer for derived tokens; its public half must be among the verification keys. */
 export function derivationSigner(config: Config, clock: Clock, keys: readonly VerificationKey[]): TokenSigner | undefined {
   if (config.jwtPrivateKey === undefined && config.jwtSecret === undefined) return undefined;
-  const key = signingKey(config);
+  const key = signingKey(config, keys);
   if (config.jwtPrivateKey !== undefined && publicHalfAmong(key, keys) === undefined) {
     throw new ConfigError('SECRETS_JWT_PRIVATE_KEY', 'its public half is not among SECRETS_JWT_PUBLIC_KEYS');
   }

@@ -30,23 +30,25 @@ function cacheable(res: Response): Response {
 
 export function jwksRoutes(deps: { verificationKeys: readonly VerificationKey[]; issuer?: string }): Router {
   const document = jwksDocument(deps.verificationKeys);
+  const { issuer } = deps;
+  // Discovery needs the issuer's public URL, which only the operator knows: without SECRETS_JWT_ISSUER there is none.
+  const discovery =
+    issuer === undefined || !/^https?:\/\//.test(issuer)
+      ? undefined
+      : {
+          issuer,
+          jwks_uri: `${issuer.replace(/\/+$/, '')}${WELL_KNOWN_JWKS}`,
+          id_token_signing_alg_values_supported: [...new Set(document.keys.map((key) => key.alg))],
+        };
   const router = Router({ caseSensitive: true, strict: true });
 
   router.get(WELL_KNOWN_JWKS, (_req, res) => {
     cacheable(res).json(document);
   });
 
-  // Discovery needs the issuer's public URL, which only the operator knows: without SECRETS_JWT_ISSUER there is none.
   router.get('/.well-known/openid-configuration', (_req, res) => {
-    const { issuer } = deps;
-    if (issuer === undefined || !/^https?:\/\//.test(issuer)) {
-      throw new NotFound('no discovery document: set SECRETS_JWT_ISSUER to the URL this service is reached at');
-    }
-    cacheable(res).json({
-      issuer,
-      jwks_uri: `${issuer.replace(/\/+$/, '')}${WELL_KNOWN_JWKS}`,
-      id_token_signing_alg_values_supported: [...new Set(document.keys.map((key) => key.alg))],
-    });
+    if (!discovery) throw new NotFound('no discovery document: set SECRETS_JWT_ISSUER to the URL this service is reached at');
+    cacheable(res).json(discovery);
   });
 
   return router;
