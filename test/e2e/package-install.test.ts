@@ -33,7 +33,9 @@ function localPrebuilds(folder: string): string {
 
 function npm(args: string[], cwd: string, extra: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   // No NODE_PATH, and a folder outside the repository: nothing of the repository's node_modules is in reach.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', JOBS: 'max', ...extra };
+  // The CA of a TLS-intercepting proxy between this machine and the registry, when there is one, is passed on.
+  const ca = process.env.NODE_EXTRA_CA_CERTS === undefined ? {} : { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS };
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', JOBS: 'max', ...ca, ...extra };
   const result = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
