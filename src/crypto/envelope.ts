@@ -15,15 +15,18 @@ export interface EncryptedValue {
   readonly ciphertext: Buffer;
 }
 
-/** What an encrypted value belongs to: a version of a secret, or a wrap. */
-export type ValueBinding = { readonly key: string; readonly version: number } | { readonly wrapId: string };
+/** What an encrypted value belongs to: a version of a secret, a wrap, or a token signing key's private half. */
+export type ValueBinding =
+  { readonly key: string; readonly version: number } | { readonly wrapId: string } | { readonly signingKid: string };
 
 function valueContext(binding: ValueBinding): Buffer {
+  if ('signingKid' in binding) return Buffer.from(`scoped-secrets:signing-key:v1:${binding.signingKid}`, 'utf8');
   if ('wrapId' in binding) return Buffer.from(`scoped-secrets:wrap-value:v1:${binding.wrapId}`, 'utf8');
   return Buffer.from(`scoped-secrets:value:v1:${binding.key}:${binding.version}`, 'utf8');
 }
 
 function dataKeyContext(binding: ValueBinding): Buffer {
+  if ('signingKid' in binding) return Buffer.from(`scoped-secrets:signing-data-key:v1:${binding.signingKid}`, 'utf8');
   if ('wrapId' in binding) return Buffer.from(`scoped-secrets:wrap-data-key:v1:${binding.wrapId}`, 'utf8');
   return Buffer.from(`scoped-secrets:data-key:v1:${binding.key}:${binding.version}`, 'utf8');
 }

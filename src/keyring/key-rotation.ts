@@ -22,13 +22,17 @@ export interface KeyRotationStorage {
   /**
    * How many encrypted values each key wraps: secret versions, and the wraps not
    * yet unwrapped (rotation leaves those, which end within their ttl, but a
-   * key must not be retired under them).
+   * key must not be retired under them). Signing keys are counted apart.
    */
   countByKeyId(): Promise<Map<string, number>>;
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */
   notWrappedBy(keyId: string, after: { key: string; version: number } | undefined, limit: number): Promise<WrappedVersion[]>;
   /** Replaces wrapped data keys, each only if it is still wrapped by the key it was read with. */
   replaceWrapped(updates: ReadonlyArray<{ key: string; version: number; previousKeyId: string; encrypted: EncryptedValue }>): Promise<void>;
+  /** The private halves of the signing keys kept with the keyring, each wrapped like a data key. */
+  wrappedSigningKeys(): Promise<Array<{ kid: string; encrypted: EncryptedValue }>>;
+  /** Replaces a signing key's wrapped private half if it is still wrapped by the key it was read with. */
+  replaceWrappedSigningKey(kid: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void>;
   /** The key a rotation that has not finished was moving rows to. */
   unfinishedRotation(): Promise<string | undefined>;
   beginRotation(targetKeyId: string): Promise<void>;
@@ -90,6 +94,13 @@ export async function rotateKeys(deps: {
       report();
     }
     if (rewrapped === 0) break;
+  }
+  // The token signing keys kept with the keyring, a handful at most.
+  for (const { kid, encrypted } of await store.wrappedSigningKeys()) {
+    if (encrypted.keyId === targetKeyId) continue;
+    await store.replaceWrappedSigningKey(kid, encrypted.keyId, await envelope.rewrap(encrypted, { signingKid: kid }));
+    done += 1;
+    report();
   }
   await store.finishRotation();
   return { targetKeyId, resumed, done, total };

@@ -10,38 +10,56 @@ import { KeyringError, readKeyringFile } from './keyring-file';
 import { databaseFileExists } from '../storage/database-location';
 import { openStorageAdmin } from '../storage/open-storage';
 
-async function keyIdsInUse(config: Config): Promise<Map<string, number>> {
-  if (!databaseFileExists(config.db)) return new Map();
+/** How many values each keyring key wraps: secret versions (and wraps), and token signing keys. */
+async function keyIdsInUse(config: Config): Promise<{ versions: Map<string, number>; signing: Map<string, number> }> {
+  const none = { versions: new Map<string, number>(), signing: new Map<string, number>() };
+  if (!databaseFileExists(config.db)) return none;
   const storage = openStorageAdmin(config.db);
   try {
-    if (!(await storage.hasOurTables())) return new Map();
-    return await storage.keyRotation.countByKeyId();
+    if (!(await storage.hasOurTables())) return none;
+    const signing = new Map<string, number>();
+    if (await storage.isMigrated()) {
+      for (const { encrypted } of await storage.keyRotation.wrappedSigningKeys()) {
+        signing.set(encrypted.keyId, (signing.get(encrypted.keyId) ?? 0) + 1);
+      }
+    }
+    return { versions: await storage.keyRotation.countByKeyId(), signing };
   } finally {
     await storage.close();
   }
 }
 
-function versions(count: number): string {
-  return `${count} secret version${count === 1 ? '' : 's'}`;
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** "2 secret versions", "1 token signing key", or both. */
+function describeUse(ids: readonly string[], inUse: { versions: Map<string, number>; signing: Map<string, number> }): string {
+  const sum = (counts: Map<string, number>) => ids.reduce((total, id) => total + (counts.get(id) ?? 0), 0);
+  const versions = sum(inUse.versions);
+  const signing = sum(inUse.signing);
+  const parts = [
+    ...(versions > 0 || signing === 0 ? [plural(versions, 'secret version')] : []),
+    ...(signing > 0 ? [plural(signing, 'token signing key')] : []),
+  ];
+  return parts.join(' and ');
 }
 
 export async function checkKeyringAgainstDatabase(config: Config): Promise<void> {
   const inUse = await keyIdsInUse(config);
-  if (inUse.size === 0) return;
+  const ids = [...new Set([...inUse.versions.keys(), ...inUse.signing.keys()])];
+  if (ids.length === 0) return;
   const file = config.keyringFile;
   if (!fs.existsSync(file)) {
-    const total = [...inUse.values()].reduce((sum, count) => sum + count, 0);
     throw new KeyringError(
-      `the keyring ${file} is missing, but the database holds ${versions(total)} wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it`,
+      `the keyring ${file} is missing, but the database holds ${describeUse(ids, inUse)} wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it`,
     );
   }
   const known = new Set(readKeyringFile(file).keys.keys());
-  const missing = [...inUse].filter(([id]) => !known.has(id));
+  const missing = ids.filter((id) => !known.has(id));
   if (missing.length > 0) {
-    const count = missing.reduce((sum, [, n]) => sum + n, 0);
-    const ids = missing.map(([id]) => id).join(', ');
     throw new KeyringError(
-      `the keyring ${file} lacks ${ids}, which ${versions(count)} in the database use: is SECRETS_KEYRING_FILE the right file?`,
+      `the keyring ${file} lacks ${missing.join(', ')}, which ${describeUse(missing, inUse)} in the database use: is SECRETS_KEYRING_FILE the right file?`,
     );
   }
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../config-error';
 import { connectDatabase } from './knex/connect';
 import { KnexAuditTables } from './knex/knex-audit-tables';
 import { KnexKeyRotationStorage } from './knex/knex-key-rotation-storage';
+import { KnexSigningKeyStorage } from './knex/knex-signing-key-storage';
 import { isMigrated, migrateToLatest } from './knex/migrations';
 import { openPostgresStorage } from './postgres/postgres-storage';
 import { openSqliteStorage } from './sqlite/sqlite-storage';
@@ -28,6 +29,7 @@ export function openStorageAdmin(db: DatabaseConfig): StorageAdmin {
     isMigrated: () => isMigrated(knex),
     migrate: () => migrateToLatest(knex),
     keyRotation: new KnexKeyRotationStorage(knex),
+    signingKeys: new KnexSigningKeyStorage(knex),
     auditChain: (chain) => new KnexAuditTables(knex, chain),
     close: () => knex.destroy(),
   };

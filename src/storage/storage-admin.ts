@@ -6,6 +6,7 @@
 import type { AuditChain } from '../audit/audit-chain';
 import type { AuditStorage } from '../audit/audit-storage';
 import type { KeyRotationStorage } from '../keyring/key-rotation';
+import type { SigningKeyStorage } from '../tokens/signing-key-storage';
 
 export interface StorageAdmin {
   /** True when the database holds our tables at all (even if a migration is pending). */
@@ -15,6 +16,8 @@ export interface StorageAdmin {
   /** Applies the migrations not applied yet; their names. */
   migrate(): Promise<string[]>;
   readonly keyRotation: KeyRotationStorage;
+  /** The token signing keys, to add the next one and to show them. */
+  readonly signingKeys: SigningKeyStorage;
   /** The audit chain, to read and verify with `chain`'s key. */
   auditChain(chain: AuditChain): Pick<AuditStorage, 'range' | 'endpoints'>;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import type { AuditStorage } from '../audit/audit-storage';
 import type { TrustStorage } from '../federation/trust-storage';
 import type { SecretStorage } from '../secrets/secret-storage';
 import type { SweepPacing } from '../sweeper/sweeper';
+import type { SigningKeyStorage } from '../tokens/signing-key-storage';
 import type { TokenStorage } from '../tokens/token-storage';
 import type { WrapStorage } from '../wraps/wrap-storage';
 import type { Readiness } from './readiness-probe';
@@ -18,6 +19,7 @@ export interface Storage {
   readonly tokens: TokenStorage;
   readonly wraps: WrapStorage;
   readonly trust: TrustStorage;
+  readonly signingKeys: SigningKeyStorage;
   readonly audit: AuditStorage;
   /** How the sweeper should pace its purges on this backend. */
   readonly sweepPacing: SweepPacing;

@@ -19,6 +19,7 @@ import type { PutCommand, SecretRecord } from '../../src/secrets/secret-storage'
 import { MemoryStorage } from '../../src/storage/memory/memory-storage';
 import { openStorage, openStorageAdmin } from '../../src/storage/open-storage';
 import type { Storage } from '../../src/storage/storage';
+import { serializeEncrypted } from '../../src/tokens/keyring-signing-keys';
 import { REVOCATION_GRACE_MS } from '../../src/tokens/token-storage';
 import type { WrapRecord } from '../../src/wraps/wrap-storage';
 import { dialects, type Dialect } from '../support/databases';
@@ -431,6 +432,53 @@ describe('storage contract', async () => {
         assert.equal(rewrapped?.encrypted.ciphertext.toString(), 'ciphertext-r/a@1', 'the value itself is not re-encrypted');
         await rotation.finishRotation();
         assert.equal(await rotation.unfinishedRotation(), undefined);
+      });
+
+      it('adds the first signing key once, supersedes and extends keys as rotations say, and re-wraps their private halves', async () => {
+        const keys = storage.signingKeys;
+        const key = (kid: string, signFrom: number, createdAt = T0) => ({
+          kid,
+          provider: 'keyring' as const,
+          algorithm: 'ES256' as const,
+          publicJwk: { kty: 'EC', crv: 'P-256', x: kid, y: kid },
+          wrappedPrivateKey: serializeEncrypted(sealedFor('k1', kid)),
+          createdAt,
+          signFrom,
+          retireAttempts: 0,
+        });
+        const [first, second] = await Promise.all([keys.addFirstSigningKey(key('a', T0)), keys.addFirstSigningKey(key('b', T0))]);
+        assert.deepEqual([first, second].sort(), [false, true], 'of two first starts at once, one makes the first key');
+        const firstKid = (await keys.allSigningKeys())[0]?.kid as string;
+        await keys.extendSigningKey(firstKid, T0 + 50_000);
+        await keys.addNextSigningKey(key('c', T0 + 300, T0 + 1), T0 + 10_000);
+        // A second rotation before the first takes over: the pending key never signs.
+        await keys.addNextSigningKey(key('d', T0 + 100, T0 + 2), T0 + 20_000);
+        const life = async () =>
+          (await keys.allSigningKeys()).map((k) => [k.kid, k.supersededAt ?? null, k.verifyUntil ?? null, k.retiredAt ?? null]);
+        assert.deepEqual(await life(), [
+          [firstKid, T0 + 100, T0 + 50_000, null],
+          ['c', T0 + 100, T0 + 20_000, null],
+          ['d', null, null, null],
+        ]);
+        assert.deepEqual(
+          (await opened.keyRotation.wrappedSigningKeys()).map((k) => [k.kid, k.encrypted.keyId]),
+          [
+            [firstKid, 'k1'],
+            ['c', 'k1'],
+            ['d', 'k1'],
+          ],
+        );
+        await opened.keyRotation.replaceWrappedSigningKey('c', 'k0', sealedFor('k2', 'c'));
+        await opened.keyRotation.replaceWrappedSigningKey('d', 'k1', sealedFor('k2', 'd'));
+        assert.deepEqual(
+          (await opened.keyRotation.wrappedSigningKeys()).map((k) => k.encrypted.keyId),
+          ['k1', 'k1', 'k2'],
+          'c was not wrapped by k0: left alone',
+        );
+        await keys.countRetireAttempt('c');
+        await keys.retireSigningKey('c', T0 + 30_000);
+        const retired = (await keys.allSigningKeys()).find((k) => k.kid === 'c');
+        assert.deepEqual([retired?.retiredAt, retired?.retireAttempts, retired?.wrappedPrivateKey], [T0 + 30_000, 1, undefined]);
       });
     });
   }

@@ -97,6 +97,10 @@ export function registerKeysCommands(program: Command): void {
       if (inUse > 0) {
         throw new CliError(`refusing to retire ${id}: it still wraps ${plural(inUse, 'secret version')}; run keys rotate first`);
       }
+      const signing = (await store.wrappedSigningKeys()).filter(({ encrypted }) => encrypted.keyId === id).length;
+      if (signing > 0) {
+        throw new CliError(`refusing to retire ${id}: it still wraps ${plural(signing, 'token signing key')}; run keys rotate first`);
+      }
       const { removeKey } = await import('../../keyring/keyring-changes.js');
       await removeKey(config.keyringFile, id);
       process.stdout.write(`retired ${id}\n`);

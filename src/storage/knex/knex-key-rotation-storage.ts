@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { KeyRotationStorage, WrappedVersion } from '../../keyring/key-rotation';
 import type { EncryptedValue } from '../../crypto/envelope';
 import { deleteMeta, readMetaIfPresent, upsertMeta } from './service-meta';
+import { parseEncrypted, serializeEncrypted } from '../../tokens/keyring-signing-keys';
 
 const ROTATION_STATE = 'key_rotation';
 
@@ -33,6 +34,24 @@ export class KnexKeyRotationStorage implements KeyRotationStorage {
       for (const row of rows) counts.set(row.kek_id, (counts.get(row.kek_id) ?? 0) + Number(row.n));
     }
     return counts;
+  }
+
+  async wrappedSigningKeys(): Promise<Array<{ kid: string; encrypted: EncryptedValue }>> {
+    const rows = await this.knex<{ kid: string; private_key: string }>('signing_keys')
+      .select('kid', 'private_key')
+      .whereNotNull('private_key')
+      .orderBy([{ column: 'created_at' }, { column: 'kid' }]);
+    return rows.map((row) => ({ kid: row.kid, encrypted: parseEncrypted(row.private_key) }));
+  }
+
+  async replaceWrappedSigningKey(kid: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const row = await trx('signing_keys').where({ kid }).first<{ private_key: string | null } | undefined>('private_key');
+      if (row?.private_key == null || parseEncrypted(row.private_key).keyId !== previousKeyId) return;
+      await trx('signing_keys')
+        .where({ kid })
+        .update({ private_key: serializeEncrypted(encrypted) });
+    });
   }
 
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */

@@ -12,6 +12,7 @@ import * as wraps from '../../../migrations/20261124000000_wraps';
 import * as federation from '../../../migrations/20261124000100_federation';
 import * as wrapsByCreator from '../../../migrations/20261207000000_wraps_by_creator';
 import * as issuedTokenScopes from '../../../migrations/20261207000100_issued_token_scopes';
+import * as signingKeys from '../../../migrations/20261207000200_signing_keys';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261124000100_federation', federation],
   ['20261207000000_wraps_by_creator', wrapsByCreator],
   ['20261207000100_issued_token_scopes', issuedTokenScopes],
+  ['20261207000200_signing_keys', signingKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

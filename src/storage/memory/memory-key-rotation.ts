@@ -1,6 +1,7 @@
 /** Key rotation over the secrets held in memory. */
 import type { EncryptedValue } from '../../crypto/envelope';
 import type { KeyRotationStorage, WrappedVersion } from '../../keyring/key-rotation';
+import type { MemorySigningKeys } from './memory-signing-keys';
 
 /** What rotation reaches into: every encrypted secret version, by key and version. */
 export interface EncryptedVersions {
@@ -16,7 +17,16 @@ export class MemoryKeyRotation implements KeyRotationStorage {
     private readonly versions: EncryptedVersions,
     /** The other encrypted values a key wraps (wraps not yet taken): counted, never re-wrapped. */
     private readonly others: () => readonly EncryptedValue[],
+    private readonly signingKeys: MemorySigningKeys,
   ) {}
+
+  async wrappedSigningKeys(): Promise<Array<{ kid: string; encrypted: EncryptedValue }>> {
+    return this.signingKeys.wrapped();
+  }
+
+  async replaceWrappedSigningKey(kid: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void> {
+    this.signingKeys.replaceWrapped(kid, previousKeyId, encrypted);
+  }
 
   async countByKeyId(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();

@@ -12,6 +12,7 @@ import { MemoryKeyRotation } from './memory-key-rotation';
 import { MemorySecrets } from './memory-secrets';
 import { MemoryTokens } from './memory-tokens';
 import { MemoryTrust } from './memory-trust';
+import { MemorySigningKeys } from './memory-signing-keys';
 import { MemoryWraps } from './memory-wraps';
 
 export class MemoryStorage implements Storage {
@@ -20,6 +21,7 @@ export class MemoryStorage implements Storage {
   readonly tokens: MemoryTokens;
   readonly wraps: MemoryWraps;
   readonly trust: MemoryTrust;
+  readonly signingKeys = new MemorySigningKeys();
   readonly keyRotation: MemoryKeyRotation;
   readonly sweepPacing = { batchSize: 200, pauseMs: 0 };
   private readonly key = randomBytes(32);
@@ -30,7 +32,7 @@ export class MemoryStorage implements Storage {
     this.tokens = new MemoryTokens(this.audit);
     this.wraps = new MemoryWraps(this.audit);
     this.trust = new MemoryTrust(this.audit);
-    this.keyRotation = new MemoryKeyRotation(this.secrets, () => this.wraps.sealedValues());
+    this.keyRotation = new MemoryKeyRotation(this.secrets, () => this.wraps.sealedValues(), this.signingKeys);
   }
 
   async listingKey(): Promise<Buffer> {

@@ -11,6 +11,7 @@ import { Resources } from '../../common/resources';
 import { connectDatabase } from '../knex/connect';
 import { KnexTokenStorage } from '../knex/knex-token-storage';
 import { KnexTrustStorage } from '../knex/knex-trust-storage';
+import { KnexSigningKeyStorage } from '../knex/knex-signing-key-storage';
 import { KnexWrapStorage } from '../knex/knex-wrap-storage';
 import { isMigrated } from '../knex/migrations';
 import { readMeta } from '../knex/service-meta';
@@ -36,6 +37,7 @@ export async function openPostgresStorage(db: Extract<DatabaseConfig, { client: 
       tokens: new KnexTokenStorage(knex),
       wraps: new KnexWrapStorage(knex, postgresDialect),
       trust: new KnexTrustStorage(knex, postgresDialect),
+      signingKeys: new KnexSigningKeyStorage(knex),
       audit,
       sweepPacing: POSTGRES_SWEEP_PACING,
       listingKey: async () => Buffer.from(await readMeta(knex, 'listing_hmac_key'), 'base64'),

@@ -13,6 +13,7 @@ import { connectDatabase } from '../knex/connect';
 import { KnexAuditTables } from '../knex/knex-audit-tables';
 import { KnexTokenStorage } from '../knex/knex-token-storage';
 import { KnexTrustStorage } from '../knex/knex-trust-storage';
+import { KnexSigningKeyStorage } from '../knex/knex-signing-key-storage';
 import { KnexWrapStorage } from '../knex/knex-wrap-storage';
 import { isMigrated } from '../knex/migrations';
 import { readMeta } from '../knex/service-meta';
@@ -76,6 +77,8 @@ export async function openSqliteStorage(filename: string, chain: AuditChain, aud
         putRule: (rule, now, event) => writer.putRule(rule, now, event),
         deleteRule: (name, event) => writer.deleteRule(name, event),
       },
+      // Rare writes (a first start, a rotation, a retirement): on the read connection, not the write thread.
+      signingKeys: new KnexSigningKeyStorage(knex),
       audit: {
         query: (query) => audit.query(query),
         range: (afterSeq, limit) => audit.range(afterSeq, limit),
