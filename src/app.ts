@@ -46,8 +46,9 @@ export interface AppDeps {
   readonly secrets: SecretService;
   readonly tokens: TokenService;
   readonly tokenListing: IssuedTokenListing;
-  readonly verificationKeys: readonly VerificationKey[];
+  readonly verificationKeys: () => readonly VerificationKey[];
   readonly jwtIssuer?: string;
+  readonly jwksMaxAgeSeconds: number;
   readonly wraps: WrapService;
   readonly trust: TrustService;
   readonly auditor: RequestAuditor;
@@ -84,7 +85,11 @@ export function buildApp(deps: AppDeps): Express {
   app.use(unlessSecretPath(operationsRoutes(deps)));
   app.use(unlessSecretPath(consoleRoutes()));
   app.use(unlessSecretPath(clientDownloadRoutes()));
-  app.use(unlessSecretPath(jwksRoutes({ verificationKeys: deps.verificationKeys, issuer: deps.jwtIssuer })));
+  app.use(
+    unlessSecretPath(
+      jwksRoutes({ verificationKeys: deps.verificationKeys, issuer: deps.jwtIssuer, maxAgeSeconds: deps.jwksMaxAgeSeconds }),
+    ),
+  );
   app.use(
     pipeline(
       under('/v1', pipeline(authenticate(deps), writesGate(deps.writesAvailable ?? (() => true)), headAsGet)),

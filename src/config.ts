@@ -37,12 +37,16 @@ export interface Config {
   readonly workers: number;
   /** Absent until first start generates one under dataDir (see server/first-start). */
   readonly jwtSecret?: string;
+  /** Where jwtSecret was read from, when an earlier version's first start generated it. */
+  readonly jwtSecretFile?: string;
   readonly jwtPublicKeysFile?: string;
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
   /** PEM text, or the path of a PEM file. */
   readonly jwtPrivateKey?: string;
   readonly jwtLeewaySeconds: number;
+  /** How long clients may cache the JWKS: a rotated key is published at least this long before it signs. */
+  readonly jwksMaxAgeSeconds: number;
   /**
    * SECRETS_SIGNER: what signs derived and exchanged tokens. `keyring` (the
    * default) is the configured key or secret; `pkcs11` an EC key pair in
@@ -97,7 +101,9 @@ function loadSigner(env: Env, read: (name: string) => string | undefined): Confi
   const key = read(keyVariable);
   if (key === undefined) throw new ConfigError(keyVariable, `must be set when SECRETS_SIGNER is ${provider}`);
   if (provider === 'awskms') return { provider, keyId: key };
-  return { provider: 'pkcs11', ...loadPkcs11Token(env, 'the pkcs11 signer'), keyLabel: key };
+  const retired = read('SECRETS_SIGNER_PKCS11_RETIRED') ?? 'destroy';
+  if (retired !== 'destroy' && retired !== 'keep') throw new ConfigError('SECRETS_SIGNER_PKCS11_RETIRED', 'must be destroy or keep');
+  return { provider: 'pkcs11', ...loadPkcs11Token(env, 'the pkcs11 signer'), keyLabel: key, retired };
 }
 
 export function loadConfig(env: Env): Config {
@@ -157,6 +163,7 @@ export function loadConfig(env: Env): Config {
     jwtAudience: read('SECRETS_JWT_AUDIENCE'),
     jwtPrivateKey: read('SECRETS_JWT_PRIVATE_KEY'),
     jwtLeewaySeconds: integer('SECRETS_JWT_LEEWAY', 0, 0, 60),
+    jwksMaxAgeSeconds: integer('SECRETS_JWKS_MAX_AGE', 300, 0, 86_400),
     signer: loadSigner(env, read),
     keyringFile: read('SECRETS_KEYRING_FILE') ?? `${DATA_DIR}/keyring.json`,
     seal: loadSeal(env),

@@ -34,7 +34,9 @@ import { expiredRevocationsJob } from './tokens/expired-revocations';
 import { IssuedTokenListing } from './tokens/issued-token-listing';
 import { RevocationList } from './tokens/revocation-list';
 import type { VerificationKey } from './tokens/signing-keys';
-import { mintingKeys } from './tokens/minting-keys';
+import { openSigningKeys } from './tokens/minting-keys';
+import type { SigningKeySet } from './tokens/signing-key-set';
+import { signingKeysJob } from './tokens/retired-signing-keys';
 import { TokenService } from './tokens/token-service';
 import { TokenVerifier } from './tokens/token-verifier';
 import { expiredWrapsJob } from './wraps/expired-wraps';
@@ -51,10 +53,16 @@ export interface ServiceDeps {
   /** The trust rules this replica matches exchanges against; `start` keeps them fresh. */
   readonly trustRules: TrustRuleSet;
   readonly verifier: TokenVerifier;
-  /** What verifies tokens, published at /.well-known/jwks.json (the public keys only). */
-  readonly verificationKeys: readonly VerificationKey[];
+  /** What verifies tokens now, published at /.well-known/jwks.json (the public keys only). */
+  readonly verificationKeys: () => readonly VerificationKey[];
+  /** The keys that sign tokens, shared by every replica; `start` keeps them fresh. */
+  readonly signingKeys: SigningKeySet;
+  /** True when this start made the first signing key: a first start, which writes a root token. */
+  readonly createdFirstSigningKey: boolean;
   /** SECRETS_JWT_ISSUER: the issuer tokens name, and the discovery document's. */
   readonly jwtIssuer?: string;
+  /** SECRETS_JWKS_MAX_AGE: how long clients may cache the key set. */
+  readonly jwksMaxAgeSeconds: number;
   readonly revocations: RevocationList;
   readonly audit: AuditLog;
   readonly auditStore: AuditStorage;
@@ -79,7 +87,6 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
   const resources = new Resources();
   const keyring = resources.add(opened, (k) => k.close()).keyring;
   try {
-    const keys = resources.add(await mintingKeys(config, clock), (k) => k.close?.());
     const auditChain = new AuditChain(keyring.auditKey);
     const storage = resources.add(await openStorage(config.db, auditChain, keyring.auditKey, logger), (st) => st.close());
     const metrics = new Metrics(() => storage.secrets.countLive(clock.now()));
@@ -103,13 +110,24 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
     );
     await revocations.refresh();
     const verifier = new TokenVerifier({
-      keys: keys.verification,
+      keys: [],
       clock,
       leewaySeconds: config.jwtLeewaySeconds,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
       isRevoked: (jti) => revocations.isRevoked(jti),
     });
+    // The verifier hears of every change to the signing keys (a rotation, a retirement) from the set.
+    const { keySet, createdFirst } = await openSigningKeys({
+      config,
+      clock,
+      store: storage.signingKeys,
+      keyring,
+      logger: logger.child({ component: 'signing-keys' }),
+      onChange: (keys) => verifier.replaceKeys(keys),
+    });
+    resources.add(keySet, (k) => k.stop());
+    verifier.replaceKeys(keySet.verificationKeys());
     const envelope = new Envelope(keyring);
     const secrets = new SecretService({
       storage: storage.secrets,
@@ -120,7 +138,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       audit,
     });
     const tokens = new TokenService({
-      signer: keys.derivationSigner,
+      signer: keySet,
       storage: storage.tokens,
       revocations,
       clock,
@@ -169,6 +187,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
             audit.kick();
           }),
           auditRetentionJob(storage.audit, config.auditRetentionMs),
+          signingKeysJob(keySet),
         ],
         clock,
         logger: logger.child({ component: 'sweeper' }),
@@ -187,8 +206,11 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       trust,
       trustRules,
       verifier,
-      verificationKeys: keys.verification,
+      verificationKeys: () => keySet.verificationKeys(),
+      signingKeys: keySet,
+      createdFirstSigningKey: createdFirst,
       jwtIssuer: config.jwtIssuer,
+      jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
       revocations,
       audit,
       auditStore: storage.audit,

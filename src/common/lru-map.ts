@@ -40,6 +40,11 @@ export class LruMap<K, V> {
     this.totalWeight -= entry.weight;
   }
 
+  clear(): void {
+    this.entries.clear();
+    this.totalWeight = 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

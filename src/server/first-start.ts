@@ -1,9 +1,10 @@
 /**
- * A first start with nothing configured: `./data/` gets a keyring, an HS256
- * signing secret and a root token (all 0600), and the operator is told
- * where they are. Later starts reuse them.
+ * A first start with nothing configured: `./data/` gets a keyring, the
+ * first ES256 signing key is made (kept with the keyring, in the database),
+ * and a root token is written (0600); the operator is told where they are.
+ * An install from before keeps the HS256 secret its first start wrote in
+ * `./data/jwt-secret`.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../common/clock';
@@ -11,7 +12,7 @@ import type { Config } from '../config';
 import { addAuditKeyIfMissing, createKeyringIfMissing, createSealedKeyringIfMissing } from '../keyring/keyring-changes';
 import { KeyringError } from '../keyring/keyring-file';
 import { withSealOf } from '../keyring/open-keyring';
-import { createSigner } from '../tokens/token-keys';
+import type { SigningKeySet } from '../tokens/signing-key-set';
 import { mayCreateKeyringFolder } from '../cli/installation';
 
 export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**', 'wrap:value:**'];
@@ -27,12 +28,12 @@ function generatedSecretFile(config: Config): string {
   return path.join(config.dataDir, 'jwt-secret');
 }
 
-/** With nothing configured, the HS256 secret a first start generated, if there is one. */
+/** With nothing configured, the HS256 secret an earlier version's first start generated, if there is one. */
 export function withGeneratedSecret(config: Config): Config {
   if (config.jwtSecret !== undefined || config.jwtPublicKeysFile !== undefined) return config;
   const secretFile = generatedSecretFile(config);
   if (!fs.existsSync(secretFile)) return config;
-  return Object.freeze({ ...config, jwtSecret: fs.readFileSync(secretFile, 'utf8').trim() });
+  return Object.freeze({ ...config, jwtSecret: fs.readFileSync(secretFile, 'utf8').trim(), jwtSecretFile: secretFile });
 }
 
 /** A host to connect to: a wildcard listen address is reached through loopback. */
@@ -58,25 +59,23 @@ export async function prepareDataDir(config: Config, clock: Clock, say: (line: s
   } else if (addAuditKeyIfMissing(config.keyringFile)) {
     say(`added an audit key to the keyring ${path.resolve(config.keyringFile)}: audit events from now on are keyed`);
   }
-  if (config.jwtSecret !== undefined || config.jwtPublicKeysFile !== undefined) return config;
+  return withGeneratedSecret(config);
+}
 
-  const secretFile = generatedSecretFile(config);
-  const firstStart = !fs.existsSync(secretFile);
-  if (firstStart) writePrivateFile(secretFile, `${randomBytes(48).toString('base64url')}\n`);
-  const configured = withGeneratedSecret(config);
-
-  if (firstStart) {
-    const tokenFile = path.join(config.dataDir, 'root.token');
-    const root = createSigner(configured, clock).sign({
-      subject: 'root',
-      scopes: ROOT_TOKEN_SCOPES,
-      ttlSeconds: ROOT_TOKEN_TTL_SECONDS,
-    });
-    writePrivateFile(tokenFile, `${root.token}\n`);
-    const base = `http://${reachableHost(config.host)}:${config.port}`;
-    say(`created the HS256 signing secret ${path.resolve(secretFile)}`);
-    say(`wrote a root token (valid ${ROOT_TOKEN_TTL_SECONDS / 86_400} days) to ${path.resolve(tokenFile)}`);
-    say(`try: curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/whoami`);
-  }
-  return configured;
+/**
+ * On the start that made the first signing key with nothing configured: a
+ * root token in ./data/root.token (unless one is there), and where it is.
+ */
+export async function writeRootToken(
+  config: Config,
+  signer: Pick<SigningKeySet, 'signOffline'>,
+  say: (line: string) => void,
+): Promise<void> {
+  const tokenFile = path.join(config.dataDir, 'root.token');
+  if (fs.existsSync(tokenFile)) return;
+  const root = await signer.signOffline({ subject: 'root', scopes: ROOT_TOKEN_SCOPES, ttlSeconds: ROOT_TOKEN_TTL_SECONDS });
+  writePrivateFile(tokenFile, `${root.token}\n`);
+  const base = `http://${reachableHost(config.host)}:${config.port}`;
+  say(`wrote a root token (valid ${ROOT_TOKEN_TTL_SECONDS / 86_400} days) to ${path.resolve(tokenFile)}`);
+  say(`try: curl -s -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/v1/whoami`);
 }

@@ -15,6 +15,7 @@ import { loadOpenApiDocument } from '../http/openapi';
 import { createHttpServer, DEFAULT_TIMEOUTS } from './create-server';
 import { openKeyringForServe } from '../keyring/open-keyring';
 import { sealedApp } from './sealed-app';
+import { announceSigning } from './signing-notices';
 
 /** Longest a shutdown waits for in-flight requests before closing them. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -53,7 +54,15 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
     );
   });
   const services = await createServices(config, systemClock, logger, keyring);
+  const say = (line: string) => void process.stderr.write(`scoped-secrets: ${line}\n`);
+  await announceSigning(config, services, say, (line) => {
+    // Once per start, from the process that runs the sweeper, however many workers serve.
+    if (!options.sweeper) return;
+    logger.warn(line);
+    say(`warning: ${line}`);
+  });
   services.keyring.watch();
+  services.signingKeys.start();
   services.revocations.start();
   services.trustRules.start();
   handler = buildApp({

@@ -15,12 +15,15 @@ import {
   KMSClient,
   ScheduleKeyDeletionCommand,
   SignCommand,
+  UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import type { Clock } from '../common/clock';
 import { ConfigError } from '../config-error';
 import { Unavailable } from '../errors';
 import { derToJose, SignatureFormatError } from './ecdsa-der';
-import { jwkThumbprint, type VerificationKey } from './signing-keys';
+import type { BackendKey, SigningKeyBackend } from './signing-key-backend';
+import type { SigningKeyRecord } from './signing-key-storage';
+import { jwkThumbprint, publicJwk, type VerificationKey } from './signing-keys';
 import { es256SigningInput, tokenPayload, type SignedToken, type TokenMinter, type TokenRequest } from './token-signer';
 
 const KEY_VARIABLE = 'SECRETS_SIGNER_AWSKMS_KEY_ID';
@@ -30,34 +33,114 @@ function kmsClient(): KMSClient {
   return new KMSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } });
 }
 
+/** Makes an ECC_NIST_P256 SIGN_VERIFY key; its ARN. */
+async function createSigningKey(client: KMSClient, alias: string): Promise<string> {
+  const created = await client.send(
+    new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: `scoped-secrets token signer ${alias}` }),
+  );
+  const arn = created.KeyMetadata?.Arn;
+  if (!arn) throw new ConfigError(KEY_VARIABLE, 'KMS created a key but named none');
+  return arn;
+}
+
+function failure(action: string, error: unknown): ConfigError {
+  return error instanceof ConfigError
+    ? error
+    : new ConfigError(KEY_VARIABLE, `cannot ${action}: ${(error as Error).name}: ${(error as Error).message}`);
+}
+
 /**
  * Makes an ECC_NIST_P256 SIGN_VERIFY key and points `alias` (alias/<name>,
  * its prefix keeping deployments in one account apart) at it; its ARN.
+ * With `move`, the alias exists already and moves to the new key (a rotation).
  */
-export async function createAwsKmsSigningKey(alias: string): Promise<string> {
+export async function createAwsKmsSigningKey(alias: string, move = false): Promise<string> {
   if (!alias.startsWith('alias/')) throw new ConfigError(KEY_VARIABLE, 'name the key to create as alias/<name>');
   const client = kmsClient();
-  const failed = (error: unknown) =>
-    error instanceof ConfigError
-      ? error
-      : new ConfigError(KEY_VARIABLE, `cannot create ${alias}: ${(error as Error).name}: ${(error as Error).message}`);
-  let arn: string | undefined;
+  let arn: string;
   try {
-    const created = await client.send(
-      new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: `scoped-secrets token signer ${alias}` }),
-    );
-    arn = created.KeyMetadata?.Arn;
-    if (!arn) throw new ConfigError(KEY_VARIABLE, 'KMS created a key but named none');
+    arn = await createSigningKey(client, alias);
   } catch (error) {
-    throw failed(error);
+    throw failure(`create ${alias}`, error);
   }
   try {
-    await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }));
+    await client.send(
+      move
+        ? new UpdateAliasCommand({ AliasName: alias, TargetKeyId: arn })
+        : new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }),
+    );
     return arn;
   } catch (error) {
     // A key nobody can find by its alias is only a cost: schedule it for deletion, with KMS's shortest wait.
     await client.send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 7 })).catch(() => undefined);
-    throw failed(error);
+    throw failure(move ? `move ${alias} to the new key` : `create ${alias}`, error);
+  }
+}
+
+/** The public half of `keyId` (a key id, ARN or alias), checked to be an ES256 signing key, with the key's ARN. */
+async function readPublicKey(client: KMSClient, keyId: string): Promise<{ arn: string; key: ReturnType<typeof createPublicKey> }> {
+  let answer;
+  try {
+    answer = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
+  } catch (error) {
+    throw new ConfigError(KEY_VARIABLE, `cannot read the public key of ${keyId}: ${(error as Error).name}: ${(error as Error).message}`);
+  }
+  if (answer.KeySpec !== 'ECC_NIST_P256' || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey || !answer.KeyId) {
+    throw new ConfigError(KEY_VARIABLE, `${keyId} must be an ECC_NIST_P256 key with SIGN_VERIFY usage`);
+  }
+  return { arn: answer.KeyId, key: createPublicKey({ key: Buffer.from(answer.PublicKey), format: 'der', type: 'spki' }) };
+}
+
+/** How long a retired key waits in KMS before it is gone: KMS's shortest window, the seed's choice too. */
+const DELETION_WINDOW_DAYS = 7;
+
+/**
+ * Signing keys in AWS KMS (SECRETS_SIGNER=awskms). The first is the key
+ * the alias names (made by `keys signer create`); a rotation makes another
+ * and moves the alias to it. The database keeps each key's ARN and public
+ * half, so that a start makes no KMS call at all.
+ */
+export class AwsKmsSigningKeys implements SigningKeyBackend {
+  readonly provider = 'awskms' as const;
+  private readonly client = kmsClient();
+
+  constructor(
+    private readonly alias: string,
+    private readonly clock: Clock,
+    private readonly claims: { issuer?: string; audience?: string },
+  ) {}
+
+  async firstKey(): Promise<BackendKey> {
+    const { arn, key } = await readPublicKey(this.client, this.alias);
+    return { kid: jwkThumbprint(key), reference: arn, publicJwk: publicJwk(key) };
+  }
+
+  async nextKey(): Promise<BackendKey> {
+    const arn = await createAwsKmsSigningKey(this.alias, true);
+    const { key } = await readPublicKey(this.client, arn);
+    return { kid: jwkThumbprint(key), reference: arn, publicJwk: publicJwk(key) };
+  }
+
+  async minter(record: SigningKeyRecord): Promise<AwsKmsTokenSigner> {
+    const key = createPublicKey({ key: record.publicJwk, format: 'jwk' });
+    return AwsKmsTokenSigner.forKey(
+      this.client,
+      record.reference as string,
+      { algorithm: 'ES256', key, kid: record.kid },
+      this.clock,
+      this.claims,
+    );
+  }
+
+  /** Schedules the deletion; a key already pending deletion, or gone, is retired already. */
+  async retire(record: SigningKeyRecord): Promise<void> {
+    try {
+      await this.client.send(new ScheduleKeyDeletionCommand({ KeyId: record.reference, PendingWindowInDays: DELETION_WINDOW_DAYS }));
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'NotFoundException' || name === 'KMSInvalidStateException') return;
+      throw error;
+    }
   }
 }
 
@@ -71,20 +154,15 @@ export class AwsKmsTokenSigner implements TokenMinter {
     private readonly claims: { issuer?: string; audience?: string },
   ) {}
 
-  /** Reads the key's public half once, and checks that it can sign ES256 tokens. */
-  static async open(keyId: string, clock: Clock, claims: { issuer?: string; audience?: string }): Promise<AwsKmsTokenSigner> {
-    const client = kmsClient();
-    let answer;
-    try {
-      answer = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    } catch (error) {
-      throw new ConfigError(KEY_VARIABLE, `cannot read the public key of ${keyId}: ${(error as Error).name}: ${(error as Error).message}`);
-    }
-    if (answer.KeySpec !== 'ECC_NIST_P256' || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey || !answer.KeyId) {
-      throw new ConfigError(KEY_VARIABLE, `${keyId} must be an ECC_NIST_P256 key with SIGN_VERIFY usage`);
-    }
-    const key = createPublicKey({ key: Buffer.from(answer.PublicKey), format: 'der', type: 'spki' });
-    return new AwsKmsTokenSigner(client, answer.KeyId, { algorithm: 'ES256', key, kid: jwkThumbprint(key) }, clock, claims);
+  /** A key whose public half is known already: no KMS call until the first signature. */
+  static forKey(
+    client: KMSClient,
+    arn: string,
+    verification: VerificationKey,
+    clock: Clock,
+    claims: { issuer?: string; audience?: string },
+  ): AwsKmsTokenSigner {
+    return new AwsKmsTokenSigner(client, arn, verification, clock, claims);
   }
 
   async sign(request: TokenRequest): Promise<SignedToken> {

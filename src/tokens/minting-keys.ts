@@ -1,34 +1,81 @@
 /**
- * The keys serving uses, with SECRETS_SIGNER applied: the configured keys
- * verify tokens (token-keys.ts), and derived and exchanged tokens are
- * signed by the configured key, or by a key in an HSM or AWS KMS whose
- * public half then verifies them too and is published with the others.
+ * The signing keys serving and the server-host commands use, with
+ * SECRETS_SIGNER applied: the set of keys kept in the database, each with
+ * its private half in the keyring, an HSM or AWS KMS, beside the keys the
+ * configuration names. An install that signs with a configured key
+ * (SECRETS_JWT_PRIVATE_KEY, or the HS256 secret) goes on signing with it
+ * until its first key of the set is made; a new install gets its first
+ * ES256 key on its first start.
  */
+import type { Logger } from 'pino';
 import type { Clock } from '../common/clock';
 import type { Config } from '../config';
-import { AwsKmsTokenSigner } from './awskms-token-signer';
-import { Pkcs11TokenSigner } from './pkcs11-token-signer';
+import type { KeyEncryptionProvider } from '../crypto/key-encryption-provider';
+import { AwsKmsSigningKeys } from './awskms-token-signer';
+import { KeyringSigningKeys } from './keyring-signing-keys';
+import { Pkcs11SigningKeys } from './pkcs11-token-signer';
+import type { SigningKeyBackend } from './signing-key-backend';
+import { SigningKeySet } from './signing-key-set';
+import type { SigningKeyRecord, SigningKeyStorage } from './signing-key-storage';
 import type { VerificationKey } from './signing-keys';
-import { tokenKeys } from './token-keys';
-import type { TokenMinter } from './token-signer';
+import { derivationSigner, hasConfiguredSigningKey, verificationKeys } from './token-keys';
 
-export interface MintingKeys {
-  readonly verification: readonly VerificationKey[];
-  /** Absent when only public keys are configured and no HSM or KMS signs: then nothing can be minted. */
-  readonly derivationSigner?: TokenMinter;
-  /** Releases the HSM session, when there is one. */
-  readonly close?: () => void;
+export function signingKeyBackend(config: Config, clock: Clock, keyring: KeyEncryptionProvider): SigningKeyBackend {
+  const claims = { issuer: config.jwtIssuer, audience: config.jwtAudience };
+  const { signer } = config;
+  if (signer.provider === 'awskms') return new AwsKmsSigningKeys(signer.keyId, clock, claims);
+  if (signer.provider === 'pkcs11') return new Pkcs11SigningKeys(signer, clock, claims);
+  return new KeyringSigningKeys(keyring, clock, claims);
 }
 
-export async function mintingKeys(config: Config, clock: Clock): Promise<MintingKeys> {
-  const keys = tokenKeys(config, clock);
-  const claims = { issuer: config.jwtIssuer, audience: config.jwtAudience };
-  const { signer: settings } = config;
-  if (settings.provider === 'keyring') return keys;
-  if (settings.provider === 'awskms') {
-    const signer = await AwsKmsTokenSigner.open(settings.keyId, clock, claims);
-    return { verification: [...keys.verification, signer.verification], derivationSigner: signer };
+/** A key the backend made or found, as the store keeps it. */
+export function newRecord(
+  key: Awaited<ReturnType<SigningKeyBackend['firstKey']>>,
+  provider: SigningKeyRecord['provider'],
+  now: number,
+  signFrom: number,
+): SigningKeyRecord {
+  return { ...key, provider, algorithm: 'ES256', createdAt: now, signFrom, retireAttempts: 0 };
+}
+
+export interface OpenedSigningKeys {
+  readonly keySet: SigningKeySet;
+  /** True when this start made the set's first key: a first start, which writes a root token. */
+  readonly createdFirst: boolean;
+}
+
+/**
+ * Loads the set, making its first key when it has none and nothing else
+ * signs: a first start (keyring), or the HSM or KMS key the configuration
+ * names (read once; from then on its public half comes from the database).
+ */
+export async function openSigningKeys(deps: {
+  config: Config;
+  clock: Clock;
+  store: SigningKeyStorage;
+  keyring: KeyEncryptionProvider;
+  logger?: Logger;
+  onChange?: (keys: readonly VerificationKey[]) => void;
+}): Promise<OpenedSigningKeys> {
+  const { config, clock, store } = deps;
+  const configuredKeys = verificationKeys(config);
+  const backend = signingKeyBackend(config, clock, deps.keyring);
+  let createdFirst = false;
+  const noKeys = (await store.allSigningKeys()).length === 0;
+  if (noKeys && (config.signer.provider !== 'keyring' || !hasConfiguredSigningKey(config))) {
+    const now = clock.now();
+    createdFirst = await store.addFirstSigningKey(newRecord(await backend.firstKey(), backend.provider, now, now));
   }
-  const signer = Pkcs11TokenSigner.open(settings, clock, claims);
-  return { verification: [...keys.verification, signer.verification], derivationSigner: signer, close: () => signer.close() };
+  const keySet = new SigningKeySet({
+    store,
+    backend,
+    clock,
+    leewaySeconds: config.jwtLeewaySeconds,
+    configuredKeys,
+    fallback: derivationSigner(config, clock, configuredKeys),
+    onChange: deps.onChange,
+    logger: deps.logger,
+  });
+  await keySet.refresh();
+  return { keySet, createdFirst };
 }

@@ -14,7 +14,9 @@ import type { Clock } from '../common/clock';
 import { ConfigError } from '../config-error';
 import { Unavailable } from '../errors';
 import { closePkcs11Session, cryptokiName, isTrue, openPkcs11Session, type Pkcs11Session, type Pkcs11Token } from '../seal/pkcs11-session';
-import { jwkThumbprint, type VerificationKey } from './signing-keys';
+import type { BackendKey, SigningKeyBackend } from './signing-key-backend';
+import type { SigningKeyRecord } from './signing-key-storage';
+import { jwkThumbprint, publicJwk, type VerificationKey } from './signing-keys';
 import { es256SigningInput, tokenPayload, type SignedToken, type TokenMinter, type TokenRequest } from './token-signer';
 
 const KEY_VARIABLE = 'SECRETS_SIGNER_PKCS11_KEY_LABEL';
@@ -25,6 +27,8 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 
 export interface Pkcs11SignerSettings extends Pkcs11Token {
   readonly keyLabel: string;
+  /** What becomes of a retired key's pair: destroyed on the token, or kept there. */
+  readonly retired?: 'destroy' | 'keep';
 }
 
 function findObjects(session: Pkcs11Session, template: pkcs11js.Template): pkcs11js.Handle[] {
@@ -175,5 +179,62 @@ export class Pkcs11TokenSigner implements TokenMinter {
   close(): void {
     if (this.session) closePkcs11Session(this.session);
     this.session = undefined;
+  }
+}
+
+/**
+ * Signing keys on a PKCS#11 token (SECRETS_SIGNER=pkcs11). The first is
+ * the pair labelled SECRETS_SIGNER_PKCS11_KEY_LABEL (made by `keys signer
+ * create`); a rotation makes another, labelled after it with a suffix of
+ * its own. A retired pair is destroyed, or kept when
+ * SECRETS_SIGNER_PKCS11_RETIRED=keep.
+ */
+export class Pkcs11SigningKeys implements SigningKeyBackend {
+  readonly provider = 'pkcs11' as const;
+
+  constructor(
+    private readonly settings: Pkcs11SignerSettings,
+    private readonly clock: Clock,
+    private readonly claims: { issuer?: string; audience?: string },
+  ) {}
+
+  async firstKey(): Promise<BackendKey> {
+    return this.describe(this.settings.keyLabel);
+  }
+
+  async nextKey(): Promise<BackendKey> {
+    const label = `${this.settings.keyLabel}.${new Date(this.clock.now()).toISOString().replace(/[-:.]/g, '')}`;
+    createPkcs11SigningKey({ ...this.settings, keyLabel: label });
+    return this.describe(label);
+  }
+
+  async minter(record: SigningKeyRecord): Promise<Pkcs11TokenSigner> {
+    const signer = Pkcs11TokenSigner.open({ ...this.settings, keyLabel: record.reference as string }, this.clock, this.claims);
+    if (signer.verification.kid !== record.kid) {
+      signer.close();
+      throw new ConfigError(KEY_VARIABLE, `the key labelled ${record.reference} on the token is not the signing key ${record.kid}`);
+    }
+    return signer;
+  }
+
+  async retire(record: SigningKeyRecord): Promise<void> {
+    if (this.settings.retired === 'keep' || record.reference === undefined) return;
+    const session = openPkcs11Session(this.settings, { readWrite: true }, (reason) => new Error(reason));
+    try {
+      for (const objectClass of [pkcs11js.CKO_PRIVATE_KEY, pkcs11js.CKO_PUBLIC_KEY]) {
+        for (const handle of ecKeys(session, objectClass, record.reference)) session.module.C_DestroyObject(session.handle, handle);
+      }
+    } finally {
+      closePkcs11Session(session);
+    }
+  }
+
+  private describe(label: string): BackendKey {
+    const signer = Pkcs11TokenSigner.open({ ...this.settings, keyLabel: label }, this.clock, this.claims);
+    try {
+      return { kid: signer.verification.kid as string, reference: label, publicJwk: publicJwk(signer.verification.key) };
+    } finally {
+      signer.close();
+    }
   }
 }

@@ -17,7 +17,7 @@ import {
 } from './signing-keys';
 import { TokenSigner } from './token-signer';
 
-/** Verification keys from the configuration; at least one is required. */
+/** Verification keys from the configuration: the HS256 secret, and public keys from a file. There may be none. */
 export function verificationKeys(config: Config): VerificationKey[] {
   const keys: VerificationKey[] = [];
   if (config.jwtSecret !== undefined) keys.push(hmacKey(config.jwtSecret));
@@ -29,7 +29,6 @@ export function verificationKeys(config: Config): VerificationKey[] {
       throw new ConfigError('SECRETS_JWT_PUBLIC_KEYS', `cannot use ${config.jwtPublicKeysFile}: ${reason}`);
     }
   }
-  if (keys.length === 0) throw new ConfigError('SECRETS_JWT_SECRET', 'set it, or SECRETS_JWT_PUBLIC_KEYS, to verify tokens');
   return keys;
 }
 
@@ -78,14 +77,7 @@ export function derivationSigner(config: Config, clock: Clock, keys: readonly Ve
   return createSigner(config, clock, key);
 }
 
-/** Everything about keys that serving needs: what verifies tokens, and what signs derived ones. */
-export interface TokenKeys {
-  readonly verification: readonly VerificationKey[];
-  /** Absent when only public keys are configured: then nothing can be derived. */
-  readonly derivationSigner?: TokenSigner;
-}
-
-export function tokenKeys(config: Config, clock: Clock): TokenKeys {
-  const verification = verificationKeys(config);
-  return { verification, derivationSigner: derivationSigner(config, clock, verification) };
+/** True when the configuration holds a key that signs (a PEM private key, or the HS256 secret): an install from before signing keys were kept with the keyring. */
+export function hasConfiguredSigningKey(config: Config): boolean {
+  return config.jwtPrivateKey !== undefined || config.jwtSecret !== undefined;
 }

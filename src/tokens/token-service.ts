@@ -85,7 +85,7 @@ export class TokenService {
     if (ttlSeconds < 1) throw new InvalidRequest("the caller's token expires too soon to derive from");
 
     if (!this.signer)
-      throw new Unavailable('deriving tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER (pkcs11, awskms)');
+      throw new Unavailable('deriving tokens needs a signing key: run scoped-secrets keys signer rotate on the server host');
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = await this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
@@ -108,7 +108,7 @@ export class TokenService {
     detail: string,
   ): Promise<DerivedToken> {
     if (!this.signer)
-      throw new Unavailable('exchanging tokens needs SECRETS_JWT_PRIVATE_KEY, SECRETS_JWT_SECRET or SECRETS_SIGNER (pkcs11, awskms)');
+      throw new Unavailable('exchanging tokens needs a signing key: run scoped-secrets keys signer rotate on the server host');
     const ttlSeconds = Math.min(grant.ttlSeconds, this.maxTtlSeconds);
     const signed = await this.signer.sign({ subject: grant.subject, scopes: [...grant.scopes], ttlSeconds, ancestors: [] });
     const now = this.clock.now();

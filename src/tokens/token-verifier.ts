@@ -39,8 +39,8 @@ export function estimatedPrincipalBytes(principal: Principal): number {
 
 export class TokenVerifier {
   private readonly cache: LruMap<string, Principal>;
-  private readonly keys: readonly VerificationKey[];
-  private readonly algorithms: ReadonlySet<TokenAlgorithm>;
+  private keys: readonly VerificationKey[];
+  private algorithms: ReadonlySet<TokenAlgorithm>;
   private readonly clock: Clock;
   private readonly leewaySeconds: number;
   private readonly issuer?: string;
@@ -69,6 +69,17 @@ export class TokenVerifier {
       estimatedPrincipalBytes,
     );
     this.isRevoked = deps.isRevoked ?? (() => false);
+  }
+
+  /**
+   * The keys changed (a rotation was published, or a key left the set):
+   * verification uses these from now on, and nothing verified with the old
+   * ones is trusted from the cache.
+   */
+  replaceKeys(keys: readonly VerificationKey[]): void {
+    this.keys = keys;
+    this.algorithms = new Set(keys.map((key) => key.algorithm));
+    this.cache.clear();
   }
 
   /** The principal behind `token`; InvalidToken with a reason otherwise. */

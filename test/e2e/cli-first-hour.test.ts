@@ -216,6 +216,7 @@ describe('the command line for a newcomer', () => {
         'audit events',
         'revocations',
         'secrets',
+        'signing keys',
         'wraps',
       ]);
     });
@@ -389,7 +390,7 @@ describe('commands that run on the server host', () => {
         ],
         [
           ['token', 'create', '--subject', 'ci', '--scope', 'secret:get:ci/**', '--ttl', '1h'],
-          'scoped-secrets: no signing key: no ./data/jwt-secret here, and neither SECRETS_JWT_SECRET nor SECRETS_JWT_PRIVATE_KEY is set (run this on the server host, where serve runs)',
+          `scoped-secrets: ${database} (set SECRETS_DB, or run this on the server host, where serve runs, with its environment)`,
         ],
       ];
       for (const [args, line] of cases) {
@@ -437,14 +438,14 @@ describe('serve and the keyring', () => {
 
   const serveOnce = (env: Record<string, string>) => runCli(['serve', '--port', '0'], { cwd, env });
 
-  it('refuses to start when the keyring is missing but the database holds secrets', () => {
+  it('refuses to start when the keyring is missing but the database holds secrets and the signing key', () => {
     fs.renameSync(path.join(cwd, 'data', 'keyring.json'), path.join(cwd, 'keyring.saved'));
     try {
       const result = serveOnce({});
       assert.equal(result.status, 1);
       assertOneLine(
         result,
-        'scoped-secrets: the keyring ./data/keyring.json is missing, but the database holds 1 secret version wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it',
+        'scoped-secrets: the keyring ./data/keyring.json is missing, but the database holds 1 secret version and 1 token signing key wrapped by it: restore it, or point SECRETS_KEYRING_FILE at it',
       );
       assert.equal(fs.existsSync(path.join(cwd, 'data', 'keyring.json')), false, 'no fresh keyring was made');
     } finally {
@@ -471,7 +472,7 @@ describe('serve and the keyring', () => {
       assert.equal(result.status, 1);
       assertOneLine(
         result,
-        /^scoped-secrets: the keyring \S+k\.json lacks k\S+, which 1 secret version in the database use: is SECRETS_KEYRING_FILE the right file\?\n$/,
+        /^scoped-secrets: the keyring \S+k\.json lacks k\S+, which 1 secret version and 1 token signing key in the database use: is SECRETS_KEYRING_FILE the right file\?\n$/,
       );
     } finally {
       fs.rmSync(other, { recursive: true, force: true });

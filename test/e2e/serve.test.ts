@@ -31,10 +31,12 @@ describe('scoped-secrets serve', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
-  it('creates ./data with a keyring, a signing secret and a root token, all 0600, and says where', async () => {
-    for (const file of ['keyring.json', 'jwt-secret', 'root.token']) {
+  it('creates ./data with a keyring and a root token, both 0600, signs with an ES256 key, and says where', async () => {
+    for (const file of ['keyring.json', 'root.token']) {
       assert.equal(fs.statSync(path.join(cwd, 'data', file)).mode & 0o777, 0o600, file);
     }
+    assert.equal(fs.existsSync(path.join(cwd, 'data', 'jwt-secret')), false, 'no HS256 secret in a file');
+    assert.match(server.output(), /created the ES256 signing key \S+ \(kept with the keyring\)/);
     assert.match(server.output(), /root token .* to .*data\/root\.token/);
     assert.match(server.output(), /curl -s -H "Authorization: Bearer \$\(cat .*root\.token\)" http:\/\/127\.0\.0\.1:\d+\/v1\/whoami/);
     const whoami = await fetch(`${server.url}/v1/whoami`, { headers: { Authorization: `Bearer ${rootToken}` } });
@@ -123,7 +125,10 @@ describe('scoped-secrets serve', () => {
     assert.match(migrate.stdout, /already up to date/);
     const sweep = runCli(['sweep'], { cwd });
     assert.equal(sweep.status, 0, sweep.stderr);
-    assert.match(sweep.stdout, /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ wraps\npurged \d+ audit events\n$/);
+    assert.match(
+      sweep.stdout,
+      /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ wraps\npurged \d+ audit events\npurged \d+ signing keys\n$/,
+    );
   });
 
   it('publishes the audit chain head in the log, and audit verify checks the chain still holds it', async () => {
@@ -136,7 +141,7 @@ describe('scoped-secrets serve', () => {
     assert.match(forged.stderr, /not a head this keyring published/);
   });
 
-  it('exits 0 on SIGTERM, and no log line holds a value, a token or the signing secret', async () => {
+  it('exits 0 on SIGTERM, and no log line holds a value, a token or a private key', async () => {
     const code = await server.stop('SIGTERM');
     assert.equal(code, 0);
     const output = server.output();
@@ -144,8 +149,7 @@ describe('scoped-secrets serve', () => {
     assert.ok(!output.includes(MARKER), 'a secret value reached the logs');
     assert.ok(!output.includes(rootToken), 'the root token reached the logs');
     assert.ok(!output.includes(signatureOf(rootToken)), 'a token signature reached the logs');
-    const signingSecret = fs.readFileSync(path.join(cwd, 'data', 'jwt-secret'), 'utf8').trim();
-    assert.ok(!output.includes(signingSecret), 'the signing secret reached the logs');
+    assert.ok(!output.includes('PRIVATE KEY'), 'a private key reached the logs');
     for (const name of fs.readdirSync(path.join(cwd, 'data')).filter((n) => n.startsWith('secrets.db'))) {
       assert.ok(!fs.readFileSync(path.join(cwd, 'data', name)).includes(MARKER), `${name} holds the plaintext`);
     }

@@ -19,6 +19,8 @@ describe('configuration', () => {
     assert.equal(config.auditRetentionMs, 90 * 86_400_000);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.jwtLeewaySeconds, 0);
+    assert.equal(config.jwksMaxAgeSeconds, 300);
+    assert.deepEqual(config.signer, { provider: 'keyring' });
     assert.deepEqual(config.rateLimitSubject, { perSecond: 50, burst: 200 });
     assert.deepEqual(config.rateLimitAddress, { perSecond: 200, burst: 800 });
     assert.deepEqual(config.wrapQuota, { wraps: 1000, bytes: 16_777_216 });
@@ -74,7 +76,24 @@ describe('configuration', () => {
     ['SECRETS_JWT_LEEWAY', '61'],
     ['SECRETS_RATE_LIMIT', '50 per second'],
     ['SECRETS_RATE_LIMIT_ADDRESS', '0/s'],
+    ['SECRETS_JWKS_MAX_AGE', '86401'],
+    ['SECRETS_JWKS_MAX_AGE', 'five minutes'],
+    ['SECRETS_SIGNER', 'vault'],
   ];
+  it('stops with one line naming SECRETS_SIGNER_PKCS11_RETIRED for "shred"', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          SECRETS_SIGNER: 'pkcs11',
+          SECRETS_SIGNER_PKCS11_KEY_LABEL: 'signer',
+          SECRETS_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+          SECRETS_PKCS11_TOKEN_LABEL: 'secrets',
+          SECRETS_PKCS11_PIN: '1234',
+          SECRETS_SIGNER_PKCS11_RETIRED: 'shred',
+        }),
+      (error: Error) => error.message.startsWith('SECRETS_SIGNER_PKCS11_RETIRED: ') && !error.message.includes('\n'),
+    );
+  });
   for (const [variable, value] of BAD) {
     it(`stops with one line naming ${variable} for ${JSON.stringify(value)}`, () => {
       assert.throws(

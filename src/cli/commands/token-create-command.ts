@@ -1,4 +1,4 @@
-/** token create: signs a token offline with the server's signing key; runs on the server host. */
+/** token create: signs a token offline with the server's signing key (the one that signs now); runs on the server host. */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { keyProblem } from '../../secrets/secret-key';
@@ -22,20 +22,16 @@ export function registerTokenCreateCommand(token: Command): void {
       const subjectProblem = keyProblem(options.subject);
       if (subjectProblem) throw new CliError(`--subject: ${subjectProblem}`, EXIT_USAGE);
       checkScopes(options.scope);
-      const { createSigner } = await import('../../tokens/token-keys.js');
+      const request = { subject: options.subject, scopes: options.scope, ttlSeconds: ttlSeconds(options.ttl) };
       const { withGeneratedSecret } = await import('../../server/first-start.js');
+      const { hasConfiguredSigningKey, createSigner } = await import('../../tokens/token-keys.js');
+      const { databaseFileExists } = await import('../../storage/database-location.js');
       const config = withGeneratedSecret(loadConfig(process.env));
-      if (config.jwtSecret === undefined && config.jwtPrivateKey === undefined) {
-        throw new CliError(
-          `no signing key: no ${config.dataDir}/jwt-secret here, and neither SECRETS_JWT_SECRET nor SECRETS_JWT_PRIVATE_KEY is set (run this on the server host, where serve runs)`,
-          EXIT_USAGE,
-        );
-      }
-      const signed = createSigner(config, systemClock).sign({
-        subject: options.subject,
-        scopes: options.scope,
-        ttlSeconds: ttlSeconds(options.ttl),
-      });
+      // A key in the environment signs on a host with no database: the install signs with it until it moves to the keyring.
+      const signed =
+        !databaseFileExists(config.db) && hasConfiguredSigningKey(config) && config.signer.provider === 'keyring'
+          ? createSigner(config, systemClock).sign(request)
+          : await (await import('../signing-key-access.js')).withSigningKeys(({ keySet }) => keySet.signOffline(request));
       process.stdout.write(`${signed.token}\n`);
     });
 }
