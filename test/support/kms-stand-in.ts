@@ -2,7 +2,7 @@
  * A local stand-in for AWS KMS, speaking its JSON protocol (awsJson1_1:
  * `X-Amz-Target: TrentService.<Operation>`) for Encrypt, Decrypt and
  * DescribeKey, and for asymmetric signing keys CreateKey (ECC_NIST_P256,
- * SIGN_VERIFY), CreateAlias, GetPublicKey, Sign (ECDSA_SHA_256 over a
+ * SIGN_VERIFY), CreateAlias, UpdateAlias, GetPublicKey, Sign (ECDSA_SHA_256 over a
  * digest, answered in DER as KMS answers) and ScheduleKeyDeletion, with
  * keys, aliases, encryption contexts and injected faults
  * (ThrottlingException, HTTP 5xx, or no listener at all). The real AWS SDK
@@ -229,6 +229,13 @@ export class KmsStandIn {
     return {};
   }
 
+  private updateAlias(body: { AliasName?: unknown; TargetKeyId?: unknown }): object {
+    if (typeof body.AliasName !== 'string' || !this.aliases.has(body.AliasName))
+      throw new KmsFailure('NotFoundException', `Alias ${String(body.AliasName)} is not found.`);
+    this.aliases.set(body.AliasName, this.resolve(body.TargetKeyId).id);
+    return {};
+  }
+
   private getPublicKey(body: { KeyId?: unknown }): object {
     const key = this.signingKey(body.KeyId);
     return {
@@ -289,6 +296,7 @@ export class KmsStandIn {
       if (operation === 'DescribeKey') return reply(200, this.describe(body));
       if (operation === 'CreateKey') return reply(200, this.createKeyCall(body));
       if (operation === 'CreateAlias') return reply(200, this.createAlias(body));
+      if (operation === 'UpdateAlias') return reply(200, this.updateAlias(body));
       if (operation === 'GetPublicKey') return reply(200, this.getPublicKey(body));
       if (operation === 'Sign') return reply(200, this.sign(body));
       if (operation === 'ScheduleKeyDeletion') return reply(200, this.scheduleDeletion(body));
