@@ -49,7 +49,7 @@ function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
 }
 
-async function measure(
+export async function measure(
   settings: BenchSettings,
   load: Omit<Parameters<typeof runLoad>[0], 'durationSeconds' | 'connections'> & { connections?: number },
 ): Promise<LoadResult[]> {
