@@ -42,7 +42,7 @@ RUN ln -s /app/dist/src/main.js /usr/local/bin/scoped-secrets \
  && mkdir -p /var/lib/scoped-secrets/data \
  && chown -R node:node /var/lib/scoped-secrets \
  && chmod 700 /var/lib/scoped-secrets/data
-# ./data (keyring, signing secret, SQLite database, root token) lives in the volume.
+# ./data (keyring, SQLite database with the signing keys, root token) lives in the volume.
 WORKDIR /var/lib/scoped-secrets
 VOLUME ["/var/lib/scoped-secrets/data"]
 USER node
