@@ -82,8 +82,19 @@ export interface ServiceDeps {
   close(): Promise<void>;
 }
 
-/** Everything the HTTP service needs, on a migrated database, with the keyring opened (and owned from now on). */
-export async function createServices(config: Config, clock: Clock, logger: Logger, opened: OpenedKeyring): Promise<ServiceDeps> {
+/**
+ * Everything the HTTP service needs, on a migrated database, with the
+ * keyring opened (and owned from now on). Only serving makes the first
+ * signing key (`serving`): a first start is where the root token is
+ * written, and a one-shot command must not take that from it.
+ */
+export async function createServices(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+  opened: OpenedKeyring,
+  options: { serving: boolean } = { serving: true },
+): Promise<ServiceDeps> {
   const resources = new Resources();
   const keyring = resources.add(opened, (k) => k.close()).keyring;
   try {
@@ -123,6 +134,7 @@ export async function createServices(config: Config, clock: Clock, logger: Logge
       clock,
       store: storage.signingKeys,
       keyring,
+      makeFirstKey: options.serving,
       logger: logger.child({ component: 'signing-keys' }),
       onChange: (keys) => verifier.replaceKeys(keys),
     });

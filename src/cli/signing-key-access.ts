@@ -26,7 +26,13 @@ export function withSigningKeys<T>(work: (access: SigningKeyAccess) => Promise<T
     const config = withGeneratedSecret(loaded);
     const opened = await openKeyringForCommand(config);
     try {
-      const { keySet } = await openSigningKeys({ config, clock: systemClock, store: storage.signingKeys, keyring: opened.keyring });
+      const { keySet } = await openSigningKeys({
+        config,
+        clock: systemClock,
+        store: storage.signingKeys,
+        keyring: opened.keyring,
+        makeFirstKey: false,
+      });
       try {
         const backend = signingKeyBackend(config, systemClock, opened.keyring);
         return await work({ config, keySet, backend, store: storage.signingKeys });

@@ -54,6 +54,8 @@ export async function openSigningKeys(deps: {
   clock: Clock;
   store: SigningKeyStorage;
   keyring: KeyEncryptionProvider;
+  /** Serving makes the first key; commands run beside it only read the keys. */
+  makeFirstKey: boolean;
   logger?: Logger;
   onChange?: (keys: readonly VerificationKey[]) => void;
 }): Promise<OpenedSigningKeys> {
@@ -62,7 +64,7 @@ export async function openSigningKeys(deps: {
   const backend = signingKeyBackend(config, clock, deps.keyring);
   let createdFirst = false;
   const noKeys = (await store.allSigningKeys()).length === 0;
-  if (noKeys && (config.signer.provider !== 'keyring' || !hasConfiguredSigningKey(config))) {
+  if (deps.makeFirstKey && noKeys && (config.signer.provider !== 'keyring' || !hasConfiguredSigningKey(config))) {
     const now = clock.now();
     createdFirst = await store.addFirstSigningKey(newRecord(await backend.firstKey(), backend.provider, now, now));
   }

@@ -37,6 +37,7 @@ async function setUp() {
     clock,
     store,
     keyring,
+    makeFirstKey: true,
     onChange: (keys) => verifier.replaceKeys(keys),
   });
   verifier.replaceKeys(keySet.verificationKeys());

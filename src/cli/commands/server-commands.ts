@@ -79,7 +79,7 @@ export function registerServerCommands(program: Command): void {
     const config = withGeneratedSecret(loadConfig(process.env));
     const { logger, flush } = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
     const { openKeyringForCommand } = await import('../../keyring/open-keyring.js');
-    const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config));
+    const services = await createServices(config, systemClock, logger, await openKeyringForCommand(config), { serving: false });
     try {
       const purged = await services.sweeper.runOnce();
       if (options.json) printJson(purged);
