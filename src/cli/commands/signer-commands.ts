@@ -48,7 +48,7 @@ export function registerSignerCommands(keys: Command): void {
       .option('--now', 'sign with the new key at once: verifiers that cached the JWKS refuse its tokens until they fetch it again')
       .option('--json', 'print JSON'),
     'scoped-secrets keys signer rotate',
-    'scoped-secrets keys signer rotate --now    # after a suspected leak: sign with the new key at once',
+    'scoped-secrets keys signer rotate --now    # sign with the new key at once',
   ).action(async (options: { now?: boolean; json?: boolean }) => {
     const { withSigningKeys } = await import('../signing-key-access.js');
     const { rotateSigningKey } = await import('../../tokens/signing-key-rotation.js');
