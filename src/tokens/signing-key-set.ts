@@ -22,7 +22,7 @@ import type { VerificationKey } from './signing-keys';
 import type { SignedToken, TokenMinter, TokenRequest } from './token-signer';
 
 /** How often a replica reloads the keys: a rotation reaches it within this, and a new key never signs sooner than twice this. */
-export const SIGNING_KEYS_REFRESH_MS = 5_000;
+export const SIGNING_KEYS_REFRESH_MS = 2_000;
 
 export type SigningKeyState = 'published' | 'active' | 'verifying' | 'expired' | 'retired';
 

@@ -125,20 +125,18 @@ export async function signerScenarios(settings: BenchSettings): Promise<Scenario
   }
 
   const kms = new KmsStandIn();
-  const keyring = await startSigner('keyring signer, ES256', {});
   try {
     const keyId = kms.createSigningKey().id;
     kms.setAlias('alias/bench-signer', keyId);
     const env = { ...kmsEnvironment(await kms.start()), SECRETS_SIGNER: 'awskms', SECRETS_SIGNER_AWSKMS_KEY_ID: 'alias/bench-signer' };
-    const kmsSigner = await startSigner('KMS stand-in signer', env);
+    const [keyring, kmsSigner] = await Promise.all([startSigner('keyring signer, ES256', {}), startSigner('KMS stand-in signer', env)]);
     try {
       results.push(await mints(settings, keyring), await mints(settings, kmsSigner));
       results.push(...(await alternatingGets(settings, [keyring, kmsSigner])));
     } finally {
-      await stopSigner(kmsSigner);
+      await Promise.all([stopSigner(keyring), stopSigner(kmsSigner)]);
     }
   } finally {
-    await stopSigner(keyring);
     await kms.close();
   }
   return results;
