@@ -12,6 +12,7 @@ import { openDataFolders } from './data-permissions';
 import { prepareDataDir } from './first-start';
 import { checkKeyringAgainstDatabase } from '../keyring/keyring-check';
 import { runHttpServer } from './http-server';
+import { makeFirstSigningKeyBeforeWorkers } from './signing-notices';
 
 const SWEEPER_ROLE = 'SCOPED_SECRETS_SWEEPER';
 
@@ -42,6 +43,7 @@ export async function serve(config: Config, logger: Logger, flushLogs: () => voi
     await runHttpServer(prepared, logger, { sweeper: true, flushLogs });
     return;
   }
+  await makeFirstSigningKeyBeforeWorkers(prepared, systemClock, (line) => process.stderr.write(`scoped-secrets: ${line}\n`));
   runPrimary(config.workers, logger, flushLogs);
 }
 

@@ -3,8 +3,12 @@
  * made the signing key and a root token, and, once per start, that an
  * install still signs with a key kept in a file or in its environment.
  */
+import type { Clock } from '../common/clock';
 import type { Config } from '../config';
 import type { ServiceDeps } from '../deps';
+import { openKeyringForCommand } from '../keyring/open-keyring';
+import { openStorageAdmin } from '../storage/open-storage';
+import { openSigningKeys } from '../tokens/minting-keys';
 import { hasConfiguredSigningKey } from '../tokens/token-keys';
 import { writeRootToken } from './first-start';
 
@@ -37,4 +41,37 @@ export async function announceSigning(
   }
   const warning = configuredKeyWarning(config, services.signingKeys.signsWithSet);
   if (warning) warn(warning);
+}
+
+/**
+ * With several workers, the first key and the root token are made by the
+ * primary before it forks: a worker that listened first would otherwise
+ * announce a service whose root token another worker has not written yet.
+ * Only a first start opens the keyring here.
+ */
+export async function makeFirstSigningKeyBeforeWorkers(config: Config, clock: Clock, say: (line: string) => void): Promise<void> {
+  const storage = openStorageAdmin(config.db);
+  try {
+    if ((await storage.signingKeys.allSigningKeys()).length > 0) return;
+    if (config.signer.provider === 'keyring' && hasConfiguredSigningKey(config)) return;
+    const opened = await openKeyringForCommand(config);
+    try {
+      const { keySet, createdFirst } = await openSigningKeys({
+        config,
+        clock,
+        store: storage.signingKeys,
+        keyring: opened.keyring,
+        makeFirstKey: true,
+      });
+      try {
+        await announceSigning(config, { signingKeys: keySet, createdFirstSigningKey: createdFirst }, say, () => {});
+      } finally {
+        await keySet.stop();
+      }
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    await storage.close();
+  }
 }

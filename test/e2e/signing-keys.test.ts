@@ -180,6 +180,24 @@ describe('signing keys on a first start (SQLite)', () => {
   });
 });
 
+describe('a first start with several workers', () => {
+  it('makes one signing key and writes the root token before any worker listens', async () => {
+    const cwd = tempDir('scoped-secrets-e2e-workers-');
+    const server = await startServer({ cwd, args: ['--workers', '2'] });
+    try {
+      // Read at once, as a script waiting on the first "listening" line would.
+      const root = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
+      assert.equal(algOf(root), 'ES256');
+      assert.equal(server.output().match(/created the ES256 signing key/g)?.length, 1);
+      for (let n = 0; n < 4; n++) assert.equal(await whoami(server, root), 200, 'every worker verifies it');
+      assert.deepEqual(await publishedKids(server), [kidOf(root)]);
+    } finally {
+      await server.stop('SIGTERM');
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('rotation across replicas on PostgreSQL', async () => {
   const postgres = (await dialects()).find((dialect) => dialect.name === 'postgres');
   if (!postgres) throw new Error('no postgres dialect');
