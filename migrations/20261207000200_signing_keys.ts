@@ -5,7 +5,9 @@ import type { Knex } from 'knex';
  * half (its JWK), where its private half lives (the keyring, wrapped like
  * a data key; or a reference into an HSM or AWS KMS), and its lifetime:
  * published at once, signing from `sign_from`, verifying until
- * `verify_until` once a later key took over, then retired.
+ * `verify_until` once a later key took over, then retired. Each issued
+ * token records the kid that signed it, so that an administrator sees
+ * how many live tokens each key may still verify.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('signing_keys', (table) => {
@@ -22,8 +24,14 @@ export async function up(knex: Knex): Promise<void> {
     table.bigInteger('retired_at').nullable();
     table.integer('retire_attempts').notNullable().defaultTo(0);
   });
+  await knex.schema.alterTable('issued_tokens', (table) => {
+    table.string('kid', 64).nullable();
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('issued_tokens', (table) => {
+    table.dropColumn('kid');
+  });
   await knex.schema.dropTable('signing_keys');
 }

@@ -16,6 +16,8 @@ export interface SigningKeyStatus {
     signsUntil?: string;
     /** Tokens this key signed are accepted until then; absent while it signs. */
     verifiesUntil?: string;
+    /** Unexpired tokens it signed that the service minted and recorded (offline ones are not recorded). */
+    liveTokens: number;
     retiredAt?: string;
   }>;
   /** The key from the configuration (SECRETS_JWT_SECRET, SECRETS_JWT_PRIVATE_KEY, ./data/jwt-secret), when there is one. */
@@ -24,7 +26,12 @@ export interface SigningKeyStatus {
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function signingKeyStatus(records: readonly SigningKeyRecord[], config: Config, now: number): SigningKeyStatus {
+export function signingKeyStatus(
+  records: readonly SigningKeyRecord[],
+  liveTokens: ReadonlyMap<string, number>,
+  config: Config,
+  now: number,
+): SigningKeyStatus {
   const leewayMs = config.jwtLeewaySeconds * 1000;
   const configuredKey = !hasConfiguredSigningKey(config)
     ? undefined
@@ -44,16 +51,17 @@ export function signingKeyStatus(records: readonly SigningKeyRecord[], config: C
         ? {}
         : { verifiesUntil: iso(Math.max(record.verifyUntil ?? 0, record.supersededAt) + leewayMs) }),
       ...(record.retiredAt === undefined ? {} : { retiredAt: iso(record.retiredAt) }),
+      liveTokens: liveTokens.get(record.kid) ?? 0,
     })),
     ...(configuredKey === undefined ? {} : { configuredKey }),
   };
 }
 
 export function printSigningKeyStatus(status: SigningKeyStatus): void {
-  const table = new AlignedTable(['KID', 'PROVIDER', 'STATE', 'SIGNS FROM', 'SIGNS UNTIL', 'VERIFIES TOKENS UNTIL']);
+  const table = new AlignedTable(['KID', 'PROVIDER', 'STATE', 'SIGNS FROM', 'SIGNS UNTIL', 'VERIFIES TOKENS UNTIL', 'LIVE TOKENS']);
   for (const key of status.keys) {
     const until = key.state === 'retired' ? `retired ${key.retiredAt ?? ''}` : (key.verifiesUntil ?? '-');
-    table.add([key.kid, key.provider, key.state, key.signsFrom, key.signsUntil ?? '-', until]);
+    table.add([key.kid, key.provider, key.state, key.signsFrom, key.signsUntil ?? '-', until, String(key.liveTokens)]);
   }
   table.flush();
   if (status.keys.length === 0) process.stdout.write('no signing key in the database yet\n');

@@ -118,7 +118,7 @@ export class SigningKeySet implements TokenMinter {
     return key;
   }
 
-  async sign(request: TokenRequest): Promise<SignedToken & { kid?: string }> {
+  async sign(request: TokenRequest): Promise<SignedToken> {
     const now = this.deps.clock.now();
     const active = activeRecord(this.records, now, this.leewayMs);
     if (!active) {

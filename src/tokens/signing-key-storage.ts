@@ -40,4 +40,6 @@ export interface SigningKeyStorage {
   retireSigningKey(kid: string, at: number): Promise<void>;
   /** Retiring failed; the next sweep tries again. */
   countRetireAttempt(kid: string): Promise<void>;
+  /** How many tokens the service minted and recorded, unexpired at `now`, each key signed (by kid). */
+  liveTokensByKid(now: number): Promise<Map<string, number>>;
 }

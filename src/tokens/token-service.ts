@@ -89,7 +89,15 @@ export class TokenService {
     const ancestors = parent.jti === undefined ? [...parent.ancestors] : [...parent.ancestors, parent.jti];
     const signed = await this.signer.sign({ subject, scopes: request.scopes, ttlSeconds, ancestors });
     const now = this.clock.now();
-    const record = { jti: signed.jti, subject, kind: 'derived' as const, scopes: [...request.scopes], ancestors, createdAt: now };
+    const record = {
+      jti: signed.jti,
+      subject,
+      kind: 'derived' as const,
+      scopes: [...request.scopes],
+      ancestors,
+      createdAt: now,
+      kid: signed.kid,
+    };
     await this.storage.recordIssued({ ...record, expiresAt: signed.expiresAt }, [
       { ...actor, time: now, action: 'token.create', key: subject, outcome: 201 },
     ]);
@@ -121,6 +129,7 @@ export class TokenService {
         ancestors: [],
         createdAt: now,
         expiresAt: signed.expiresAt,
+        kid: signed.kid,
       },
       [{ ...actor, time: now, action: 'token.exchange', key: grant.subject, outcome: 201, detail }],
     );

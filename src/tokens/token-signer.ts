@@ -16,6 +16,8 @@ export interface SignedToken {
   readonly token: string;
   readonly jti: string;
   readonly expiresAt: number;
+  /** The key that signed it, when it has a kid. */
+  readonly kid?: string;
 }
 
 /** What signs the tokens the service mints: a key held here, or one in AWS KMS. */

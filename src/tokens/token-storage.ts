@@ -16,6 +16,8 @@ export interface IssuedToken {
   readonly ancestors: readonly string[];
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** The signing key's kid; undefined for a key with none (HS256) and for tokens recorded before kids were. */
+  readonly kid?: string;
 }
 
 /** Where a listing of issued tokens stopped: listings go by subject, then jti. */

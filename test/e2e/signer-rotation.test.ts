@@ -55,7 +55,10 @@ async function firstStart(cwd: string, env: Record<string, string>, expectedKid:
   const server = await startServer({ cwd, env });
   const root = fs.readFileSync(path.join(cwd, 'data', 'root.token'), 'utf8').trim();
   assert.equal(kidOf(root), expectedKid, 'the root token is signed by the key the configuration names');
-  const { payload } = await jwtVerify(root, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)));
+  const { payload } = await jwtVerify(
+    root,
+    createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`), { timeoutDuration: 30_000 }),
+  );
   assert.equal(payload.sub, 'root');
   return { server, root };
 }

@@ -112,12 +112,13 @@ describe('signing keys on a first start (SQLite)', () => {
     assert.match(server.output(), /created the ES256 signing key \S+ \(kept with the keyring\)/);
     assert.doesNotMatch(server.output(), /warning/);
     assert.equal(algOf(root), 'ES256');
-    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`), { timeoutDuration: 30_000 });
     const { payload } = await jwtVerify(root, jwks);
     assert.equal(payload.sub, 'root');
     const derived = await derive(server, root);
     assert.equal(derived.status, 201);
-    assert.equal((await jwtVerify(derived.token as string, jwks)).payload.sub, 'root');
+    // Derived tokens live 1 s here (SECRETS_MAX_TOKEN_TTL): the signature is what is checked.
+    assert.equal((await jwtVerify(derived.token as string, jwks, { clockTolerance: 3600 })).payload.sub, 'root');
   });
 
   it('keeps the private key in no file of the data folder: not as PEM, DER, JWK or raw scalar', async () => {
@@ -278,7 +279,7 @@ describe('rotation across replicas on PostgreSQL', async () => {
       assert.deepEqual(failures, []);
       assert.ok(kidsSeen.has(oldKid) && kidsSeen.has(rotated), 'the load ran on both sides of the switch');
       assert.equal(await whoami(b, root), 200, 'the old key still verifies the root token it signed');
-      const jwks = createRemoteJWKSet(new URL(`${b.url}/.well-known/jwks.json`));
+      const jwks = createRemoteJWKSet(new URL(`${b.url}/.well-known/jwks.json`), { timeoutDuration: 30_000 });
       assert.equal((await jwtVerify(root, jwks)).payload.sub, 'root');
     });
   });
@@ -330,6 +331,16 @@ describe('moving an install off the HS256 secret', () => {
       assert.equal(await whoami(server, old), 200, 'the HS256 secret goes on verifying the tokens it signed');
       const status = runCli(['keys', 'signer', 'status'], { cwd, env });
       assert.match(status.stdout, /data\/jwt-secret verifies the tokens it signed/);
+      const keys = (
+        JSON.parse(runCli(['keys', 'signer', 'status', '--json'], { cwd, env }).stdout) as {
+          keys: Array<{ kid: string; state: string; liveTokens: number }>;
+        }
+      ).keys;
+      assert.deepEqual(
+        keys.map((key) => [key.kid, key.state]),
+        [[kidOf(es256), 'active']],
+      );
+      assert.ok((keys[0]?.liveTokens ?? 0) >= 1, 'the tokens it signed are counted');
       const created = runCli(['token', 'create', '--subject', 'ops', '--scope', 'secret:get:**', '--ttl', '1h'], { cwd, env });
       assert.equal(algOf(created.stdout.trim()), 'ES256', 'token create signs with the new key too');
 

@@ -475,6 +475,20 @@ describe('storage contract', async () => {
           ['k1', 'k1', 'k2'],
           'c was not wrapped by k0: left alone',
         );
+        const issued = (jti: string, kid: string | undefined, expiresAt: number) =>
+          storage.tokens.recordIssued(
+            { jti, subject: 'ci', kind: 'derived', scopes: [], ancestors: ['p'], createdAt: T0, expiresAt, kid },
+            [],
+          );
+        await issued('j1', 'd', T0 + 5_000);
+        await issued('j2', 'd', T0 + 6_000);
+        await issued('j3', 'c', T0 + 1_000);
+        await issued('j4', undefined, T0 + 9_000);
+        assert.deepEqual(
+          Object.fromEntries(await keys.liveTokensByKid(T0 + 2_000)),
+          { d: 2 },
+          'unexpired tokens, by the key that signed them',
+        );
         await keys.countRetireAttempt('c');
         await keys.retireSigningKey('c', T0 + 30_000);
         const retired = (await keys.allSigningKeys()).find((k) => k.kid === 'c');

@@ -69,14 +69,17 @@ export function registerSignerCommands(keys: Command): void {
   withExamples(
     signer
       .command('status')
-      .description('show each signing key, its state, and until when it verifies tokens')
+      .description(
+        'show each signing key, its state, until when it verifies tokens, and how many unexpired tokens the service minted with it',
+      )
       .option('--json', 'print JSON'),
     'scoped-secrets keys signer status',
   ).action(async (options: { json?: boolean }) => {
     const { withSigningKeys } = await import('../signing-key-access.js');
     const { signingKeyStatus, printSigningKeyStatus } = await import('../signing-key-status.js');
-    await withSigningKeys(async ({ keySet, config }) => {
-      const status = signingKeyStatus(keySet.all(), config, Date.now());
+    await withSigningKeys(async ({ keySet, config, store }) => {
+      const now = Date.now();
+      const status = signingKeyStatus(keySet.all(), await store.liveTokensByKid(now), config, now);
       if (options.json) printJson(status);
       else printSigningKeyStatus(status);
     });

@@ -112,6 +112,16 @@ export class KnexSigningKeyStorage implements SigningKeyStorage {
     await this.knex('signing_keys').where({ kid }).update({ retired_at: at, private_key: null });
   }
 
+  async liveTokensByKid(now: number): Promise<Map<string, number>> {
+    const rows = await this.knex<{ kid: string; n: number | string }>('issued_tokens')
+      .select('kid')
+      .count({ n: '*' })
+      .whereNotNull('kid')
+      .where('expires_at', '>', now)
+      .groupBy('kid');
+    return new Map(rows.map((row) => [row.kid, Number(row.n)]));
+  }
+
   async countRetireAttempt(kid: string): Promise<void> {
     await this.knex('signing_keys').where({ kid }).increment('retire_attempts', 1);
   }

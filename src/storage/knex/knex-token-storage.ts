@@ -61,6 +61,7 @@ export class KnexTokenStorage implements TokenStorage {
         ancestors: JSON.stringify(token.ancestors),
         created_at: token.createdAt,
         expires_at: token.expiresAt,
+        kid: token.kid ?? null,
       });
       await stageEvents(trx, events);
     });

@@ -2,9 +2,21 @@
 import type { EncryptedValue } from '../../crypto/envelope';
 import { parseEncrypted, serializeEncrypted } from '../../tokens/keyring-signing-keys';
 import type { SigningKeyRecord, SigningKeyStorage } from '../../tokens/signing-key-storage';
+import type { IssuedToken } from '../../tokens/token-storage';
 
 export class MemorySigningKeys implements SigningKeyStorage {
   private keys: SigningKeyRecord[] = [];
+
+  /** `issued`: the tokens recorded beside these keys, for how many each key signed. */
+  constructor(private readonly issued: () => Iterable<IssuedToken> = () => []) {}
+
+  async liveTokensByKid(now: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const token of this.issued()) {
+      if (token.kid !== undefined && token.expiresAt > now) counts.set(token.kid, (counts.get(token.kid) ?? 0) + 1);
+    }
+    return counts;
+  }
 
   async allSigningKeys(): Promise<SigningKeyRecord[]> {
     return [...this.keys];

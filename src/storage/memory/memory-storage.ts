@@ -21,7 +21,7 @@ export class MemoryStorage implements Storage {
   readonly tokens: MemoryTokens;
   readonly wraps: MemoryWraps;
   readonly trust: MemoryTrust;
-  readonly signingKeys = new MemorySigningKeys();
+  readonly signingKeys: MemorySigningKeys;
   readonly keyRotation: MemoryKeyRotation;
   readonly sweepPacing = { batchSize: 200, pauseMs: 0 };
   private readonly key = randomBytes(32);
@@ -30,6 +30,7 @@ export class MemoryStorage implements Storage {
     this.audit = new MemoryAudit(chain);
     this.secrets = new MemorySecrets(this.audit);
     this.tokens = new MemoryTokens(this.audit);
+    this.signingKeys = new MemorySigningKeys(() => this.tokens.allIssued());
     this.wraps = new MemoryWraps(this.audit);
     this.trust = new MemoryTrust(this.audit);
     this.keyRotation = new MemoryKeyRotation(this.secrets, () => this.wraps.sealedValues(), this.signingKeys);

@@ -33,6 +33,11 @@ export class MemoryTokens implements TokenStorage {
     this.audit.stage(events);
   }
 
+  /** Every recorded token, for the signing keys' counts. */
+  allIssued(): Iterable<IssuedToken> {
+    return this.issued.values();
+  }
+
   async findIssued(jti: string): Promise<IssuedToken | undefined> {
     return this.issued.get(jti);
   }
