@@ -1,7 +1,7 @@
 /**
  * What the server-host commands (migrate, sweep, keys, audit verify, token
  * create) need to find before they touch anything. Only serve's first start
- * and `migrate --create` make a database, a keyring or a signing secret:
+ * and `migrate --create` make a database, a keyring or a signing key:
  * run elsewhere by mistake, the others refuse with one line naming what is
  * missing rather than create an empty installation beside the real one.
  */

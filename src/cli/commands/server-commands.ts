@@ -19,7 +19,7 @@ export function registerServerCommands(program: Command): void {
     program
       .command('serve')
       .description(
-        'run the service (SQLite under ./data unless SECRETS_DB says otherwise); a first start creates ./data with a keyring, a signing secret and a root token',
+        'run the service (SQLite under ./data unless SECRETS_DB says otherwise); a first start creates ./data with a keyring and a root token, and the first ES256 signing key',
       )
       .option('--host <host>', 'listen address (SECRETS_HOST, default 127.0.0.1)')
       .option('--port <port>', 'listen port (SECRETS_PORT, default 8080)')
