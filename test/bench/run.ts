@@ -33,7 +33,7 @@ const outDir =
 const settings: BenchSettings = smoke
   ? {
       repetitions: 1,
-      warmupSeconds: 0.2,
+      warmupSeconds: 0,
       durationSeconds: 0.5,
       connections: 4,
       secrets: 100,

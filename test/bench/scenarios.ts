@@ -19,6 +19,7 @@ import { runLoad, type LoadResult } from './load';
 
 export interface BenchSettings {
   readonly repetitions: number;
+  /** 0 for none: a smoke run only keeps the harness working. */
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
   readonly connections: number;
@@ -54,7 +55,7 @@ export async function measure(
   load: Omit<Parameters<typeof runLoad>[0], 'durationSeconds' | 'connections'> & { connections?: number },
 ): Promise<LoadResult[]> {
   const connections = load.connections ?? settings.connections;
-  await runLoad({ ...load, connections, durationSeconds: settings.warmupSeconds });
+  if (settings.warmupSeconds > 0) await runLoad({ ...load, connections, durationSeconds: settings.warmupSeconds });
   const runs: LoadResult[] = [];
   for (let run = 0; run < settings.repetitions; run++) {
     runs.push(await runLoad({ ...load, connections, durationSeconds: settings.durationSeconds }));
@@ -121,7 +122,7 @@ async function getBesideBaselines(
       ];
       const load = (target: (typeof loads)[number], durationSeconds: number) =>
         runLoad({ ...target, connections: settings.connections, durationSeconds });
-      for (const target of loads) await load(target, settings.warmupSeconds);
+      if (settings.warmupSeconds > 0) for (const target of loads) await load(target, settings.warmupSeconds);
       const results: ScenarioResult[] = loads.map(({ name }) => ({ name, runs: [] }));
       for (let run = 0; run < settings.repetitions; run++) {
         for (const [index, target] of loads.entries()) results[index]?.runs.push(await load(target, settings.durationSeconds));
@@ -209,7 +210,7 @@ async function whileScanningHiddenKeys<T>(url: string, measure: () => Promise<T>
 
 /** Warm-up, then the repetitions, at the fixed rate. */
 async function measureFixedRate(settings: BenchSettings, url: string, keys: readonly string[], bearer: string): Promise<LoadResult[]> {
-  await fixedRateGets({ ...settings, durationSeconds: settings.warmupSeconds }, url, keys, bearer);
+  if (settings.warmupSeconds > 0) await fixedRateGets({ ...settings, durationSeconds: settings.warmupSeconds }, url, keys, bearer);
   const runs: LoadResult[] = [];
   for (let run = 0; run < settings.repetitions; run++) runs.push(await fixedRateGets(settings, url, keys, bearer));
   return runs;

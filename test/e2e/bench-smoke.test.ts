@@ -31,6 +31,12 @@ describe('benchmark harness', () => {
       'baseline 1 at 100/s',
       'GET at 100/s (SQLite, after the writes)',
       'GET at 100/s (SQLite, grown)',
+      'mint (HS256 secret)',
+      'mint (SoftHSM2 signer)',
+      'mint (keyring signer, ES256)',
+      'mint (KMS stand-in signer)',
+      'GET (keyring signer, ES256)',
+      'GET (KMS stand-in signer)',
     ]) {
       assert.ok(result.stdout.includes(name), `the table has no row for ${name}`);
     }
