@@ -22,11 +22,11 @@ export function withSigningKeys<T>(work: (access: SigningKeyAccess) => Promise<T
   return withInstallation({ keyring: true }, async (storage, loaded) => {
     const { withGeneratedSecret } = await import('../server/first-start.js');
     const { openKeyringForCommand } = await import('../keyring/open-keyring.js');
-    const { openSigningKeys, signingKeyBackend } = await import('../tokens/minting-keys.js');
+    const { openSigningKeys } = await import('../tokens/minting-keys.js');
     const config = withGeneratedSecret(loaded);
     const opened = await openKeyringForCommand(config);
     try {
-      const { keySet } = await openSigningKeys({
+      const { keySet, backend } = await openSigningKeys({
         config,
         clock: systemClock,
         store: storage.signingKeys,
@@ -34,7 +34,6 @@ export function withSigningKeys<T>(work: (access: SigningKeyAccess) => Promise<T
         makeFirstKey: false,
       });
       try {
-        const backend = signingKeyBackend(config, systemClock, opened.keyring);
         return await work({ config, keySet, backend, store: storage.signingKeys });
       } finally {
         await keySet.stop();

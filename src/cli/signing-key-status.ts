@@ -2,7 +2,7 @@
 import type { Config } from '../config';
 import { stateOf } from '../tokens/signing-key-set';
 import type { SigningKeyRecord } from '../tokens/signing-key-storage';
-import { hasConfiguredSigningKey } from '../tokens/token-keys';
+import { configuredSigningKeySource } from '../tokens/token-keys';
 import { AlignedTable } from './aligned-table';
 
 export interface SigningKeyStatus {
@@ -33,11 +33,7 @@ export function signingKeyStatus(
   now: number,
 ): SigningKeyStatus {
   const leewayMs = config.jwtLeewaySeconds * 1000;
-  const configuredKey = !hasConfiguredSigningKey(config)
-    ? undefined
-    : config.jwtPrivateKey !== undefined
-      ? 'SECRETS_JWT_PRIVATE_KEY'
-      : (config.jwtSecretFile ?? 'SECRETS_JWT_SECRET');
+  const configuredKey = configuredSigningKeySource(config);
   return {
     keys: records.map((record) => ({
       kid: record.kid,

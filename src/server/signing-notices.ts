@@ -8,19 +8,17 @@ import type { Config } from '../config';
 import type { ServiceDeps } from '../deps';
 import { openKeyringForCommand } from '../keyring/open-keyring';
 import { openStorageAdmin } from '../storage/open-storage';
-import { openSigningKeys } from '../tokens/minting-keys';
-import { hasConfiguredSigningKey } from '../tokens/token-keys';
+import { mayMakeFirstKey, openSigningKeys } from '../tokens/minting-keys';
+import { configuredSigningKeySource, hasConfiguredSigningKey } from '../tokens/token-keys';
 import { writeRootToken } from './first-start';
 
 const MOVE_HINT = 'move to a key kept with the keyring with scoped-secrets keys signer rotate (docs/guides/tokens.md)';
 
 /** The one-line warning for an install that signs, or still verifies, with a key from its configuration; none otherwise. */
 export function configuredKeyWarning(config: Config, signsWithSet: boolean): string | undefined {
-  if (!hasConfiguredSigningKey(config)) return undefined;
-  const where =
-    config.jwtPrivateKey !== undefined
-      ? 'the private key in SECRETS_JWT_PRIVATE_KEY'
-      : `the HS256 secret in ${config.jwtSecretFile ?? 'SECRETS_JWT_SECRET'}`;
+  const source = configuredSigningKeySource(config);
+  if (source === undefined) return undefined;
+  const where = config.jwtPrivateKey !== undefined ? `the private key in ${source}` : `the HS256 secret in ${source}`;
   if (!signsWithSet) return `tokens are signed with ${where}: whoever reads it can mint any token; ${MOVE_HINT}`;
   return `${where} still verifies tokens: remove it once the tokens it signed have expired`;
 }
@@ -53,7 +51,7 @@ export async function makeFirstSigningKeyBeforeWorkers(config: Config, clock: Cl
   const storage = openStorageAdmin(config.db);
   try {
     if ((await storage.signingKeys.allSigningKeys()).length > 0) return;
-    if (config.signer.provider === 'keyring' && hasConfiguredSigningKey(config)) return;
+    if (!mayMakeFirstKey(config)) return;
     const opened = await openKeyringForCommand(config);
     try {
       const { keySet, createdFirst } = await openSigningKeys({

@@ -20,7 +20,7 @@ import type { SigningKeyRecord, SigningKeyStorage } from './signing-key-storage'
 import type { VerificationKey } from './signing-keys';
 import { derivationSigner, hasConfiguredSigningKey, verificationKeys } from './token-keys';
 
-export function signingKeyBackend(config: Config, clock: Clock, keyring: KeyEncryptionProvider): SigningKeyBackend {
+function signingKeyBackend(config: Config, clock: Clock, keyring: KeyEncryptionProvider): SigningKeyBackend {
   const claims = { issuer: config.jwtIssuer, audience: config.jwtAudience };
   const { signer } = config;
   if (signer.provider === 'awskms') return new AwsKmsSigningKeys(signer.keyId, clock, claims);
@@ -38,8 +38,19 @@ export function newRecord(
   return { ...key, provider, algorithm: 'ES256', createdAt: now, signFrom, retireAttempts: 0 };
 }
 
+/**
+ * Whether a first key may be made when there is none: always for an HSM
+ * or KMS signer (its configured key), and for the keyring unless a
+ * configured key signs (an install not moved yet).
+ */
+export function mayMakeFirstKey(config: Config): boolean {
+  return config.signer.provider !== 'keyring' || !hasConfiguredSigningKey(config);
+}
+
 export interface OpenedSigningKeys {
   readonly keySet: SigningKeySet;
+  /** Where the signer keeps keys: what a rotation makes the next one with. */
+  readonly backend: SigningKeyBackend;
   /** True when this start made the set's first key: a first start, which writes a root token. */
   readonly createdFirst: boolean;
 }
@@ -64,7 +75,7 @@ export async function openSigningKeys(deps: {
   const backend = signingKeyBackend(config, clock, deps.keyring);
   let createdFirst = false;
   const noKeys = (await store.allSigningKeys()).length === 0;
-  if (deps.makeFirstKey && noKeys && (config.signer.provider !== 'keyring' || !hasConfiguredSigningKey(config))) {
+  if (deps.makeFirstKey && noKeys && mayMakeFirstKey(config)) {
     const now = clock.now();
     createdFirst = await store.addFirstSigningKey(newRecord(await backend.firstKey(), backend.provider, now, now));
   }
@@ -79,5 +90,5 @@ export async function openSigningKeys(deps: {
     logger: deps.logger,
   });
   await keySet.refresh();
-  return { keySet, createdFirst };
+  return { keySet, backend, createdFirst };
 }

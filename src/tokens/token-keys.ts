@@ -81,3 +81,10 @@ export function derivationSigner(config: Config, clock: Clock, keys: readonly Ve
 export function hasConfiguredSigningKey(config: Config): boolean {
   return config.jwtPrivateKey !== undefined || config.jwtSecret !== undefined;
 }
+
+/** Where the configured signing key comes from, as an operator names it; undefined without one. */
+export function configuredSigningKeySource(config: Config): string | undefined {
+  if (config.jwtPrivateKey !== undefined) return 'SECRETS_JWT_PRIVATE_KEY';
+  if (config.jwtSecret !== undefined) return config.jwtSecretFile ?? 'SECRETS_JWT_SECRET';
+  return undefined;
+}

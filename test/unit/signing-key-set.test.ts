@@ -16,7 +16,7 @@ import { createKeyringIfMissing } from '../../src/keyring/keyring-changes';
 import { LocalKeyring } from '../../src/keyring/local-keyring';
 import { KeyringSigningKeys } from '../../src/tokens/keyring-signing-keys';
 import { MemorySigningKeys } from '../../src/storage/memory/memory-signing-keys';
-import { openSigningKeys, signingKeyBackend } from '../../src/tokens/minting-keys';
+import { openSigningKeys } from '../../src/tokens/minting-keys';
 import { rotateSigningKey } from '../../src/tokens/signing-key-rotation';
 import { jwkThumbprint } from '../../src/tokens/signing-keys';
 import { InvalidToken, TokenVerifier } from '../../src/tokens/token-verifier';
@@ -32,7 +32,7 @@ async function setUp() {
   const config = loadConfig({ SECRETS_JWKS_MAX_AGE: '300', SECRETS_MAX_TOKEN_TTL: String(MAX_TOKEN_TTL_SECONDS) });
   const store = new MemorySigningKeys();
   const verifier = new TokenVerifier({ keys: [], clock, leewaySeconds: 0 });
-  const { keySet, createdFirst } = await openSigningKeys({
+  const { keySet, backend, createdFirst } = await openSigningKeys({
     config,
     clock,
     store,
@@ -43,8 +43,7 @@ async function setUp() {
   verifier.replaceKeys(keySet.verificationKeys());
   const mint = async (ttlSeconds = 30) => (await keySet.sign({ subject: 'ci', scopes: ['secret:get:ci/**'], ttlSeconds })).token;
   const kidOf = (token: string) => (jwt.decode(token, { complete: true }) as jwt.Jwt).header.kid;
-  const rotate = (now = false) =>
-    rotateSigningKey({ config, keySet, backend: signingKeyBackend(config, clock, keyring), store, clock, now });
+  const rotate = (now = false) => rotateSigningKey({ config, keySet, backend, store, clock, now });
   return { clock, store, keySet, createdFirst, verifier, mint, kidOf, rotate, keyring };
 }
 
