@@ -26,6 +26,7 @@ import { jwksRoutes } from './http/routes/jwks';
 import { tokenRoutes } from './http/routes/tokens';
 import { wrapRoutes } from './http/routes/wraps';
 import { trustRoutes } from './http/routes/trust';
+import { dynamicRoutes } from './http/routes/dynamic';
 import type { RateLimiter } from './http/rate-limiter';
 import type { RequestAuditor } from './http/request-auditor';
 import { whoamiRoutes } from './http/routes/whoami';
@@ -41,6 +42,8 @@ import type { TokenService } from './tokens/token-service';
 import type { TokenVerifier } from './tokens/token-verifier';
 import type { WrapService } from './wraps/wrap-service';
 import type { TrustService } from './federation/trust-service';
+import type { LeaseService } from './dynamic/lease-service';
+import type { Clock } from './common/clock';
 
 export interface AppDeps {
   readonly secrets: SecretService;
@@ -51,6 +54,8 @@ export interface AppDeps {
   readonly jwksMaxAgeSeconds: number;
   readonly wraps: WrapService;
   readonly trust: TrustService;
+  readonly leases: LeaseService;
+  readonly clock: Clock;
   readonly auditor: RequestAuditor;
   readonly auditStore: Pick<AuditStorage, 'query'>;
   readonly continuation: ContinuationTokens;
@@ -103,6 +108,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(tokenRoutes(deps));
   app.use(wrapRoutes(deps));
   app.use(trustRoutes(deps));
+  app.use(dynamicRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(() => {
     throw new NotFound();

@@ -41,8 +41,11 @@ import { TokenService } from './tokens/token-service';
 import { TokenVerifier } from './tokens/token-verifier';
 import { expiredWrapsJob } from './wraps/expired-wraps';
 import { WrapService } from './wraps/wrap-service';
+import { LeaseRevoker } from './dynamic/lease-revoker';
+import { LeaseService } from './dynamic/lease-service';
 
 export interface ServiceDeps {
+  readonly clock: Clock;
   readonly storage: Storage;
   readonly keyring: LocalKeyring;
   readonly secrets: SecretService;
@@ -50,6 +53,9 @@ export interface ServiceDeps {
   readonly tokenListing: IssuedTokenListing;
   readonly wraps: WrapService;
   readonly trust: TrustService;
+  readonly leases: LeaseService;
+  /** Revokes due leases; `start` runs it where the sweeper runs, and every replica kicks it on a revocation. */
+  readonly leaseRevoker: LeaseRevoker;
   /** The trust rules this replica matches exchanges against; `start` keeps them fresh. */
   readonly trustRules: TrustRuleSet;
   readonly verifier: TokenVerifier;
@@ -149,6 +155,28 @@ export async function createServices(
       historyVersions: config.historyVersions,
       audit,
     });
+    // Leases need the backends the service reads (to revoke), and tokens need the revoker (to cascade): both made here.
+    const opened: { leases?: LeaseService } = {};
+    const leaseRevoker = resources.add(
+      new LeaseRevoker({
+        storage: storage.dynamic,
+        envelope,
+        clock,
+        logger: logger.child({ component: 'leases' }),
+        audit,
+        backend: (key) => (opened.leases as LeaseService).open(key),
+        revoked: (count, outcome) => metrics.leases.inc({ event: outcome }, count),
+      }),
+      (r) => r.stop(),
+    );
+    const leases = (opened.leases = new LeaseService({
+      storage: storage.dynamic,
+      envelope,
+      clock,
+      revoker: leaseRevoker,
+      audit,
+      maxTokenTtlSeconds: config.maxTokenTtlSeconds,
+    }));
     const tokens = new TokenService({
       signer: keySet,
       storage: storage.tokens,
@@ -156,6 +184,7 @@ export async function createServices(
       clock,
       maxTtlSeconds: config.maxTokenTtlSeconds,
       audit,
+      revoked: (jti, actor) => leaseRevoker.revokeForToken(jti, actor),
     });
 
     const wraps = new WrapService({
@@ -200,6 +229,7 @@ export async function createServices(
           }),
           auditRetentionJob(storage.audit, config.auditRetentionMs),
           signingKeysJob(keySet),
+          leaseRevoker.job(),
         ],
         clock,
         logger: logger.child({ component: 'sweeper' }),
@@ -209,6 +239,7 @@ export async function createServices(
     );
 
     return {
+      clock,
       storage,
       keyring,
       secrets,
@@ -216,6 +247,8 @@ export async function createServices(
       tokenListing: new IssuedTokenListing({ storage: storage.tokens, revocations, clock, continuation }),
       wraps,
       trust,
+      leases,
+      leaseRevoker,
       trustRules,
       verifier,
       verificationKeys: () => keySet.verificationKeys(),

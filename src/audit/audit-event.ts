@@ -14,6 +14,13 @@ export type AuditAction =
   | 'wrap.create'
   | 'wrap.unwrap'
   | 'wrap.expired'
+  | 'dynamic.configure'
+  | 'dynamic.delete'
+  | 'lease.create'
+  | 'lease.renew'
+  | 'lease.revoke'
+  | 'lease.revoked'
+  | 'lease.revoke_failed'
   | 'auth.denied';
 
 /** What happened; never a value, a data key or a token. */

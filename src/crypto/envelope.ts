@@ -15,19 +15,27 @@ export interface EncryptedValue {
   readonly ciphertext: Buffer;
 }
 
-/** What an encrypted value belongs to: a version of a secret, a wrap, or a token signing key's private half. */
+/** What an encrypted value belongs to: a version of a secret, a wrap, a token signing key's private half, a dynamic backend's connection, or a lease. */
 export type ValueBinding =
-  { readonly key: string; readonly version: number } | { readonly wrapId: string } | { readonly signingKid: string };
+  | { readonly key: string; readonly version: number }
+  | { readonly wrapId: string }
+  | { readonly signingKid: string }
+  | { readonly dynamicBackend: string }
+  | { readonly leaseId: string };
 
 function valueContext(binding: ValueBinding): Buffer {
   if ('signingKid' in binding) return Buffer.from(`scoped-secrets:signing-key:v1:${binding.signingKid}`, 'utf8');
   if ('wrapId' in binding) return Buffer.from(`scoped-secrets:wrap-value:v1:${binding.wrapId}`, 'utf8');
+  if ('dynamicBackend' in binding) return Buffer.from(`scoped-secrets:dynamic-backend:v1:${binding.dynamicBackend}`, 'utf8');
+  if ('leaseId' in binding) return Buffer.from(`scoped-secrets:lease:v1:${binding.leaseId}`, 'utf8');
   return Buffer.from(`scoped-secrets:value:v1:${binding.key}:${binding.version}`, 'utf8');
 }
 
 function dataKeyContext(binding: ValueBinding): Buffer {
   if ('signingKid' in binding) return Buffer.from(`scoped-secrets:signing-data-key:v1:${binding.signingKid}`, 'utf8');
   if ('wrapId' in binding) return Buffer.from(`scoped-secrets:wrap-data-key:v1:${binding.wrapId}`, 'utf8');
+  if ('dynamicBackend' in binding) return Buffer.from(`scoped-secrets:dynamic-backend-data-key:v1:${binding.dynamicBackend}`, 'utf8');
+  if ('leaseId' in binding) return Buffer.from(`scoped-secrets:lease-data-key:v1:${binding.leaseId}`, 'utf8');
   return Buffer.from(`scoped-secrets:data-key:v1:${binding.key}:${binding.version}`, 'utf8');
 }
 

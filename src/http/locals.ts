@@ -9,7 +9,7 @@ export interface RequestLocals {
   /** The secret key from the path, already checked against the key grammar. */
   key?: string;
   /** What the audit event of this request will say; set by the route before any check. */
-  audit?: { action: AuditAction; key: string | null; recorded?: boolean };
+  audit?: { action: AuditAction; key: string | null; recorded?: boolean; detail?: string };
   /** A GET's If-None-Match, taken off the request so that only the routes with entity tags answer it. */
   ifNoneMatch?: string;
 }

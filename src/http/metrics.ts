@@ -52,6 +52,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly leases = new Counter({
+    name: 'scoped_secrets_leases_total',
+    help: 'Dynamic-secret leases by event: drawn, renewed, revoked (the credential is gone), failed (a revocation attempt failed; retried)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
   readonly denials = new Counter({
     name: 'scoped_secrets_denials_total',
     help: 'Denied requests by reason',

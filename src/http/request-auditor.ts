@@ -72,7 +72,10 @@ export class RequestAuditor {
         const action = denied ? 'auth.denied' : noted?.action;
         if (!action) return;
         this.audit
-          .record(this.event(req, res, action, noted?.key ?? null, res.statusCode))
+          .record({
+            ...this.event(req, res, action, noted?.key ?? null, res.statusCode),
+            ...(noted?.detail ? { detail: noted.detail } : {}),
+          })
           .catch((error: unknown) => this.recordFailures.report(error, { requestId: locals(res).requestId }));
       });
       next();

@@ -1,6 +1,6 @@
 /**
- * Keys (and trust rule names, which follow the key grammar) hold slashes,
- * so `/v1/secret/{key}` and `/v1/trust/{name}` cannot be matched one segment at
+ * Keys (and trust rule names and backend keys, which follow the key grammar) hold slashes,
+ * so `/v1/secret/{key}`, `/v1/trust/{name}`, `/v1/backends/{key}` and `/v1/creds/{key}` cannot be matched one segment at
  * a time. This takes the key from the raw path, checks its grammar (before
  * anything else looks at the request's shape), and hands the validator and
  * the router a single percent-encoded segment. A percent-encoded slash
@@ -15,8 +15,8 @@ import { locals } from './locals';
 
 /** Where a secret's key begins in the path: the hot route's prefix. */
 export const SECRET_PATH_PREFIX = '/v1/secret/';
-const KEYED_PATHS = [SECRET_PATH_PREFIX, '/v1/trust/'];
-const LIST_PATH = '/v1/secrets';
+const KEYED_PATHS = [SECRET_PATH_PREFIX, '/v1/trust/', '/v1/backends/', '/v1/creds/'];
+const LIST_PATHS = ['/v1/secrets', '/v1/leases', '/v1/backends'];
 
 export function secretKeyFromPath(req: Request, res: Response, next: NextFunction): void {
   const queryStart = req.url.indexOf('?');
@@ -30,7 +30,7 @@ export function secretKeyFromPath(req: Request, res: Response, next: NextFunctio
     if (problem) throw new InvalidKey(problem);
     locals(res).key = key;
     req.url = `${keyed}${encodeURIComponent(key)}${queryStart < 0 ? '' : req.url.slice(queryStart)}`;
-  } else if (path === LIST_PATH) {
+  } else if (LIST_PATHS.includes(path)) {
     const prefix = req.query.prefix;
     if (typeof prefix === 'string' && prefix !== '') {
       const problem = keyProblem(prefix);

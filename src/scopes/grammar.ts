@@ -12,6 +12,7 @@ export const SCOPE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   audit: ['read'],
   trust: ['get', 'set', 'delete'],
   wrap: ['value'],
+  dynamic: ['configure', 'lease', 'list', 'revoke'],
 };
 
 export const MAX_TARGET_LENGTH = 1024;

@@ -15,7 +15,7 @@ import { withSealOf } from '../keyring/open-keyring';
 import type { SigningKeySet } from '../tokens/signing-key-set';
 import { mayCreateKeyringFolder } from '../cli/installation';
 
-export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**', 'wrap:value:**'];
+export const ROOT_TOKEN_SCOPES = ['secret:*:**', 'token:*:**', 'audit:read:**', 'trust:*:**', 'wrap:value:**', 'dynamic:*:**'];
 export const ROOT_TOKEN_TTL_SECONDS = 30 * 86_400;
 
 function writePrivateFile(file: string, contents: string): void {

@@ -83,6 +83,8 @@ export async function runHttpServer(config: Config, logger: Logger, options: { s
   if (options.sweeper) {
     services.sweeper.start(config.sweepIntervalMs);
     services.auditHeads.start(config.sweepIntervalMs);
+    // Leases are revoked when they expire, not at the next sweep: checked every second, or more often when the sweep is.
+    services.leaseRevoker.start(Math.min(config.sweepIntervalMs, 1000));
   }
 
   let stopping = false;

@@ -6,6 +6,7 @@
  * (open-storage.ts) chooses the backend once, from the configuration.
  */
 import type { AuditStorage } from '../audit/audit-storage';
+import type { DynamicStorage } from '../dynamic/dynamic-storage';
 import type { TrustStorage } from '../federation/trust-storage';
 import type { SecretStorage } from '../secrets/secret-storage';
 import type { SweepPacing } from '../sweeper/sweeper';
@@ -20,6 +21,7 @@ export interface Storage {
   readonly wraps: WrapStorage;
   readonly trust: TrustStorage;
   readonly signingKeys: SigningKeyStorage;
+  readonly dynamic: DynamicStorage;
   readonly audit: AuditStorage;
   /** How the sweeper should pace its purges on this backend. */
   readonly sweepPacing: SweepPacing;

@@ -52,6 +52,7 @@ export class TokenService {
   private readonly revocations: Pick<RevocationList, 'add'>;
   private readonly clock: Clock;
   private readonly maxTtlSeconds: number;
+  private readonly revoked?: (jti: string, actor: Actor) => Promise<unknown>;
 
   constructor(deps: {
     signer: TokenMinter | undefined;
@@ -60,8 +61,11 @@ export class TokenService {
     clock: Clock;
     maxTtlSeconds: number;
     audit: Pick<AuditLog, 'kick'>;
+    /** Told of each revocation once it is recorded: the leases the token, or one derived from it, drew are revoked too. */
+    revoked?: (jti: string, actor: Actor) => Promise<unknown>;
   }) {
     this.audit = deps.audit;
+    this.revoked = deps.revoked;
     this.signer = deps.signer;
     this.storage = deps.storage;
     this.revocations = deps.revocations;
@@ -159,5 +163,6 @@ export class TokenService {
     ]);
     this.audit.kick();
     this.revocations.add(jti, expiresAt);
+    await this.revoked?.(jti, actor);
   }
 }

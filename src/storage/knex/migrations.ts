@@ -13,6 +13,7 @@ import * as federation from '../../../migrations/20261124000100_federation';
 import * as wrapsByCreator from '../../../migrations/20261207000000_wraps_by_creator';
 import * as issuedTokenScopes from '../../../migrations/20261207000100_issued_token_scopes';
 import * as signingKeys from '../../../migrations/20261207000200_signing_keys';
+import * as dynamicSecrets from '../../../migrations/20261208000000_dynamic_secrets';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['20261207000000_wraps_by_creator', wrapsByCreator],
   ['20261207000100_issued_token_scopes', issuedTokenScopes],
   ['20261207000200_signing_keys', signingKeys],
+  ['20261208000000_dynamic_secrets', dynamicSecrets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

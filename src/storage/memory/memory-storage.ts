@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuditChain } from '../../audit/audit-chain';
 import type { Storage } from '../storage';
 import { MemoryAudit } from './memory-audit';
+import { MemoryDynamic } from './memory-dynamic';
 import { MemoryKeyRotation } from './memory-key-rotation';
 import { MemorySecrets } from './memory-secrets';
 import { MemoryTokens } from './memory-tokens';
@@ -22,6 +23,7 @@ export class MemoryStorage implements Storage {
   readonly wraps: MemoryWraps;
   readonly trust: MemoryTrust;
   readonly signingKeys: MemorySigningKeys;
+  readonly dynamic: MemoryDynamic;
   readonly keyRotation: MemoryKeyRotation;
   readonly sweepPacing = { batchSize: 200, pauseMs: 0 };
   private readonly key = randomBytes(32);
@@ -33,6 +35,7 @@ export class MemoryStorage implements Storage {
     this.signingKeys = new MemorySigningKeys(() => this.tokens.allIssued());
     this.wraps = new MemoryWraps(this.audit);
     this.trust = new MemoryTrust(this.audit);
+    this.dynamic = new MemoryDynamic(this.audit);
     this.keyRotation = new MemoryKeyRotation(this.secrets, () => this.wraps.sealedValues(), this.signingKeys);
   }
 

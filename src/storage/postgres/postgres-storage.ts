@@ -13,6 +13,7 @@ import { KnexTokenStorage } from '../knex/knex-token-storage';
 import { KnexTrustStorage } from '../knex/knex-trust-storage';
 import { KnexSigningKeyStorage } from '../knex/knex-signing-key-storage';
 import { KnexWrapStorage } from '../knex/knex-wrap-storage';
+import { KnexDynamicStorage } from '../knex/knex-dynamic-storage';
 import { isMigrated } from '../knex/migrations';
 import { readMeta } from '../knex/service-meta';
 import { ReadinessProbe } from '../readiness-probe';
@@ -38,6 +39,7 @@ export async function openPostgresStorage(db: Extract<DatabaseConfig, { client: 
       wraps: new KnexWrapStorage(knex, postgresDialect),
       trust: new KnexTrustStorage(knex, postgresDialect),
       signingKeys: new KnexSigningKeyStorage(knex),
+      dynamic: new KnexDynamicStorage(knex, postgresDialect),
       audit,
       sweepPacing: POSTGRES_SWEEP_PACING,
       listingKey: async () => Buffer.from(await readMeta(knex, 'listing_hmac_key'), 'base64'),

@@ -15,6 +15,7 @@ import { KnexTokenStorage } from '../knex/knex-token-storage';
 import { KnexTrustStorage } from '../knex/knex-trust-storage';
 import { KnexSigningKeyStorage } from '../knex/knex-signing-key-storage';
 import { KnexWrapStorage } from '../knex/knex-wrap-storage';
+import { KnexDynamicStorage } from '../knex/knex-dynamic-storage';
 import { isMigrated } from '../knex/migrations';
 import { readMeta } from '../knex/service-meta';
 import { ReadinessProbe } from '../readiness-probe';
@@ -79,6 +80,8 @@ export async function openSqliteStorage(filename: string, chain: AuditChain, aud
       },
       // Rare writes (a first start, a rotation, a retirement): on the read connection, not the write thread.
       signingKeys: new KnexSigningKeyStorage(knex),
+      // Each write waits on a database or broker's round trip anyway: on the read connection, not the write thread.
+      dynamic: new KnexDynamicStorage(knex, sqliteDialect),
       audit: {
         query: (query) => audit.query(query),
         range: (afterSeq, limit) => audit.range(afterSeq, limit),
