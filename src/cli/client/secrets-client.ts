@@ -49,6 +49,19 @@ export interface SecretListPage {
   readonly continuationToken?: string;
 }
 
+export interface Lease {
+  readonly id: string;
+  readonly backend: string;
+  readonly expires: string;
+  readonly renewableUntil: string;
+  readonly state: 'active' | 'revoking';
+}
+
+export interface DrawnCredential {
+  readonly lease: Lease;
+  readonly credential: { readonly username: string; readonly password: string; readonly url?: string };
+}
+
 export interface Whoami {
   readonly subject: string;
   readonly scopes: string[];
@@ -384,5 +397,19 @@ export class SecretsClient {
 
   revokeToken(jti: string): Promise<void> {
     return this.request<void>('POST', '/v1/tokens/revoke', { body: { jti } });
+  }
+
+  /** A new credential from a dynamic backend, and its lease; `ttl` in seconds, the backend's default without it. */
+  drawCredential(key: string, ttl?: number): Promise<DrawnCredential> {
+    return this.request<DrawnCredential>('POST', `/v1/creds/${key}`, { body: ttl === undefined ? {} : { ttl } });
+  }
+
+  renewLease(id: string, ttl?: number): Promise<Lease> {
+    return this.request<Lease>('POST', `/v1/leases/${id}/renew`, { body: ttl === undefined ? {} : { ttl } });
+  }
+
+  /** Revokes the lease: true when its credential is gone, false when the revocation is pending at the server. */
+  async revokeLease(id: string): Promise<boolean> {
+    return (await this.request<Lease | undefined>('DELETE', `/v1/leases/${id}`)) === undefined;
   }
 }

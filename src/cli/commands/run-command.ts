@@ -14,9 +14,11 @@ import {
 } from '../run/environment';
 import { CommandNotStarted, runChild } from '../run/run-child';
 import { addClientFlags, clientFor } from '../client-flags';
-import { CliError, EXIT_USAGE } from '../exit';
+import { CliError, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_USAGE, isNotFound } from '../exit';
 import { fetchValues } from '../fetch-secrets';
 import { checkedKeysOrPrefixes, expandKeys } from '../key-prefixes';
+import { keyProblem } from '../../secrets/secret-key';
+import { HeldLeases } from '../run/held-leases';
 import { unwrapFrom } from './wrap-commands';
 import { withExamples } from '../output';
 
@@ -86,6 +88,12 @@ export function registerRunCommand(program: Command): void {
           'unwrap the wrap token in FILE and export its fields as --from does (it is spent); repeatable',
           collect,
           [],
+        )
+        .option(
+          '--lease <KEY>',
+          'draw a new credential from the dynamic backend KEY: username, password and url as --from exports fields; renewed while the command runs, revoked when it exits; repeatable',
+          collect,
+          [],
         ),
     )
       .option('--no-mask', "do not mask secret values in the command's output")
@@ -98,11 +106,12 @@ export function registerRunCommand(program: Command): void {
     'scoped-secrets run --github-oidc --trust-rule gh/acme-widgets --from ci/acme/widgets/deploy -- ./deploy.sh',
     'scoped-secrets run --env DB_PASSWORD=ci/db#password --env AWS=ci/deploy/aws -- make release',
     'scoped-secrets run --from ci/tools --allow-env NODE_OPTIONS -- npm test',
+    'scoped-secrets run --lease ci/db/readonly --uppercase --prefix PG -- ./report.sh',
   );
   run.action(
     async (
       commandLine: string[],
-      options: OidcOptions & VariableOptions & { env: string[]; from: string[]; wrapped: string[]; mask: boolean },
+      options: OidcOptions & VariableOptions & { env: string[]; from: string[]; wrapped: string[]; lease: string[]; mask: boolean },
       command: Command,
     ) => {
       let bindings;
@@ -112,6 +121,10 @@ export function registerRunCommand(program: Command): void {
         throw new CliError((error as Error).message, EXIT_USAGE);
       }
       checkedKeysOrPrefixes(options.from, '--from ');
+      for (const key of options.lease) {
+        const problem = keyProblem(key);
+        if (problem) throw new CliError(`--lease ${key}: ${problem}`, EXIT_USAGE);
+      }
       const naming = variableChoicesFrom(options);
       const client = await clientFrom(command, options);
       const { keys: fromKeys, fromPrefix } = await expandKeys(client, options.from, '; the command was not started');
@@ -121,25 +134,42 @@ export function registerRunCommand(program: Command): void {
       const values = await fetchValues(client, keys, '; the command was not started');
       // Checked before unwrapping too: a refused variable must not cost a wrap token.
       environmentOrExit(() => buildEnvironment(fromKeys, bindings, values, choices), '; the command was not started');
-      // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
-      const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
-      for (const [index, file] of options.wrapped.entries()) {
-        values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
+      // Credentials are drawn once everything read is in hand, and revoked if the command does not start.
+      const leases = new HeldLeases(client, (line) => process.stderr.write(`scoped-secrets: ${line}\n`));
+      const leaseLabels = options.lease.map((key) => `the lease of ${key}`);
+      try {
+        for (const [key, fields] of await leases.draw(options.lease)) values.set(`the lease of ${key}`, fields);
+      } catch (error) {
+        throw new CliError(`${(error as Error).message}; the command was not started`, isNotFound(error) ? EXIT_NOT_FOUND : EXIT_FAILURE);
       }
-      const injected = environmentOrExit(
-        () => buildEnvironment([...fromKeys, ...wrappedLabels], bindings, values, choices),
-        '; the command was not started',
-      );
+      let injected: Record<string, string>;
+      try {
+        // Unwrapped last, once everything else is in hand: a wrap token spent on a command that never starts is lost.
+        const wrappedLabels = options.wrapped.map((file) => `the wrap token in ${file}`);
+        for (const [index, file] of options.wrapped.entries()) {
+          values.set(wrappedLabels[index] as string, (await unwrapFrom(file, command.optsWithGlobals<ClientFlags>())).value);
+        }
+        injected = environmentOrExit(
+          () => buildEnvironment([...fromKeys, ...leaseLabels, ...wrappedLabels], bindings, values, choices),
+          '; the command was not started',
+        );
+      } catch (error) {
+        await leases.release();
+        throw error;
+      }
       const env: NodeJS.ProcessEnv = { ...process.env, ...injected };
       for (const name of WITHHELD) delete env[name];
       if (options.oidcTokenEnv !== undefined) delete env[options.oidcTokenEnv];
       const [executable, ...args] = commandLine;
-      if (executable === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
       try {
+        if (executable === undefined) throw new CliError('give the command to run after --', EXIT_USAGE);
+        leases.keepRenewed();
         process.exitCode = await runChild(executable, args, env, options.mask ? maskableValues(values.values(), injected) : undefined);
       } catch (error) {
         if (error instanceof CommandNotStarted) throw new CliError(error.message, error.exitCode);
         throw error;
+      } finally {
+        await leases.release();
       }
     },
   );

@@ -2,7 +2,8 @@
  * What the auth proxy forwards. It attaches a task's token to requests from
  * anything that can reach it, a web page through DNS rebinding included,
  * so by default it passes only reads: secrets, listings and whoami. Writes,
- * token minting and revocation, and the audit trail pass only when the
+ * token minting and revocation, the audit trail and drawing dynamic
+ * credentials (with their leases' renewal and revocation) pass only when the
  * proxy was started with `--allow` naming them: a minted token would work
  * without the proxy, outliving the task's reason to hold it.
  */
@@ -15,6 +16,7 @@ export const PROXY_CAPABILITIES = [
   'token:create',
   'token:revoke',
   'audit:read',
+  'dynamic:lease',
 ] as const;
 export type ProxyCapability = (typeof PROXY_CAPABILITIES)[number];
 export const DEFAULT_CAPABILITIES: readonly ProxyCapability[] = ['secret:get', 'secret:list'];
@@ -36,6 +38,11 @@ function capabilityOf(method: string, path: string): ProxyCapability | 'always' 
   if (method === 'GET' && path === '/v1/audit') return 'audit:read';
   if (method === 'POST' && path === '/v1/tokens') return 'token:create';
   if (method === 'POST' && path === '/v1/tokens/revoke') return 'token:revoke';
+  // Drawing makes a credential on a database or broker: like a write, it passes only when named.
+  if (method === 'POST' && path.startsWith('/v1/creds/')) return 'dynamic:lease';
+  if (path === '/v1/leases' && method === 'GET') return 'dynamic:lease';
+  if (/^\/v1\/leases\/[^/]+$/.test(path) && (method === 'GET' || method === 'DELETE')) return 'dynamic:lease';
+  if (/^\/v1\/leases\/[^/]+\/renew$/.test(path) && method === 'POST') return 'dynamic:lease';
   return undefined;
 }
 
