@@ -49,6 +49,8 @@ async function withAdmin<T>(
 async function runStatements(client: pg.Client, statements: readonly string[]): Promise<void> {
   await client.query('BEGIN');
   try {
+    // Two GRANTs or REVOKEs on one object at once fail ("tuple concurrently updated"): this service's own take turns.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('scoped-secrets dynamic credentials'))");
     for (const statement of statements) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {
