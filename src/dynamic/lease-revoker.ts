@@ -22,8 +22,14 @@ import { BackendUnavailable } from './dynamic-errors';
 import type { ClaimedLease, DynamicStorage, LeaseRecord, RevokeReason } from './dynamic-storage';
 import { KINDS } from './kinds/all-kinds';
 
-/** Longer than any revocation's calls may take (kinds/kind-settings.ts): a claim outlives its attempt. */
-const CLAIM_HOLD_MS = 120_000;
+/**
+ * Longer than a revocation's calls take (kinds/kind-settings.ts bounds
+ * each), so that a claim outlives its attempt; and what a replica that
+ * died mid-attempt delays that lease by. Were an attempt to outlast it,
+ * another replica would revoke the credential again, which changes
+ * nothing: revoking a user already gone succeeds.
+ */
+const CLAIM_HOLD_MS = 60_000;
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 10 * 60_000;
 /** Revocations in flight at once, per batch: a thousand expiring together do not open a thousand connections. */
