@@ -56,12 +56,17 @@ export interface DynamicStorage {
   listLeases(prefix: string, after: { backendKey: string; id: string } | undefined, limit: number): Promise<LeaseRecord[]>;
   /** Moves a live lease's expiry, with its event; false when it is no longer live (revoked, pending or gone). */
   renewLease(id: string, expiresAt: number, now: number, events: readonly AuditEventInput[]): Promise<boolean>;
-  /** Marks live leases for revocation now: one by id, every one under a prefix, or every one a token in `chain` drew. */
+  /**
+   * Marks live leases for revocation now: one by id, every one under a
+   * prefix, or every one a token in `chain` drew; of those, only the ones
+   * `may` allows (a caller's scopes).
+   */
   markRevoked(
     target: { id: string } | { prefix: string } | { jti: string },
     reason: RevokeReason,
     now: number,
     events: (lease: LeaseRecord) => readonly AuditEventInput[],
+    may?: (lease: LeaseRecord) => boolean,
   ): Promise<LeaseRecord[]>;
   /**
    * Claims up to `limit` leases whose revocation is due at `now`, each for

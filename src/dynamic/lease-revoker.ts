@@ -77,10 +77,16 @@ export class LeaseRevoker {
     return this.revokeClaimed(mine, new Map());
   }
 
-  /** Marks every live lease under `prefix` and starts revoking them; how many were marked. */
-  async revokeUnder(prefix: string, actor: Actor): Promise<number> {
+  /** Marks every live lease under `prefix` that `may` allows and starts revoking them; how many were marked. */
+  async revokeUnder(prefix: string, actor: Actor, may: (lease: LeaseRecord) => boolean): Promise<number> {
     const now = this.deps.clock.now();
-    const marked = await this.deps.storage.markRevoked({ prefix }, 'revoked', now, (lease) => [revokeEvent(actor, now, lease, 'revoked')]);
+    const marked = await this.deps.storage.markRevoked(
+      { prefix },
+      'revoked',
+      now,
+      (lease) => [revokeEvent(actor, now, lease, 'revoked')],
+      may,
+    );
     this.deps.audit.kick();
     this.kick();
     return marked.length;

@@ -169,9 +169,9 @@ export class LeaseService {
     return this.deps.revoker.revokeByHand(lease, actor);
   }
 
-  /** Marks for revocation every live lease under `prefix`, and starts revoking them; how many. */
-  async revokePrefix(prefix: string, actor: Actor): Promise<number> {
-    return this.deps.revoker.revokeUnder(prefix, actor);
+  /** Marks for revocation every live lease under `prefix` the caller may revoke, and starts revoking them; how many. */
+  async revokePrefix(prefix: string, caller: Principal, actor: Actor): Promise<number> {
+    return this.deps.revoker.revokeUnder(prefix, actor, (lease) => caller.grants.allows('dynamic', 'revoke', lease.backendKey));
   }
 
   /** The leases under `prefix` the caller may list, in (backend, id) order after `after`; `more` when the walk stopped early. */

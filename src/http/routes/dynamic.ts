@@ -198,10 +198,11 @@ export function dynamicRoutes(deps: { leases: LeaseService; auditor: RequestAudi
         if (problem) throw new InvalidKey(`prefix: ${problem}`);
         return prefix;
       },
-      // The backend at the prefix and every one under it.
-      scopes: (prefix) => [{ covering: `dynamic:revoke:${prefix}` }, { covering: `dynamic:revoke:${prefix}/**` }],
+      // A revoker of the backends under the prefix, or of the one at it; the leases it may not revoke are left alone.
+      scopes: (prefix, caller) =>
+        caller.grants.allows('dynamic', 'revoke', prefix) ? [] : [{ covering: `dynamic:revoke:${prefix}/**` }],
       async handle(prefix, req, res) {
-        const count = await leases.revokePrefix(prefix, auditor.actor(req, res));
+        const count = await leases.revokePrefix(prefix, principalOf(res), auditor.actor(req, res));
         auditor.committedWithWrite(res);
         res.status(202).json({ revoking: count });
       },

@@ -177,6 +177,7 @@ export class KnexDynamicStorage implements DynamicStorage {
     reason: RevokeReason,
     now: number,
     events: (lease: LeaseRecord) => readonly AuditEventInput[],
+    may: (lease: LeaseRecord) => boolean = () => true,
   ): Promise<LeaseRecord[]> {
     return inTransaction(this.knex, async (trx) => {
       let query = trx('leases').select('*').whereNull('revoke_reason').andWhere('expires_at', '>', now);
@@ -184,7 +185,10 @@ export class KnexDynamicStorage implements DynamicStorage {
       else if ('prefix' in target) query = whereUnder(query, 'backend_key', target.prefix);
       else query = query.whereRaw("token_chain LIKE ? ESCAPE '\\'", [`% ${target.jti.replace(/[\\%_]/g, (c) => `\\${c}`)} %`]);
       const rows = (await this.dialect.forUpdate(query)) as LeaseRow[];
-      const marked = rows.map(leaseOf).filter((lease) => !('jti' in target) || lease.tokenChain.includes(target.jti));
+      const marked = rows
+        .map(leaseOf)
+        .filter((lease) => !('jti' in target) || lease.tokenChain.includes(target.jti))
+        .filter(may);
       for (const lease of marked) {
         await trx('leases').where('id', lease.id).update({ revoke_reason: reason, revoke_at: now });
       }

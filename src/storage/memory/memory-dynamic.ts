@@ -70,6 +70,7 @@ export class MemoryDynamic implements DynamicStorage {
     reason: RevokeReason,
     now: number,
     events: (lease: LeaseRecord) => readonly AuditEventInput[],
+    may: (lease: LeaseRecord) => boolean = () => true,
   ): Promise<LeaseRecord[]> {
     const marked: LeaseRecord[] = [];
     for (const lease of this.leases.values()) {
@@ -80,7 +81,7 @@ export class MemoryDynamic implements DynamicStorage {
           : 'prefix' in target
             ? under(lease.backendKey, target.prefix)
             : lease.tokenChain.includes(target.jti);
-      if (!hit) continue;
+      if (!hit || !may(lease)) continue;
       const updated = { ...lease, revokeReason: reason, revokeAt: now };
       this.leases.set(lease.id, updated);
       marked.push(updated);
