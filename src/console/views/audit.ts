@@ -23,6 +23,13 @@ const ACTIONS = [
   'wrap.create',
   'wrap.unwrap',
   'wrap.expired',
+  'dynamic.configure',
+  'dynamic.delete',
+  'lease.create',
+  'lease.renew',
+  'lease.revoke',
+  'lease.revoked',
+  'lease.revoke_failed',
   'auth.denied',
 ];
 /** At most this many events are fetched for one view: ten pages. */
