@@ -434,6 +434,74 @@ describe('storage contract', async () => {
         assert.equal(await rotation.unfinishedRotation(), undefined);
       });
 
+      it('claims each due lease for one claimer at a time, and finishes or fails it only under that claim', async () => {
+        const dynamic = storage.dynamic;
+        const lease = (id: string, backendKey: string, expiresAt: number, chain: string[] = ['root']) => ({
+          id,
+          backendKey,
+          subject: 'task',
+          jti: chain[chain.length - 1] ?? null,
+          tokenChain: chain,
+          createdAt: T0,
+          expiresAt,
+          maxExpiresAt: T0 + HOUR,
+          revokeAt: expiresAt,
+          revokeReason: null,
+          attempts: 0,
+          lastError: null,
+          encrypted: sealedFor('k1', id),
+        });
+        await dynamic.putBackend(
+          {
+            key: 'team/db',
+            settings: { kind: 'redis', connection: { host: 'h', port: 1, username: 'u' }, defaultTtlSeconds: 60, maxTtlSeconds: 60 },
+            encrypted: sealedFor('k1', 'pw'),
+            createdAt: T0,
+            updatedAt: T0,
+          },
+          [event('dynamic.configure', 'team/db')],
+        );
+        for (let n = 0; n < 6; n++) await dynamic.createLease(lease(`lease_${n}`, 'team/db', T0 + 1_000), []);
+        await dynamic.createLease(lease('lease_later', 'team/db', T0 + 100_000, ['root', 'parent', 'child']), []);
+        await dynamic.createLease(lease('lease_other', 'team/dbx', T0 + 100_000), []);
+
+        const [a, b] = await Promise.all([dynamic.claimDue(T0 + 2_000, 60_000, 4), dynamic.claimDue(T0 + 2_000, 60_000, 4)]);
+        const claimed = [...a, ...b].map((l) => l.id).sort();
+        assert.deepEqual(claimed, ['lease_0', 'lease_1', 'lease_2', 'lease_3', 'lease_4', 'lease_5'], 'each due lease claimed once');
+        assert.deepEqual(await dynamic.claimDue(T0 + 2_000, 60_000, 10), [], 'nothing due while claimed');
+        assert.equal(await dynamic.deleteBackend('team/db', []), 'leased');
+
+        const [first, second] = [...a, ...b];
+        assert.ok(first && second);
+        assert.equal(await dynamic.finishRevocation({ ...first, claim: 'another' }, []), false, 'not under another claim');
+        assert.equal(await dynamic.finishRevocation(first, [event('lease.revoked', 'team/db')]), true);
+        assert.equal(await dynamic.findLease(first.id), undefined);
+        await dynamic.failRevocation(second, T0 + 10_000, 'the server cannot be reached', []);
+        const failed = await dynamic.findLease(second.id);
+        assert.deepEqual([failed?.revokeAt, failed?.attempts, failed?.lastError], [T0 + 10_000, 1, 'the server cannot be reached']);
+        assert.deepEqual(await dynamic.claimDue(T0 + 9_000, 60_000, 10), [], 'not before its retry');
+        // Claims that outlive their hold are taken over.
+        assert.equal((await dynamic.claimDue(T0 + 63_000, 60_000, 10)).length, 5);
+
+        const marked = await dynamic.markRevoked({ jti: 'parent' }, 'token', T0 + 2_000, (l) => [event('lease.revoke', l.backendKey)]);
+        assert.deepEqual(
+          marked.map((l) => l.id),
+          ['lease_later'],
+          'a lease drawn under a revoked ancestor',
+        );
+        assert.equal(
+          await dynamic.renewLease('lease_later', T0 + 3_000_000, T0 + 2_000, []),
+          false,
+          'a lease being revoked is not renewed',
+        );
+        const underPrefix = await dynamic.markRevoked({ prefix: 'team/db' }, 'revoked', T0 + 2_000, () => []);
+        assert.deepEqual(underPrefix, [], "whole segments: team/dbx is not under team/db, and team/db's are marked already");
+        assert.deepEqual(
+          (await dynamic.listLeases('team/dbx', undefined, 10)).map((l) => l.id),
+          ['lease_other'],
+        );
+      });
+
       it('adds the first signing key once, supersedes and extends keys as rotations say, and re-wraps their private halves', async () => {
         const keys = storage.signingKeys;
         const key = (kid: string, signFrom: number, createdAt = T0) => ({
