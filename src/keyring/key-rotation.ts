@@ -20,9 +20,11 @@ export interface WrappedVersion {
 /** What a rotation needs of storage. */
 export interface KeyRotationStorage {
   /**
-   * How many encrypted values each key wraps: secret versions, and the wraps not
-   * yet unwrapped (rotation leaves those, which end within their ttl, but a
-   * key must not be retired under them). Signing keys are counted apart.
+   * How many encrypted values each key wraps: secret versions, dynamic
+   * backends' administrative passwords, and the wraps not yet unwrapped and
+   * leases not yet revoked (rotation leaves those, which end within their
+   * ttl, but a key must not be retired under them). Signing keys are
+   * counted apart.
    */
   countByKeyId(): Promise<Map<string, number>>;
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */
@@ -33,6 +35,10 @@ export interface KeyRotationStorage {
   wrappedSigningKeys(): Promise<Array<{ kid: string; encrypted: EncryptedValue }>>;
   /** Replaces a signing key's wrapped private half if it is still wrapped by the key it was read with. */
   replaceWrappedSigningKey(kid: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void>;
+  /** The administrative passwords of the dynamic backends, each wrapped like a data key. */
+  wrappedBackendPasswords(): Promise<Array<{ key: string; encrypted: EncryptedValue }>>;
+  /** Replaces a backend's wrapped password if it is still wrapped by the key it was read with. */
+  replaceWrappedBackendPassword(key: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void>;
   /** The key a rotation that has not finished was moving rows to. */
   unfinishedRotation(): Promise<string | undefined>;
   beginRotation(targetKeyId: string): Promise<void>;
@@ -99,6 +105,13 @@ export async function rotateKeys(deps: {
   for (const { kid, encrypted } of await store.wrappedSigningKeys()) {
     if (encrypted.keyId === targetKeyId) continue;
     await store.replaceWrappedSigningKey(kid, encrypted.keyId, await envelope.rewrap(encrypted, { signingKid: kid }));
+    done += 1;
+    report();
+  }
+  // The dynamic backends' administrative passwords, one per backend.
+  for (const { key, encrypted } of await store.wrappedBackendPasswords()) {
+    if (encrypted.keyId === targetKeyId) continue;
+    await store.replaceWrappedBackendPassword(key, encrypted.keyId, await envelope.rewrap(encrypted, { dynamicBackend: key }));
     done += 1;
     report();
   }

@@ -1,4 +1,4 @@
-/** keys rotate on both databases: the second pass catches what replicas wrote under the old key meanwhile. */
+/** keys rotate on both databases: the second pass catches what replicas wrote under the old key meanwhile; backends' passwords move too. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, it } from 'node:test';
@@ -14,6 +14,12 @@ describeEachDialect('key rotation', (dialect) => {
 
   before(async () => {
     for (let n = 0; n < 6; n++) await svc.services.secrets.put(`rot/${n}`, { n }, svc.clock.now() + 3_600_000, {}, TEST_ACTOR);
+    const { leases } = svc.services;
+    const backend = leases.checkBackend({
+      kind: 'redis',
+      connection: { host: '127.0.0.1', port: 6379, username: 'admin', password: 'rot-admin-pw' },
+    });
+    await leases.configure('rot/redis', backend, TEST_ACTOR);
   });
 
   it('re-wraps a version written under the old key behind the first pass', async () => {
@@ -49,5 +55,7 @@ describeEachDialect('key rotation', (dialect) => {
     assert.deepEqual([...counts.keys()], [result.targetKeyId], `versions still under ${oldKeyId}`);
     assert.deepEqual((await svc.services.secrets.get('a/late')).value, { late: true });
     assert.deepEqual((await svc.services.secrets.get('rot/3')).value, { n: 3 });
+    // A dynamic backend's administrative password is re-wrapped with the versions.
+    assert.equal((await svc.services.leases.open('rot/redis')).adminPassword, 'rot-admin-pw');
   });
 });

@@ -199,8 +199,7 @@ export function dynamicRoutes(deps: { leases: LeaseService; auditor: RequestAudi
         return prefix;
       },
       // A revoker of the backends under the prefix, or of the one at it; the leases it may not revoke are left alone.
-      scopes: (prefix, caller) =>
-        caller.grants.allows('dynamic', 'revoke', prefix) ? [] : [{ covering: `dynamic:revoke:${prefix}/**` }],
+      scopes: (prefix, caller) => (caller.grants.allows('dynamic', 'revoke', prefix) ? [] : [{ covering: `dynamic:revoke:${prefix}/**` }]),
       async handle(prefix, req, res) {
         const count = await leases.revokePrefix(prefix, principalOf(res), auditor.actor(req, res));
         auditor.committedWithWrite(res);

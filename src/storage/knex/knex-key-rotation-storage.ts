@@ -25,8 +25,8 @@ export class KnexKeyRotationStorage implements KeyRotationStorage {
    */
   async countByKeyId(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const table of ['secret_versions', 'wraps']) {
-      if (table === 'wraps' && !(await this.knex.schema.hasTable('wraps'))) continue;
+    for (const table of ['secret_versions', 'wraps', 'dynamic_backends', 'leases']) {
+      if (table !== 'secret_versions' && !(await this.knex.schema.hasTable(table))) continue;
       const rows: Array<{ kek_id: string; n: number | string }> = await this.knex(table)
         .select('kek_id')
         .count({ n: '*' })
@@ -52,6 +52,20 @@ export class KnexKeyRotationStorage implements KeyRotationStorage {
         .where({ kid })
         .update({ private_key: serializeEncrypted(encrypted) });
     });
+  }
+
+  async wrappedBackendPasswords(): Promise<Array<{ key: string; encrypted: EncryptedValue }>> {
+    if (!(await this.knex.schema.hasTable('dynamic_backends'))) return [];
+    const rows = await this.knex<{ key: string; kek_id: string; wrapped_key: Buffer; ciphertext: Buffer }>('dynamic_backends')
+      .select('key', 'kek_id', 'wrapped_key', 'ciphertext')
+      .orderBy('key');
+    return rows.map((row) => ({ key: row.key, encrypted: { keyId: row.kek_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext } }));
+  }
+
+  async replaceWrappedBackendPassword(key: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void> {
+    await this.knex('dynamic_backends')
+      .where({ key, kek_id: previousKeyId })
+      .update({ kek_id: encrypted.keyId, wrapped_key: encrypted.wrappedKey });
   }
 
   /** Versions not wrapped by `keyId`, after the cursor, in (key, version) order. */

@@ -1,6 +1,7 @@
 /** Dynamic backends and leases in memory: one process, so a claim needs no lock, only the same checks as the databases. */
 import { randomBytes } from 'node:crypto';
 import type { AuditEventInput } from '../../audit/audit-event';
+import type { EncryptedValue } from '../../crypto/envelope';
 import type { BackendRecord, ClaimedLease, DynamicStorage, LeaseRecord, RevokeReason } from '../../dynamic/dynamic-storage';
 import type { MemoryAudit } from './memory-audit';
 
@@ -13,6 +14,20 @@ export class MemoryDynamic implements DynamicStorage {
   private readonly leases = new Map<string, LeaseRecord & { claim?: string }>();
 
   constructor(private readonly audit: Pick<MemoryAudit, 'stage'>) {}
+
+  /** What key rotation reaches into: each backend's sealed password, and each lease's sealed revocation data. */
+  sealedPasswords(): Array<{ key: string; encrypted: EncryptedValue }> {
+    return [...this.backends.values()].map((backend) => ({ key: backend.key, encrypted: backend.encrypted }));
+  }
+
+  replaceSealedPassword(key: string, previousKeyId: string, encrypted: EncryptedValue): void {
+    const backend = this.backends.get(key);
+    if (backend?.encrypted.keyId === previousKeyId) this.backends.set(key, { ...backend, encrypted });
+  }
+
+  sealedLeases(): EncryptedValue[] {
+    return [...this.leases.values()].map((lease) => lease.encrypted);
+  }
 
   async putBackend(record: BackendRecord, events: readonly AuditEventInput[]): Promise<boolean> {
     const existing = this.backends.get(record.key);

@@ -1,6 +1,7 @@
 /** Key rotation over the secrets held in memory. */
 import type { EncryptedValue } from '../../crypto/envelope';
 import type { KeyRotationStorage, WrappedVersion } from '../../keyring/key-rotation';
+import type { MemoryDynamic } from './memory-dynamic';
 import type { MemorySigningKeys } from './memory-signing-keys';
 
 /** What rotation reaches into: every encrypted secret version, by key and version. */
@@ -18,7 +19,16 @@ export class MemoryKeyRotation implements KeyRotationStorage {
     /** The other encrypted values a key wraps (wraps not yet taken): counted, never re-wrapped. */
     private readonly others: () => readonly EncryptedValue[],
     private readonly signingKeys: MemorySigningKeys,
+    private readonly dynamic: MemoryDynamic,
   ) {}
+
+  async wrappedBackendPasswords(): Promise<Array<{ key: string; encrypted: EncryptedValue }>> {
+    return this.dynamic.sealedPasswords();
+  }
+
+  async replaceWrappedBackendPassword(key: string, previousKeyId: string, encrypted: EncryptedValue): Promise<void> {
+    this.dynamic.replaceSealedPassword(key, previousKeyId, encrypted);
+  }
 
   async wrappedSigningKeys(): Promise<Array<{ kid: string; encrypted: EncryptedValue }>> {
     return this.signingKeys.wrapped();
@@ -30,7 +40,13 @@ export class MemoryKeyRotation implements KeyRotationStorage {
 
   async countByKeyId(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const encrypted of [...this.versions.versions().map((v) => v.encrypted), ...this.others()]) {
+    const sealed = [
+      ...this.versions.versions().map((v) => v.encrypted),
+      ...this.others(),
+      ...this.dynamic.sealedPasswords().map((p) => p.encrypted),
+      ...this.dynamic.sealedLeases(),
+    ];
+    for (const encrypted of sealed) {
       counts.set(encrypted.keyId, (counts.get(encrypted.keyId) ?? 0) + 1);
     }
     return counts;

@@ -36,7 +36,7 @@ export class MemoryStorage implements Storage {
     this.wraps = new MemoryWraps(this.audit);
     this.trust = new MemoryTrust(this.audit);
     this.dynamic = new MemoryDynamic(this.audit);
-    this.keyRotation = new MemoryKeyRotation(this.secrets, () => this.wraps.sealedValues(), this.signingKeys);
+    this.keyRotation = new MemoryKeyRotation(this.secrets, () => this.wraps.sealedValues(), this.signingKeys, this.dynamic);
   }
 
   async listingKey(): Promise<Buffer> {
