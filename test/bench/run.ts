@@ -3,7 +3,7 @@
  * run on this machine, printed as a markdown table and written as JSON and
  * an SVG chart. `--smoke` runs everything briefly once, to keep the
  * harness working; `--out DIR` chooses where the files go; `--only WORD`
- * runs the steps whose name holds WORD (baselines, SQLite, sweeper, growth, PostgreSQL, signers).
+ * runs the steps whose name holds WORD (baselines, SQLite, sweeper, growth, PostgreSQL, signers, leases).
  * Baselines 2 and 3 are measured in the SQLite step, alternating with the
  * service's GET, whose targets are ratios of them.
  */
@@ -21,6 +21,7 @@ import {
   type ScenarioResult,
 } from './scenarios';
 import { signerScenarios } from './signer-scenarios';
+import { leaseScenarios } from './lease-scenarios';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   await step('SQLite grown (growth)', () => growthScenarios(settings));
   await step('scoped-secrets on PostgreSQL', () => postgresScenarios(settings));
   await step('token signers', () => signerScenarios(settings));
+  await step('dynamic secrets (leases)', () => leaseScenarios(settings));
 
   const summaries: Summary[] = results.map(summarize);
   const header = `scoped-secrets benchmark, ${started.toISOString().slice(0, 10)}, ${os.cpus().length} cores, node ${process.version}, autocannon in-process, ${settings.connections} connections, ${settings.repetitions}× ${settings.durationSeconds} s after ${settings.warmupSeconds} s warm-up${smoke ? ' (smoke run)' : ''}`;

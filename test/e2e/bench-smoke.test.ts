@@ -37,6 +37,8 @@ describe('benchmark harness', () => {
       'mint (KMS stand-in signer)',
       'GET (keyring signer, ES256)',
       'GET (KMS stand-in signer)',
+      'lease drawn (PostgreSQL backend)',
+      'lease revoked (PostgreSQL backend)',
     ]) {
       assert.ok(result.stdout.includes(name), `the table has no row for ${name}`);
     }
