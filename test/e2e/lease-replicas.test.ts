@@ -111,7 +111,7 @@ describe('lease revocation across replicas', async () => {
         60_000,
         'the revocations in the audit chain',
       );
-      const events = (await knex('audit_events').where({ action: 'lease.revoked' }).select('detail')) as Array<{ detail: string }>;
+      const events: Array<{ detail: string }> = await knex('audit_events').where({ action: 'lease.revoked' }).select('detail');
       const leaseIds = events.map((event) => event.detail.split(' ')[0]);
       assert.equal(leaseIds.length, LEASES, 'one lease.revoked event per lease');
       assert.equal(new Set(leaseIds).size, LEASES);
