@@ -181,5 +181,8 @@ describe('the README, run top to bottom', () => {
     assert.match(result.stdout, /^pushing as \*\*\* with key \*\*\*$/m, 'run reads a whole prefix');
     assert.match(result.stdout, /^600 app\.yaml$/m, 'inject writes a file only its owner reads');
     assert.match(result.stdout, /^database copied$/m, 'the SQLite backup is taken');
+    assert.equal(result.stdout.match(/^quarterly$/gm)?.length, 2, 'run --lease reads through PostgreSQL and Redis credentials');
+    assert.match(result.stdout, /^an AMQP URL of \d+ characters$/m, 'run --lease draws a RabbitMQ credential');
+    assert.match(result.stdout, /^\{"leases":\[\]\}$/m, 'no lease is left once run has exited');
   });
 });
