@@ -43,9 +43,9 @@ export async function leaseScenarios(settings: BenchSettings): Promise<ScenarioR
       return listed.leases.length;
     };
     const started = process.hrtime.bigint();
-    const marked = (await (
-      await fetch(`${server.url}/v1/leases/revoke`, { method: 'POST', headers, body: JSON.stringify({ prefix: 'bench' }) })
-    ).json()) as { revoking: number };
+    const revoke = await fetch(`${server.url}/v1/leases/revoke`, { method: 'POST', headers, body: JSON.stringify({ prefix: 'bench' }) });
+    if (revoke.status !== 202) throw new Error(`revoking by prefix answered ${revoke.status}: ${await revoke.text()}`);
+    const marked = (await revoke.json()) as { revoking: number };
     await waitFor(async () => ((await live()) === 0 ? true : undefined), 600_000, 'every lease to be revoked');
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const revocations: LoadResult = { rps: marked.revoking / seconds, p50: 0, p99: 0, p999: 0, errors: 0, non2xx: 0, loadGeneratorCpu: 0 };

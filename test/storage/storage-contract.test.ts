@@ -502,6 +502,34 @@ describe('storage contract', async () => {
         );
       });
 
+      it('marks six hundred leases for revocation at once, each with its event', async () => {
+        const dynamic = storage.dynamic;
+        for (let n = 0; n < 600; n++) {
+          await dynamic.createLease(
+            {
+              id: `lease_bulk_${String(n).padStart(3, '0')}`,
+              backendKey: 'bulk/db',
+              subject: 'task',
+              jti: 'j',
+              tokenChain: ['j'],
+              createdAt: T0,
+              expiresAt: T0 + HOUR,
+              maxExpiresAt: T0 + HOUR,
+              revokeAt: T0 + HOUR,
+              revokeReason: null,
+              attempts: 0,
+              lastError: null,
+              encrypted: sealedFor('k1', `bulk-${n}`),
+            },
+            [],
+          );
+        }
+        const marked = await dynamic.markRevoked({ prefix: 'bulk' }, 'revoked', T0, (l) => [event('lease.revoke', l.backendKey)]);
+        assert.equal(marked.length, 600);
+        await moveStaged();
+        assert.equal((await storage.audit.query({ key: 'bulk/db', limit: 1000 })).length, 600);
+      });
+
       it('adds the first signing key once, supersedes and extends keys as rotations say, and re-wraps their private halves', async () => {
         const keys = storage.signingKeys;
         const key = (kid: string, signFrom: number, createdAt = T0) => ({
