@@ -15,6 +15,12 @@ export interface BackendRecord {
 /** Why a lease is being revoked before its expiry: by hand, or because a token that drew it (or an ancestor) was revoked. */
 export type RevokeReason = 'revoked' | 'token';
 
+/** Which live leases a revocation marks: one by id, every one under a prefix, or every one a token (or a token derived from it) drew. */
+export type LeaseTarget = { readonly id: string } | { readonly prefix: string } | { readonly jti: string };
+
+/** The events a marked lease's revocation request commits with. */
+export type MarkEvents = (lease: LeaseRecord) => readonly AuditEventInput[];
+
 export interface LeaseRecord {
   readonly id: string;
   readonly backendKey: string;
@@ -57,15 +63,14 @@ export interface DynamicStorage {
   /** Moves a live lease's expiry, with its event; false when it is no longer live (revoked, pending or gone). */
   renewLease(id: string, expiresAt: number, now: number, events: readonly AuditEventInput[]): Promise<boolean>;
   /**
-   * Marks live leases for revocation now: one by id, every one under a
-   * prefix, or every one a token in `chain` drew; of those, only the ones
-   * `may` allows (a caller's scopes).
+   * Marks the live leases `target` names for revocation now; of those,
+   * only the ones `may` allows (a caller's scopes).
    */
   markRevoked(
-    target: { id: string } | { prefix: string } | { jti: string },
+    target: LeaseTarget,
     reason: RevokeReason,
     now: number,
-    events: (lease: LeaseRecord) => readonly AuditEventInput[],
+    events: MarkEvents,
     may?: (lease: LeaseRecord) => boolean,
   ): Promise<LeaseRecord[]>;
   /**

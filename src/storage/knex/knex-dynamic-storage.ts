@@ -3,7 +3,15 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuditEventInput } from '../../audit/audit-event';
 import type { BackendSettings } from '../../dynamic/backend-kind';
-import type { BackendRecord, ClaimedLease, DynamicStorage, LeaseRecord, RevokeReason } from '../../dynamic/dynamic-storage';
+import type {
+  BackendRecord,
+  ClaimedLease,
+  DynamicStorage,
+  LeaseRecord,
+  LeaseTarget,
+  MarkEvents,
+  RevokeReason,
+} from '../../dynamic/dynamic-storage';
 import { stageEvents } from './audit-outbox';
 import type { KnexDialect } from './knex-dialect';
 import { inTransaction } from './transactions';
@@ -173,10 +181,10 @@ export class KnexDynamicStorage implements DynamicStorage {
   }
 
   markRevoked(
-    target: { id: string } | { prefix: string } | { jti: string },
+    target: LeaseTarget,
     reason: RevokeReason,
     now: number,
-    events: (lease: LeaseRecord) => readonly AuditEventInput[],
+    events: MarkEvents,
     may: (lease: LeaseRecord) => boolean = () => true,
   ): Promise<LeaseRecord[]> {
     return inTransaction(this.knex, async (trx) => {

@@ -2,7 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEventInput } from '../../audit/audit-event';
 import type { EncryptedValue } from '../../crypto/envelope';
-import type { BackendRecord, ClaimedLease, DynamicStorage, LeaseRecord, RevokeReason } from '../../dynamic/dynamic-storage';
+import type {
+  BackendRecord,
+  ClaimedLease,
+  DynamicStorage,
+  LeaseRecord,
+  LeaseTarget,
+  MarkEvents,
+  RevokeReason,
+} from '../../dynamic/dynamic-storage';
 import type { MemoryAudit } from './memory-audit';
 
 const under = (key: string, prefix: string) => prefix === '' || key === prefix || key.startsWith(`${prefix}/`);
@@ -81,10 +89,10 @@ export class MemoryDynamic implements DynamicStorage {
   }
 
   async markRevoked(
-    target: { id: string } | { prefix: string } | { jti: string },
+    target: LeaseTarget,
     reason: RevokeReason,
     now: number,
-    events: (lease: LeaseRecord) => readonly AuditEventInput[],
+    events: MarkEvents,
     may: (lease: LeaseRecord) => boolean = () => true,
   ): Promise<LeaseRecord[]> {
     const marked: LeaseRecord[] = [];
