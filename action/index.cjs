@@ -486,6 +486,17 @@ var SecretsClient = class {
   revokeToken(jti) {
     return this.request("POST", "/v1/tokens/revoke", { body: { jti } });
   }
+  /** A new credential from a dynamic backend, and its lease; `ttl` in seconds, the backend's default without it. */
+  drawCredential(key, ttl) {
+    return this.request("POST", `/v1/creds/${key}`, { body: ttl === void 0 ? {} : { ttl } });
+  }
+  renewLease(id, ttl) {
+    return this.request("POST", `/v1/leases/${id}/renew`, { body: ttl === void 0 ? {} : { ttl } });
+  }
+  /** Revokes the lease: true when its credential is gone, false when the revocation is pending at the server. */
+  async revokeLease(id) {
+    return await this.request("DELETE", `/v1/leases/${id}`) === void 0;
+  }
 };
 
 // src/cli/client/id-token-sources.ts

@@ -214,6 +214,7 @@ describe('the command line for a newcomer', () => {
       assert.match(verdict.head, /^ahead1\./);
       assert.deepEqual(Object.keys(JSON.parse(cli(['sweep', '--json']).stdout)).sort(), [
         'audit events',
+        'leases',
         'revocations',
         'secrets',
         'signing keys',

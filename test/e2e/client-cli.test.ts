@@ -74,7 +74,7 @@ describe('client commands, run and proxy', () => {
       const me = quiet(['whoami']);
       assert.match(
         me.stdout,
-        /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\* trust:\*:\*\* wrap:value:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/,
+        /^subject {2}root\nscopes {3}secret:\*:\*\* token:\*:\*\* audit:read:\*\* trust:\*:\*\* wrap:value:\*\* dynamic:\*:\*\*\nexpires {2}\d{4}-.*\njti {6}[0-9a-f]{32}\n$/,
       );
       assert.equal(JSON.parse(quiet(['whoami', '--json']).stdout).subject, 'root');
       const missing = cli(['get', 'ci/missing']);

@@ -110,7 +110,7 @@ describe('the admin console in a real browser (chromium)', () => {
       await signIn(rootToken);
       const header = page.locator('header');
       await header.getByText('root', { exact: true }).waitFor();
-      await header.getByText('5 scopes').waitFor();
+      await header.getByText('6 scopes').waitFor();
       assert.match((await header.locator('.time-left').textContent()) ?? '', /^expires in \d+ d$/);
       assert.equal(await page.evaluate('sessionStorage.length'), 1);
       assert.equal(await page.evaluate('localStorage.length + document.cookie.length'), 0);

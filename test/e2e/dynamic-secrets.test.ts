@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
 import { kindServer } from '../support/dynamic-servers';
 import { openSession, useCredential, type DrawnCredential, type KindName } from '../support/lease-clients';
-import { runCliAsync, startServer, waitFor, type RunningServer } from '../support/processes';
+import { runCliAsync, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
 
 const KINDS: KindName[] = ['postgresql', 'mariadb', 'redis', 'rabbitmq'];
 const LEASE_CLIENT = path.resolve(__dirname, '..', 'support', 'lease-clients.js');
@@ -138,6 +138,60 @@ describe('dynamic secrets on the real servers', () => {
       });
     });
   }
+
+  it('lets a task draw through the auth proxy only when it allows dynamic:lease, and revokes the lease with the task token', async () => {
+    const target = kindServer('redis');
+    const key = 'team/dynamic/redis';
+    const task = await derive(root, [`dynamic:lease:${key}`]);
+    const tokenFile = path.join(cwd, 'task.token');
+    fs.writeFileSync(tokenFile, task.token, { mode: 0o600 });
+    const proxyUrl = async (allow: string[]) => {
+      const proxy = startCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', server.url, '--token-file', tokenFile, ...allow], {
+        cwd,
+        env: {},
+      });
+      const port = await waitFor(
+        async () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(proxy.output.stdout + proxy.output.stderr)?.[1],
+        10_000,
+        'the proxy',
+      );
+      return { url: `http://127.0.0.1:${port}`, stop: async () => (proxy.child.kill('SIGTERM'), await proxy.exited) };
+    };
+    const readOnly = await proxyUrl([]);
+    try {
+      const refused = await fetch(`${readOnly.url}/v1/creds/${key}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(refused.status, 403);
+      assert.match(await refused.text(), /--allow dynamic:lease/);
+    } finally {
+      await readOnly.stop();
+    }
+    const drawing = await proxyUrl(['--allow', 'dynamic:lease']);
+    try {
+      const drawn = await fetch(`${drawing.url}/v1/creds/${key}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(drawn.status, 201);
+      const { credential } = (await drawn.json()) as { credential: DrawnCredential };
+      passwords.push(credential.password);
+      assert.equal(await useCredential('redis', credential), 'item');
+      assert.equal((await api('POST', '/v1/tokens/revoke', root, { jti: task.jti })).status, 204);
+      await waitFor(
+        async () => ((await target.exists(credential.username)) ? undefined : true),
+        30_000,
+        'the lease to be revoked with the task token',
+      );
+      await assert.rejects(useCredential('redis', credential));
+    } finally {
+      await drawing.stop();
+      fs.rmSync(tokenFile);
+    }
+  });
 
   it('never writes a password, administrative or drawn, to its output, its files or the audit trail', async () => {
     const audit = await api('GET', '/v1/audit?limit=1000', root);

@@ -127,7 +127,7 @@ describe('scoped-secrets serve', () => {
     assert.equal(sweep.status, 0, sweep.stderr);
     assert.match(
       sweep.stdout,
-      /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ wraps\npurged \d+ audit events\npurged \d+ signing keys\n$/,
+      /^purged \d+ secrets\npurged \d+ revocations\npurged \d+ wraps\npurged \d+ audit events\npurged \d+ signing keys\npurged \d+ leases\n$/,
     );
   });
 
