@@ -36,7 +36,11 @@ describe('source boundaries', () => {
   });
 
   it('keeps SQL, knex, better-sqlite3 and the choice of database inside src/storage', () => {
-    const outside = files.filter((file) => !relative(file).startsWith(`storage${path.sep}`) && relative(file) !== 'config.ts');
+    // The dynamic backends' kinds speak SQL to the databases they make users on: servers the service manages, not its storage.
+    const managed = `dynamic${path.sep}kinds${path.sep}`;
+    const outside = files.filter(
+      (file) => !relative(file).startsWith(`storage${path.sep}`) && !relative(file).startsWith(managed) && relative(file) !== 'config.ts',
+    );
     const offenders = outside.flatMap((file) => {
       const text = fs.readFileSync(file, 'utf8');
       const found = [
