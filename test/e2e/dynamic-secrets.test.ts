@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
 import { kindServer } from '../support/dynamic-servers';
-import { openSession, useCredential, type DrawnCredential, type KindName } from '../support/lease-clients';
+import { openSession, sessionEnded, useCredential, type DrawnCredential, type KindName } from '../support/lease-clients';
 import { runCliAsync, startCli, startServer, waitFor, type RunningServer } from '../support/processes';
 
 const KINDS: KindName[] = ['postgresql', 'mariadb', 'redis', 'rabbitmq'];
@@ -97,7 +97,7 @@ describe('dynamic secrets on the real servers', () => {
         assert.equal(await useCredential(kind, drawn.credential), 'item');
         const session = await openSession(kind, drawn.credential);
         assert.equal((await api('DELETE', `/v1/leases/${drawn.lease.id}`, root)).status, 204);
-        await session.closed;
+        await sessionEnded(session);
         await assertGone(drawn.credential);
         assert.deepEqual(await leaseIds(key), []);
       });
@@ -106,7 +106,7 @@ describe('dynamic secrets on the real servers', () => {
         const drawn = await draw(key, root, 2);
         assert.equal(await useCredential(kind, drawn.credential), 'item');
         const session = await openSession(kind, drawn.credential);
-        await session.closed;
+        await sessionEnded(session);
         await waitFor(async () => ((await leaseIds(key)).length === 0 ? true : undefined), 30_000, 'the lease to be revoked');
         await assertGone(drawn.credential);
       });
@@ -117,7 +117,7 @@ describe('dynamic secrets on the real servers', () => {
         const drawn = await draw(key, child.token);
         const session = await openSession(kind, drawn.credential);
         assert.equal((await api('POST', '/v1/tokens/revoke', root, { jti: parent.jti })).status, 204);
-        await session.closed;
+        await sessionEnded(session);
         await waitFor(async () => ((await leaseIds(key)).length === 0 ? true : undefined), 30_000, 'the lease to be revoked');
         await assertGone(drawn.credential);
       });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
 import { kindServer } from '../support/dynamic-servers';
-import { openSession, useCredential, type DrawnCredential } from '../support/lease-clients';
+import { openSession, sessionEnded, useCredential, type DrawnCredential } from '../support/lease-clients';
 import { startServer, waitFor, type RunningServer } from '../support/processes';
 import { TcpRelay } from '../support/tcp-relay';
 
@@ -89,7 +89,7 @@ describe('a dynamic backend whose server is down', () => {
     relay.heal();
     // A draw during the outage may have made its user before the server stopped answering: its lease is revoked too.
     await waitFor(async () => ((await leases()).length === 0 ? true : undefined), 90_000, 'the revocations to complete');
-    await session.closed;
+    await sessionEnded(session);
     await assert.rejects(useCredential('postgresql', drawn.credential));
     assert.equal(await target.exists(drawn.credential.username), false);
     assert.equal(await target.sessions(drawn.credential.username), 0);

@@ -76,6 +76,19 @@ export async function useCredential(kind: KindName, credential: DrawnCredential)
   }
 }
 
+/** The session's end, or a failure naming it after 30 s: a session the revocation left open must fail the test, not hang it. */
+export async function sessionEnded(session: OpenSession): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the session was still open 30 s after the revocation')), 30_000);
+  });
+  try {
+    await Promise.race([session.closed, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function openSession(kind: KindName, credential: DrawnCredential): Promise<OpenSession> {
   switch (kind) {
     case 'postgresql': {
@@ -92,9 +105,12 @@ export async function openSession(kind: KindName, credential: DrawnCredential): 
       const closed = new Promise<void>((resolve) => {
         db.on('error', () => resolve());
         db.on('end', () => resolve());
+        // A query waits on the connection, so that its end is noticed: a killed connection fails the query, and may raise no 'error'.
+        db.query('SELECT SLEEP(60)').then(
+          () => undefined,
+          () => resolve(),
+        );
       });
-      // mysql2 notices a killed connection on its next read: keep one waiting.
-      void db.query('SELECT SLEEP(60)').catch(() => undefined);
       return { closed, close: () => db.end().catch(() => undefined) };
     }
     case 'redis': {
