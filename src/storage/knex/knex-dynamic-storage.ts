@@ -205,7 +205,11 @@ export class KnexDynamicStorage implements DynamicStorage {
     });
   }
 
-  claimDue(now: number, holdMs: number, limit: number, only?: { id: string }): Promise<ClaimedLease[]> {
+  async claimDue(now: number, holdMs: number, limit: number, only?: { id: string }): Promise<ClaimedLease[]> {
+    // Most runs find nothing due: a read says so without a write (on SQLite the serving connection then writes nothing).
+    const due = this.knex('leases').where('revoke_at', '<=', now).select('id').limit(1);
+    if (only) due.andWhere('id', only.id);
+    if (((await due) as unknown[]).length === 0) return [];
     return inTransaction(this.knex, async (trx) => {
       const claim = randomBytes(12).toString('base64url');
       const filter = only ? ' AND id = ?' : '';
