@@ -658,17 +658,28 @@ function secretLine(line, number, fromKeys, bindings) {
   if (!VARIABLE_NAME.test(name)) throw new InputError(`${where}: ${JSON.stringify(name)} is not a variable name`);
   bindings.push({ name, key, field });
 }
+function leaseLine(line, number) {
+  const where = `leases, line ${number}`;
+  const [key = "", prefix, ...rest] = line.split("|").map((part) => part.trim());
+  if (rest.length > 0) throw new InputError(`${where}: one | at most (KEY | PREFIX)`);
+  const problem = keyProblem(key);
+  if (problem) throw new InputError(`${where}: ${problem}`);
+  if (prefix !== void 0 && !VARIABLE_NAME.test(prefix)) throw new InputError(`${where}: ${JSON.stringify(prefix)} cannot start a variable name`);
+  return { key, prefix: prefix === void 0 ? "" : `${prefix}_` };
+}
+function lines(text) {
+  return (text ?? "").split(/\r?\n|;/).map((raw, index) => [raw.trim(), index + 1]).filter(([line]) => line !== "" && !line.startsWith("#"));
+}
 function readInputs(env) {
   const url = input(env, "url");
   if (url === void 0) throw new InputError("the input url is required: the address of the secrets service");
   const secrets = input(env, "secrets");
-  if (secrets === void 0) throw new InputError("the input secrets is required: one secret per line");
+  const leases = input(env, "leases");
+  if (secrets === void 0 && leases === void 0)
+    throw new InputError("the input secrets (one secret per line) or leases (one dynamic backend per line) is required");
   const fromKeys = [];
   const bindings = [];
-  for (const [index, raw] of secrets.split(/\r?\n|;/).entries()) {
-    const line = raw.trim();
-    if (line !== "" && !line.startsWith("#")) secretLine(line, index + 1, fromKeys, bindings);
-  }
+  for (const [line, number] of lines(secrets)) secretLine(line, number, fromKeys, bindings);
   const allowEnv = (input(env, "allow-env") ?? "").split(/[\s,]+/).filter((name) => name !== "");
   return {
     url,
@@ -677,9 +688,77 @@ function readInputs(env) {
     trustRule: input(env, "trust-rule"),
     audience: input(env, "audience") ?? "scoped-secrets",
     token: input(env, "token"),
-    allowEnv: new Set(allowEnv)
+    allowEnv: new Set(allowEnv),
+    leases: lines(leases).map(([line, number]) => leaseLine(line, number))
   };
 }
+
+// src/cli/run/held-leases.ts
+var MAX_RENEW_WAIT_MS = 10 * 6e4;
+var MIN_RENEW_WAIT_MS = 1e3;
+var HeldLeases = class {
+  constructor(client, warn) {
+    this.client = client;
+    this.warn = warn;
+  }
+  client;
+  warn;
+  held = [];
+  released = false;
+  /** Draws one credential per key, in order; on any failure the ones drawn are revoked and the failure thrown. */
+  async draw(keys) {
+    const fields = /* @__PURE__ */ new Map();
+    try {
+      for (const key of keys) {
+        const drawn = await this.client.drawCredential(key);
+        this.held.push({ key, drawn });
+        const { username, password, url } = drawn.credential;
+        fields.set(key, { username, password, ...url === void 0 ? {} : { url } });
+      }
+    } catch (error) {
+      await this.release();
+      throw error;
+    }
+    return fields;
+  }
+  /** The ids of the leases held, in the order drawn. */
+  ids() {
+    return this.held.map((entry) => entry.drawn.lease.id);
+  }
+  /** Starts renewing each lease while the command runs. */
+  keepRenewed() {
+    for (const entry of this.held) this.schedule(entry);
+  }
+  /** Revokes every lease held; a failure is reported, never thrown, so that the command's own exit status stands. */
+  async release() {
+    if (this.released) return;
+    this.released = true;
+    for (const entry of this.held) {
+      clearTimeout(entry.timer);
+      try {
+        const done = await this.client.revokeLease(entry.drawn.lease.id);
+        if (!done) this.warn(`the lease of ${entry.key} is being revoked: its server did not answer, and the service retries`);
+      } catch (error) {
+        this.warn(`could not revoke the lease of ${entry.key} (${error.message}): it ends at ${entry.drawn.lease.expires}`);
+      }
+    }
+  }
+  schedule(entry) {
+    const left = Date.parse(entry.drawn.lease.expires) - Date.now();
+    const wait = Math.min(Math.max(left / 2, MIN_RENEW_WAIT_MS), MAX_RENEW_WAIT_MS);
+    if (Date.parse(entry.drawn.lease.renewableUntil) <= Date.parse(entry.drawn.lease.expires)) return;
+    entry.timer = setTimeout(() => {
+      this.client.renewLease(entry.drawn.lease.id).then(
+        (lease) => {
+          if (this.released) return;
+          entry.drawn = { ...entry.drawn, lease };
+          this.schedule(entry);
+        },
+        (error) => this.warn(`could not renew the lease of ${entry.key} (${error.message}): it ends at ${entry.drawn.lease.expires}`)
+      );
+    }, wait).unref();
+  }
+};
 
 // src/cli/action/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
@@ -709,8 +788,8 @@ function appendEntries(env, variable, entries) {
 }
 
 // src/cli/action/run-action.ts
-async function runAction(env, write2) {
-  const inputs = readInputs(env);
+var LEASES_STATE = "leases";
+async function clientFor(inputs, env, write2) {
   const url = serviceUrl({ SECRETS_URL: inputs.url });
   let token = inputs.token;
   if (token === void 0) {
@@ -718,7 +797,13 @@ async function runAction(env, write2) {
     token = (await exchangeOnce(new SecretsClient({ url, token: "" }), { idToken, rule: inputs.trustRule })).token;
   }
   addMask(token, write2);
-  const client = new SecretsClient({ url, token });
+  return new SecretsClient({ url, token });
+}
+async function runAction(env, write2) {
+  const saved = env[`STATE_${LEASES_STATE}`];
+  if (saved !== void 0) return revokeLeases(saved, env, write2);
+  const inputs = readInputs(env);
+  const client = await clientFor(inputs, env, write2);
   const { keys: fromKeys, fromPrefix } = await expandKeys(client, inputs.fromKeys, "; no variable was set");
   const keys = [.../* @__PURE__ */ new Set([...fromKeys, ...inputs.bindings.map((binding) => binding.key)])];
   const values = await fetchValues(client, keys, "; no variable was set");
@@ -732,10 +817,46 @@ async function runAction(env, write2) {
     throw error;
   }
   for (const value of Object.values(variables)) addMask(value, write2);
-  const entries = new Map(Object.entries(variables));
+  const leased = await drawLeases(client, inputs, env, write2);
+  const clash = Object.keys(leased).find((name) => name in variables);
+  if (clash !== void 0) throw new EnvironmentError(`${clash} is set by a secret and by a lease: give the lease a prefix (KEY | PREFIX); no variable was set`);
+  const entries = new Map(Object.entries({ ...variables, ...leased }));
   appendEntries(env, "GITHUB_ENV", entries);
   appendEntries(env, "GITHUB_OUTPUT", entries);
   write2(`scoped-secrets: set ${entries.size} variable${entries.size === 1 ? "" : "s"}: ${[...entries.keys()].join(", ")}
+`);
+}
+async function drawLeases(client, inputs, env, write2) {
+  if (inputs.leases.length === 0) return {};
+  const held = new HeldLeases(client, (line) => write2(`::warning::scoped-secrets: ${line}
+`));
+  const drawn = await held.draw(inputs.leases.map((lease) => lease.key));
+  appendEntries(env, "GITHUB_STATE", /* @__PURE__ */ new Map([[LEASES_STATE, held.ids().join(" ")]]));
+  const variables = {};
+  for (const { key, prefix } of inputs.leases) {
+    for (const [field, value] of Object.entries(drawn.get(key) ?? {})) {
+      addMask(value, write2);
+      variables[prefix === "" ? field : `${prefix}${field.toUpperCase()}`] = value;
+    }
+  }
+  return variables;
+}
+async function revokeLeases(saved, env, write2) {
+  const ids = saved.split(" ").filter((id) => id !== "");
+  if (ids.length === 0) return;
+  const client = await clientFor(readInputs(env), env, write2);
+  let revoked = 0;
+  for (const id of ids) {
+    try {
+      if (await client.revokeLease(id)) revoked++;
+      else write2(`::warning::scoped-secrets: the revocation of lease ${id} is pending: its server did not answer, and the service retries
+`);
+    } catch (error) {
+      write2(`::warning::scoped-secrets: could not revoke lease ${id} (${error.message}): its expiry ends it
+`);
+    }
+  }
+  write2(`scoped-secrets: revoked ${revoked} lease${revoked === 1 ? "" : "s"}
 `);
 }
 

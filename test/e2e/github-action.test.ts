@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/databases';
+import { kindServer } from '../support/dynamic-servers';
+import { useCredential } from '../support/lease-clients';
 import { TestOidcIssuer } from '../support/oidc-issuer';
 import { runCli, runNodeScript, startServer, type RunningServer } from '../support/processes';
 
@@ -51,6 +53,7 @@ describe('the GitHub Action', () => {
   let cwd: string;
   let server: RunningServer;
   let rootToken: string;
+  const redis = kindServer('redis');
 
   before(async () => {
     await issuer.start();
@@ -83,8 +86,19 @@ describe('the GitHub Action', () => {
     put('ci/acme/tools/publish', { NPM_TOKEN: 'npm-token-value' });
     fs.writeFileSync(
       path.join(cwd, 'rule.json'),
-      JSON.stringify({ issuer: 'github', claims: { repository: 'acme/*' }, scopes: ['secret:get:ci/{repository}/**'], ttl: 600 }),
+      JSON.stringify({
+        issuer: 'github',
+        claims: { repository: 'acme/*' },
+        scopes: ['secret:get:ci/{repository}/**', 'dynamic:lease:ci/{repository}/**'],
+        ttl: 600,
+      }),
     );
+    const backend = await fetch(`${server.url}/v1/backends/ci/acme/widgets/cache`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${rootToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(await redis.setUp()),
+    });
+    assert.equal(backend.status, 201);
     assert.equal(runCli(['trust', 'put', 'gh/acme', '--file', 'rule.json'], { cwd, env: admin }).status, 0);
   });
 
@@ -99,7 +113,7 @@ describe('the GitHub Action', () => {
   /** Runs the entry point as a step with these inputs; the files it wrote, and what it printed. */
   async function step(inputs: Record<string, string>, job: Record<string, string> = {}) {
     const dir = tempDir('scoped-secrets-step-');
-    const files = { GITHUB_ENV: path.join(dir, 'env'), GITHUB_OUTPUT: path.join(dir, 'output') };
+    const files = { GITHUB_ENV: path.join(dir, 'env'), GITHUB_OUTPUT: path.join(dir, 'output'), GITHUB_STATE: path.join(dir, 'state') };
     for (const file of Object.values(files)) fs.writeFileSync(file, '');
     const env = {
       ...files,
@@ -107,7 +121,12 @@ describe('the GitHub Action', () => {
       ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
     };
     const result = await runNodeScript(ENTRY, [], { cwd: dir, env });
-    return { ...result, env: readEntries(files.GITHUB_ENV), output: readEntries(files.GITHUB_OUTPUT) };
+    return {
+      ...result,
+      env: readEntries(files.GITHUB_ENV),
+      output: readEntries(files.GITHUB_OUTPUT),
+      state: readEntries(files.GITHUB_STATE),
+    };
   }
 
   const oidcJob = { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN };
@@ -184,6 +203,29 @@ describe('the GitHub Action', () => {
     assert.match(badLine.stdout, /^::error::scoped-secrets: secrets, line 1: name the variable for field password/m);
     const noOidc = await step({ url: server.url, secrets: 'ci/acme/widgets/db' });
     assert.match(noOidc.stdout, /::error::.*id-token: write/);
+  });
+
+  it('draws a credential for the job from a dynamic backend, masked, and its post step revokes it', async () => {
+    const inputs = { url: server.url, secrets: 'ci/acme/widgets/db', leases: 'ci/acme/widgets/cache | CACHE', 'trust-rule': 'gh/acme' };
+    const job = { ...oidcJob, ACTIONS_ID_TOKEN_REQUEST_URL: githubUrl };
+    const main = await step(inputs, job);
+    assert.equal(main.status, 0, main.stdout);
+    const credential = {
+      username: main.env.get('CACHE_USERNAME') ?? '',
+      password: main.env.get('CACHE_PASSWORD') ?? '',
+      url: main.env.get('CACHE_URL') ?? '',
+    };
+    for (const value of Object.values(credential)) assert.ok(main.stdout.includes(`::add-mask::${value}\n`), 'masked');
+    assert.equal(main.env.get('password'), PASSWORD, 'the secrets are set beside the lease');
+    assert.equal(await useCredential('redis', credential), 'item');
+    const ids = main.state.get('leases') ?? '';
+    assert.match(ids, /^lease_\S+$/);
+
+    const post = await step(inputs, { ...job, STATE_leases: ids });
+    assert.equal(post.status, 0, post.stdout);
+    assert.match(post.stdout, /^scoped-secrets: revoked 1 lease$/m);
+    assert.equal(await redis.exists(credential.username), false);
+    await assert.rejects(useCredential('redis', credential));
   });
 
   it('is committed as the sources build it', () => {

@@ -19,6 +19,8 @@ export interface ActionInputs {
   readonly audience: string;
   readonly token?: string;
   readonly allowEnv: ReadonlySet<string>;
+  /** Dynamic backends to draw a credential from, each with the prefix of its variables' names ('' for none). */
+  readonly leases: ReadonlyArray<{ readonly key: string; readonly prefix: string }>;
 }
 
 function input(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -45,17 +47,35 @@ function secretLine(line: string, number: number, fromKeys: string[], bindings: 
   bindings.push({ name, key, field });
 }
 
+/** A `leases` line: `KEY`, or `KEY | PREFIX` for variables named PREFIX_USERNAME, PREFIX_PASSWORD and PREFIX_URL. */
+function leaseLine(line: string, number: number): { key: string; prefix: string } {
+  const where = `leases, line ${number}`;
+  const [key = '', prefix, ...rest] = line.split('|').map((part) => part.trim());
+  if (rest.length > 0) throw new InputError(`${where}: one | at most (KEY | PREFIX)`);
+  const problem = keyProblem(key);
+  if (problem) throw new InputError(`${where}: ${problem}`);
+  if (prefix !== undefined && !VARIABLE_NAME.test(prefix)) throw new InputError(`${where}: ${JSON.stringify(prefix)} cannot start a variable name`);
+  return { key, prefix: prefix === undefined ? '' : `${prefix}_` };
+}
+
+/** The non-empty lines of a multi-line input that are not comments, with their numbers. */
+function lines(text: string | undefined): Array<[string, number]> {
+  return (text ?? '')
+    .split(/\r?\n|;/)
+    .map((raw, index): [string, number] => [raw.trim(), index + 1])
+    .filter(([line]) => line !== '' && !line.startsWith('#'));
+}
+
 export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const url = input(env, 'url');
   if (url === undefined) throw new InputError('the input url is required: the address of the secrets service');
   const secrets = input(env, 'secrets');
-  if (secrets === undefined) throw new InputError('the input secrets is required: one secret per line');
+  const leases = input(env, 'leases');
+  if (secrets === undefined && leases === undefined)
+    throw new InputError('the input secrets (one secret per line) or leases (one dynamic backend per line) is required');
   const fromKeys: string[] = [];
   const bindings: EnvBinding[] = [];
-  for (const [index, raw] of secrets.split(/\r?\n|;/).entries()) {
-    const line = raw.trim();
-    if (line !== '' && !line.startsWith('#')) secretLine(line, index + 1, fromKeys, bindings);
-  }
+  for (const [line, number] of lines(secrets)) secretLine(line, number, fromKeys, bindings);
   const allowEnv = (input(env, 'allow-env') ?? '').split(/[\s,]+/).filter((name) => name !== '');
   return {
     url,
@@ -65,5 +85,6 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
     audience: input(env, 'audience') ?? 'scoped-secrets',
     token: input(env, 'token'),
     allowEnv: new Set(allowEnv),
+    leases: lines(leases).map(([line, number]) => leaseLine(line, number)),
   };
 }

@@ -37,6 +37,11 @@ export class HeldLeases {
     return fields;
   }
 
+  /** The ids of the leases held, in the order drawn. */
+  ids(): string[] {
+    return this.held.map((entry) => entry.drawn.lease.id);
+  }
+
   /** Starts renewing each lease while the command runs. */
   keepRenewed(): void {
     for (const entry of this.held) this.schedule(entry);
