@@ -93,6 +93,7 @@ export class KnexDynamicStorage implements DynamicStorage {
 
   putBackend(record: BackendRecord, events: readonly AuditEventInput[]): Promise<boolean> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       const columns = {
         kind: record.settings.kind,
         settings: JSON.stringify(record.settings),
@@ -118,6 +119,7 @@ export class KnexDynamicStorage implements DynamicStorage {
 
   deleteBackend(key: string, events: readonly AuditEventInput[]): Promise<'deleted' | 'absent' | 'leased'> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       const rows = (await this.dialect.forUpdate(trx('dynamic_backends').where('key', key).select('key'))) as unknown[];
       if (rows.length === 0) return 'absent';
       const leases = (await trx('leases').where('backend_key', key).select('id').limit(1)) as unknown[];
@@ -135,6 +137,7 @@ export class KnexDynamicStorage implements DynamicStorage {
 
   createLease(lease: LeaseRecord, events: readonly AuditEventInput[]): Promise<void> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       await trx('leases').insert({
         id: lease.id,
         backend_key: lease.backendKey,
@@ -170,6 +173,7 @@ export class KnexDynamicStorage implements DynamicStorage {
 
   renewLease(id: string, expiresAt: number, now: number, events: readonly AuditEventInput[]): Promise<boolean> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       const updated = await trx('leases')
         .where('id', id)
         .whereNull('revoke_reason')
@@ -188,6 +192,7 @@ export class KnexDynamicStorage implements DynamicStorage {
     may: (lease: LeaseRecord) => boolean = () => true,
   ): Promise<LeaseRecord[]> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       let query = trx('leases').select('*').whereNull('revoke_reason').andWhere('expires_at', '>', now);
       if ('id' in target) query = query.where('id', target.id);
       else if ('prefix' in target) query = whereUnder(query, 'backend_key', target.prefix);
@@ -211,6 +216,7 @@ export class KnexDynamicStorage implements DynamicStorage {
     if (only) due.andWhere('id', only.id);
     if (((await due) as unknown[]).length === 0) return [];
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       const claim = randomBytes(12).toString('base64url');
       const filter = only ? ' AND id = ?' : '';
       const result: unknown = await trx.raw(
@@ -223,6 +229,7 @@ export class KnexDynamicStorage implements DynamicStorage {
 
   finishRevocation(lease: ClaimedLease, events: readonly AuditEventInput[]): Promise<boolean> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       const deleted = await trx('leases').where({ id: lease.id, claim: lease.claim }).delete();
       if (deleted > 0) await stageEvents(trx, events);
       return deleted > 0;
@@ -231,6 +238,7 @@ export class KnexDynamicStorage implements DynamicStorage {
 
   failRevocation(lease: ClaimedLease, retryAt: number, error: string, events: readonly AuditEventInput[]): Promise<void> {
     return inTransaction(this.knex, async (trx) => {
+      await this.dialect.beginWrite(trx);
       const updated = await trx('leases')
         .where({ id: lease.id, claim: lease.claim })
         .update({ claim: null, revoke_at: retryAt, attempts: lease.attempts + 1, last_error: error.slice(0, 1000) });

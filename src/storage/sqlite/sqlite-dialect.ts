@@ -5,5 +5,10 @@ export const sqliteDialect: KnexDialect = {
   forUpdate: (query) => query,
   skipLocked: '',
   serialise: async () => {},
+  // A deferred transaction that reads, then writes after another connection committed, fails at once with
+  // SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out: a write that matches nothing takes the lock first.
+  beginWrite: async (trx) => {
+    await trx.raw('UPDATE service_meta SET name = name WHERE 0');
+  },
   rowsOf: <T>(result: unknown): T[] => (Array.isArray(result) ? result : []) as T[],
 };
