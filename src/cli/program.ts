@@ -12,6 +12,7 @@ import { registerClientCommands } from './commands/client-commands';
 import { registerCompletionCommand } from './commands/completion-command';
 import { registerExportCommand } from './commands/export-command';
 import { registerInjectCommand } from './commands/inject-command';
+import { registerLeaseCommands } from './commands/lease-commands';
 import { registerProxyCommand } from './commands/proxy-command';
 import { registerRunCommand } from './commands/run-command';
 import { registerTokenCommands } from './commands/token-commands';
@@ -46,6 +47,7 @@ export function createProgram(serverHost?: ServerHostCommands): Command {
   registerExportCommand(program);
   registerInjectCommand(program);
   registerWrapCommands(program);
+  registerLeaseCommands(program);
   registerRunCommand(program);
   registerProxyCommand(program);
   serverHost?.keys(program);

@@ -193,6 +193,28 @@ describe('dynamic secrets on the real servers', () => {
     }
   });
 
+  it('lists and revokes leases from the command line', async () => {
+    const target = kindServer('redis');
+    const drawn = await draw('team/dynamic/redis', root);
+    const cliEnv = { SECRETS_URL: server.url, SECRETS_TOKEN: root };
+    const listed = await runCliAsync(['lease', 'list', 'team/dynamic', '--json'], { cwd, env: cliEnv });
+    assert.equal(listed.status, 0, listed.stderr);
+    const leases = JSON.parse(listed.stdout) as Array<{ id: string; backend: string; state: string }>;
+    assert.deepEqual(
+      leases.map((lease) => [lease.id, lease.backend, lease.state]),
+      [[drawn.lease.id, 'team/dynamic/redis', 'active']],
+    );
+    assert.equal(listed.stdout.includes(drawn.credential.password), false);
+    const revoked = await runCliAsync(['lease', 'revoke', drawn.lease.id], { cwd, env: cliEnv });
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.equal(revoked.stderr, `revoked ${drawn.lease.id}\n`);
+    assert.equal(await target.exists(drawn.credential.username), false);
+    const byPrefix = await runCliAsync(['lease', 'revoke', '--prefix', 'team/dynamic'], { cwd, env: cliEnv });
+    assert.equal(byPrefix.stderr, 'revoking 0 leases under team/dynamic\n');
+    const both = await runCliAsync(['lease', 'revoke', drawn.lease.id, '--prefix', 'team'], { cwd, env: cliEnv });
+    assert.equal(both.status, 1);
+  });
+
   it('never writes a password, administrative or drawn, to its output, its files or the audit trail', async () => {
     const audit = await api('GET', '/v1/audit?limit=1000', root);
     assert.equal(audit.status, 200);

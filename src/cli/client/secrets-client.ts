@@ -52,9 +52,11 @@ export interface SecretListPage {
 export interface Lease {
   readonly id: string;
   readonly backend: string;
+  readonly subject: string;
   readonly expires: string;
   readonly renewableUntil: string;
   readonly state: 'active' | 'revoking';
+  readonly lastError?: string;
 }
 
 export interface DrawnCredential {
@@ -317,6 +319,24 @@ export class SecretsClient {
       yield* page.secrets;
       continuationToken = page.continuationToken;
     } while (continuationToken);
+  }
+
+  /** Every lease under a backend prefix that the caller may see, page after page. */
+  async *listLeases(prefix: string): AsyncGenerator<Lease> {
+    let continuationToken: string | undefined;
+    do {
+      const query = new URLSearchParams({ limit: '1000' });
+      if (prefix) query.set('prefix', prefix);
+      if (continuationToken) query.set('continuationToken', continuationToken);
+      const page = await this.request<{ leases: Lease[]; continuationToken?: string }>('GET', `/v1/leases?${query.toString()}`);
+      yield* page.leases;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+
+  /** Marks for revocation the leases of every backend at `prefix` or under it that the caller may revoke; how many. */
+  async revokeLeasesUnder(prefix: string): Promise<number> {
+    return (await this.request<{ revoking: number }>('POST', '/v1/leases/revoke', { body: { prefix } })).revoking;
   }
 
   /** Every valid token under a subject prefix that the caller may list, page after page. */
