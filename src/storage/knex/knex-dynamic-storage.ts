@@ -184,20 +184,24 @@ export class KnexDynamicStorage implements DynamicStorage {
     });
   }
 
-  markRevoked(
+  async markRevoked(
     target: LeaseTarget,
     reason: RevokeReason,
     now: number,
     events: MarkEvents,
     may: (lease: LeaseRecord) => boolean = () => true,
   ): Promise<LeaseRecord[]> {
+    const live = (db: Knex) => {
+      const query = db('leases').whereNull('revoke_reason').andWhere('expires_at', '>', now);
+      if ('id' in target) return query.where('id', target.id);
+      if ('prefix' in target) return whereUnder(query, 'backend_key', target.prefix);
+      return query.whereRaw("token_chain LIKE ? ESCAPE '\\'", [`% ${target.jti.replace(/[\\%_]/g, (c) => `\\${c}`)} %`]);
+    };
+    // Most token revocations drew no lease: a read says so without a write (on SQLite the serving connection then writes nothing).
+    if (((await live(this.knex).select('id').limit(1)) as unknown[]).length === 0) return [];
     return inTransaction(this.knex, async (trx) => {
       await this.dialect.beginWrite(trx);
-      let query = trx('leases').select('*').whereNull('revoke_reason').andWhere('expires_at', '>', now);
-      if ('id' in target) query = query.where('id', target.id);
-      else if ('prefix' in target) query = whereUnder(query, 'backend_key', target.prefix);
-      else query = query.whereRaw("token_chain LIKE ? ESCAPE '\\'", [`% ${target.jti.replace(/[\\%_]/g, (c) => `\\${c}`)} %`]);
-      const rows = (await this.dialect.forUpdate(query)) as LeaseRow[];
+      const rows = (await this.dialect.forUpdate(live(trx).select('*'))) as LeaseRow[];
       const marked = rows
         .map(leaseOf)
         .filter((lease) => !('jti' in target) || lease.tokenChain.includes(target.jti))
