@@ -421,6 +421,22 @@ var SecretsClient = class {
       continuationToken = page.continuationToken;
     } while (continuationToken);
   }
+  /** Every lease under a backend prefix that the caller may see, page after page. */
+  async *listLeases(prefix) {
+    let continuationToken;
+    do {
+      const query = new URLSearchParams({ limit: "1000" });
+      if (prefix) query.set("prefix", prefix);
+      if (continuationToken) query.set("continuationToken", continuationToken);
+      const page = await this.request("GET", `/v1/leases?${query.toString()}`);
+      yield* page.leases;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+  /** Marks for revocation the leases of every backend at `prefix` or under it that the caller may revoke; how many. */
+  async revokeLeasesUnder(prefix) {
+    return (await this.request("POST", "/v1/leases/revoke", { body: { prefix } })).revoking;
+  }
   /** Every valid token under a subject prefix that the caller may list, page after page. */
   async *listTokens(subject) {
     let continuationToken;
