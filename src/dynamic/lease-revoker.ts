@@ -21,6 +21,7 @@ import type { Backend } from './backend-kind';
 import { BackendUnavailable } from './dynamic-errors';
 import type { ClaimedLease, DynamicStorage, LeaseRecord, RevokeReason } from './dynamic-storage';
 import { KINDS } from './kinds/all-kinds';
+import { leaseUsername } from './revocation-data';
 
 /**
  * Longer than a revocation's calls take (kinds/kind-settings.ts bounds
@@ -158,8 +159,7 @@ export class LeaseRevoker {
     const reason = lease.revokeReason ?? 'expired';
     let username: string;
     try {
-      const plaintext = await envelope.decrypt(lease.encrypted, { leaseId: lease.id });
-      username = (JSON.parse(plaintext.toString('utf8')) as { username: string }).username;
+      username = await leaseUsername(envelope, lease);
       const known = down.get(lease.backendKey);
       if (known !== undefined) throw new BackendUnavailable(known);
       const backend = await this.deps.backend(lease.backendKey);

@@ -19,6 +19,7 @@ import { BackendError, BackendHasLeases, BackendNotFound, LeaseNotFound, LeaseNo
 import type { BackendRecord, DynamicStorage, LeaseRecord } from './dynamic-storage';
 import { KINDS } from './kinds/all-kinds';
 import { newLeaseId } from './lease-ids';
+import { leaseUsername, sealRevocationData } from './revocation-data';
 import type { LeaseRevoker } from './lease-revoker';
 
 export interface DrawnLease {
@@ -26,11 +27,6 @@ export interface DrawnLease {
   readonly username: string;
   readonly password: string;
   readonly url?: string;
-}
-
-/** What revocation needs, sealed in the lease. */
-export interface RevocationData {
-  readonly username: string;
 }
 
 export class LeaseService {
@@ -109,7 +105,6 @@ export class LeaseService {
     const id = newLeaseId();
     const username = newCredentialName();
     const password = newCredentialPassword();
-    const data: RevocationData = { username };
     const lease: LeaseRecord = {
       id,
       backendKey: key,
@@ -123,7 +118,7 @@ export class LeaseService {
       revokeReason: null,
       attempts: 0,
       lastError: null,
-      encrypted: await envelope.encrypt(Buffer.from(JSON.stringify(data), 'utf8'), { leaseId: id }),
+      encrypted: await sealRevocationData(envelope, id, username),
     };
     await storage.createLease(lease, []);
     try {
@@ -155,7 +150,7 @@ export class LeaseService {
     const ceiling = Math.min(lease.maxExpiresAt, caller.expiresAt);
     const expiresAt = Math.min(now + (ttlSeconds ?? backend.settings.defaultTtlSeconds) * 1000, ceiling);
     if (expiresAt <= lease.expiresAt) return lease;
-    const username = await this.usernameOf(lease);
+    const username = await leaseUsername(this.deps.envelope, lease);
     await KINDS[backend.settings.kind].renew(backend, { username, expiresAt });
     const event: AuditEventInput = { ...actor, time: now, action: 'lease.renew', key: lease.backendKey, outcome: 200, detail: lease.id };
     if (!(await storage.renewLease(id, expiresAt, now, [event]))) throw new LeaseNotRenewable('the lease is being revoked');
@@ -194,11 +189,6 @@ export class LeaseService {
       if (rows.length < 500) return { leases: visible };
     }
     return { leases: visible, next: cursor };
-  }
-
-  async usernameOf(lease: LeaseRecord): Promise<string> {
-    const plaintext = await this.deps.envelope.decrypt(lease.encrypted, { leaseId: lease.id });
-    return (JSON.parse(plaintext.toString('utf8')) as RevocationData).username;
   }
 }
 
